@@ -1,0 +1,277 @@
+"""The backward pass: walk the graph from the outputs, call each node's rules.
+
+Two modes share one walk.  Without ``create_graph`` the gradients flowing
+through the graph are bare numpy arrays and every rule runs on numpy (fast, no
+graph is built).  With ``create_graph`` they are Tensors and the rules run on
+the differentiable ops, so the backward pass is itself recorded and can be
+differentiated again.  Nodes run in PyTorch's order (latest created first), so
+gradients reaching a node are summed in the same order, to the same bits.
+"""
+
+from __future__ import annotations
+
+import heapq
+
+import numpy as np
+
+from .errors import TorchError
+from .tensor import AccumulateGrad, GradMode, Meta, OpNode, Tensor
+
+SECOND_BACKWARD = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after "
+    "they have already been freed). Saved intermediate values of the graph are freed when you call "
+    ".backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the "
+    "graph a second time or if you need to access saved tensors after calling backward.")
+
+
+class Options:
+    """Set by the inspection commands: keep every graph alive after backward()."""
+
+    keep_graphs = False
+
+
+def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
+                 accumulate=True, allow_unused=False):
+    """``tensor.backward`` and ``autograd.grad``: returns the gradients of ``inputs`` when given."""
+    if retain_graph is None:
+        retain_graph = create_graph
+    retain_graph = retain_graph or Options.keep_graphs
+    roots = _root_gradients(outputs, grad_outputs, create_graph)
+    targets = None
+    if inputs is not None:
+        targets = {}
+        for tensor in inputs:
+            if not tensor.requires_grad:
+                raise TorchError("One of the differentiated Tensors does not require grad")
+            targets.setdefault(tensor.gradient_edge(), None)
+    previous = GradMode.enabled
+    GradMode.enabled = create_graph
+    try:
+        captured = _execute(roots, targets, retain_graph, create_graph, accumulate)
+    finally:
+        GradMode.enabled = previous
+    if inputs is None:
+        return None
+    return _collect(inputs, captured, create_graph, allow_unused)
+
+
+def _root_gradients(outputs, grad_outputs, create_graph):
+    roots = []
+    for index, (out, grad) in enumerate(zip(outputs, grad_outputs)):
+        if not out.requires_grad:
+            raise TorchError(f"element {index} of tensors does not require grad and does not have "
+                             "a grad_fn")
+        if grad is None:
+            if out.array.size != 1:
+                raise TorchError("grad can be implicitly created only for scalar outputs")
+            grad = Tensor(np.ones_like(out.array))
+        elif grad.array.shape != out.array.shape:
+            raise TorchError(f"Mismatch in shape: grad_output[{index}] has a shape of "
+                             f"{_shape_str(grad.array.shape)} and output[{index}] has a shape of "
+                             f"{_shape_str(out.array.shape)}.")
+        roots.append((out.gradient_edge(), grad if create_graph else grad.array))
+    return roots
+
+
+def _shape_str(shape) -> str:
+    return f"torch.Size([{', '.join(str(s) for s in shape)}])"
+
+
+def _execute(roots, targets, retain_graph, create_graph, accumulate):
+    dependencies = _count_dependencies([node for node, _ in roots])
+    needed = _needed_nodes(dependencies, targets) if targets is not None else None
+    buffers: dict = {}
+    for node, grad in roots:
+        buffers[node] = buffers[node] + grad if node in buffers else grad
+    ready = [(-node.seq, id(node), node) for node in buffers if dependencies.get(node, 0) == 0]
+    heapq.heapify(ready)
+    captured = {}
+    while ready:
+        node = heapq.heappop(ready)[2]
+        grad = buffers.pop(node, None)
+        if grad is not None and node.pre_hooks:
+            grad = _run_hooks(node.pre_hooks, grad, create_graph)
+        if targets is not None and node in targets:
+            captured[node] = grad
+        if type(node) is AccumulateGrad:
+            if accumulate and grad is not None:
+                _accumulate(node, grad, create_graph)
+            continue
+        if needed is not None and node not in needed:
+            continue
+        grads = node.apply(grad, create_graph) if grad is not None else None
+        if not retain_graph:
+            node.release()
+        for i, (child, _) in enumerate(node.next_functions):
+            if child is None:
+                continue
+            if needed is None or child in needed:
+                child_grad = grads[i] if grads is not None else None
+                if child_grad is not None:
+                    held = buffers.get(child)
+                    buffers[child] = child_grad if held is None else held + child_grad
+            remaining = dependencies[child] - 1
+            dependencies[child] = remaining
+            if remaining == 0:
+                heapq.heappush(ready, (-child.seq, id(child), child))
+    return captured
+
+
+def _count_dependencies(root_nodes):
+    """How many edges lead into each node reachable from the roots."""
+    dependencies = {}
+    seen = set()
+    stack = [node for node in root_nodes if node is not None]
+    for node in stack:
+        seen.add(node)
+    while stack:
+        node = stack.pop()
+        for child, _ in node.next_functions:
+            if child is None:
+                continue
+            dependencies[child] = dependencies.get(child, 0) + 1
+            if child not in seen:
+                seen.add(child)
+                stack.append(child)
+    for node in seen:
+        dependencies.setdefault(node, 0)
+    return dependencies
+
+
+def _needed_nodes(dependencies, targets):
+    """The nodes from which some target can be reached (autograd.grad runs only those)."""
+    needed = set(targets)
+    order = _topological_order(dependencies)
+    for node in reversed(order):
+        if any(child in needed for child, _ in node.next_functions if child is not None):
+            needed.add(node)
+    return needed
+
+
+def _topological_order(dependencies):
+    counts = dict(dependencies)
+    order = [node for node, count in counts.items() if count == 0]
+    for node in order:
+        for child, _ in node.next_functions:
+            if child is None:
+                continue
+            counts[child] -= 1
+            if counts[child] == 0:
+                order.append(child)
+    return order
+
+
+def _run_hooks(hooks, grad, create_graph):
+    for hook in list(hooks):
+        wrapped = grad if create_graph else Tensor(grad)
+        result = hook(wrapped)
+        if result is not None:
+            grad = result if create_graph else result.array
+    return grad
+
+
+def _accumulate(node: AccumulateGrad, grad, create_graph: bool) -> None:
+    leaf = node.variable
+    if leaf is None:
+        return
+    if create_graph:
+        leaf.grad = grad if leaf.grad is None else leaf.grad + grad
+        return
+    if grad.dtype != leaf.array.dtype:
+        grad = grad.astype(leaf.array.dtype)
+    if leaf.grad is None:
+        # a copy: the incoming array may be shared (a user's gradient, a passed-through grad)
+        leaf.grad = Tensor(np.array(grad, copy=True))
+    else:
+        old = leaf.grad.array
+        if old.shape == grad.shape and old.flags.writeable:
+            np.add(old, grad, out=old)
+            leaf.grad._version += 1
+        else:
+            leaf.grad = Tensor(old + grad)
+
+
+def _collect(inputs, captured, create_graph, allow_unused):
+    results = []
+    for index, tensor in enumerate(inputs):
+        grad = captured.get(tensor.gradient_edge())
+        if grad is None:
+            if not allow_unused:
+                raise TorchError("One of the differentiated Tensors appears to not have been used in "
+                                 "the graph. Set allow_unused=True if this is the desired behavior.")
+            results.append(None)
+        else:
+            results.append(grad if create_graph else Tensor(np.array(grad, copy=True)))
+    return tuple(results)
+
+
+def apply_node(node: OpNode, grad, create_graph: bool):
+    """Run one op's backward rules: the gradient for each input that needs one."""
+    op = node.op
+    if node.released and op.saves:
+        raise TorchError(SECOND_BACKWARD)
+    inputs = node.inputs
+    if node.versions is not None:
+        _check_versions(node)
+    if create_graph:
+        from .ops import T as F
+        result = Tensor(node.result, requires_grad=True, grad_fn=node) if op.saves_result else None
+        args = inputs
+    else:
+        from .ops import NP as F
+        result = node.result
+        args = [x.array if type(x) is Tensor else x for x in inputs]
+    out = []
+    for rule, needed, arg in zip(op.backward, node.needs_input_grad, inputs):
+        if not needed:
+            out.append(None)
+            continue
+        g = rule(F, grad, result, *args, **node.params)
+        out.append(_fit(F, g, arg, create_graph))
+    return out
+
+
+def _fit(F, g, arg, create_graph):
+    """Undo broadcasting and cast to the input's dtype, as PyTorch's engine does for every edge."""
+    shape = arg.array.shape if type(arg) is Tensor else arg.shape
+    g_shape = g.shape
+    if g_shape != shape:
+        g = F.sum_to(g, shape=tuple(shape))
+    want = arg.array.dtype if type(arg) is Tensor else arg.dtype
+    if create_graph:
+        if g.array.dtype != want:
+            g = F.to_dtype(g, dtype=want)
+    elif g.dtype != want:
+        g = g.astype(want)
+    return g
+
+
+def _check_versions(node: OpNode) -> None:
+    for position, (tensor, version) in enumerate(zip(node.inputs, node.versions)):
+        if type(tensor) is Tensor and tensor._version != version:
+            raise TorchError(
+                "one of the variables needed for gradient computation has been modified by an "
+                f"inplace operation: [{_type_name(tensor)} {list(tensor.array.shape)}], which is "
+                f"input {position} of {node.name()}, is at version {tensor._version}; expected "
+                f"version {version} instead. Hint: enable anomaly detection to find the operation "
+                "that failed to compute its gradient, with torch.autograd.set_detect_anomaly(True).")
+
+
+_TYPE_NAMES = {"float32": "torch.FloatTensor", "float64": "torch.DoubleTensor",
+               "float16": "torch.HalfTensor"}
+
+
+def _type_name(tensor: Tensor) -> str:
+    return _TYPE_NAMES.get(tensor.array.dtype.name, "torch.Tensor")
+
+
+def release_node(node: OpNode) -> None:
+    """Free what a node saved for backward, keeping only input shapes and dtypes."""
+    node.released = True
+    if node.op.saves:
+        node.inputs = tuple(Meta(x.array) if type(x) is Tensor else x for x in node.inputs)
+        node.result = None
+
+
+OpNode.apply = apply_node
+OpNode.release = release_node

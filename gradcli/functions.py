@@ -1,0 +1,753 @@
+"""The torch-like API: creation functions, the functional forms of the ops, and
+the Tensor methods and operators, all dispatching to the op table.
+
+PyTorch's choices of which op backs which call are kept, because they are
+visible in ``grad_fn``: ``2 / x`` is ``reciprocal(x) * 2`` (``MulBackward0``),
+``x.square()`` is ``pow(x, 2)``, ``x.flatten()`` is a view, full slices ``x[:]``
+record nothing.
+"""
+
+from __future__ import annotations
+
+import builtins
+import numbers
+
+import numpy as np
+
+from . import dtypes
+from .errors import TorchError
+from .ops import TABLE, apply
+from .tensor import GradMode, Limits, Size, Tensor, wrap_dim
+
+OP = TABLE
+_NUMBER = (bool, int, float)
+
+
+# ----- Argument handling -----
+
+def _operand(value, what="other"):
+    """A Tensor or Python number as an op operand; anything else is a TypeError like PyTorch's."""
+    if type(value) is Tensor or type(value) in _NUMBER:
+        return value
+    if isinstance(value, Tensor) or isinstance(value, numbers.Real):
+        return value if isinstance(value, Tensor) else float(value)
+    raise TorchError(f"unsupported operand type for tensor operation: '{type(value).__name__}'",
+                     kind="TypeError")
+
+
+def _dtype_np(dtype):
+    if dtype is None:
+        return None
+    if isinstance(dtype, dtypes.dtype):
+        return dtype.np
+    raise TorchError(f"dtype must be a torch.dtype, not {type(dtype).__name__}", kind="TypeError")
+
+
+def _shape_args(size) -> tuple:
+    """``ones(2, 3)``, ``ones((2, 3))`` and ``ones([2, 3])`` all mean shape (2, 3)."""
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    shape = []
+    for s in size:
+        if isinstance(s, Tensor):
+            s = s.__index__()
+        if isinstance(s, bool) or not isinstance(s, int):
+            raise TorchError(f"size must be a sequence of ints, not {type(s).__name__}",
+                             kind="TypeError")
+        shape.append(s)
+    for s in shape:
+        if s < 0:
+            raise TorchError(f"Trying to create tensor with negative dimension {s}: "
+                             f"[{', '.join(map(str, shape))}]")
+    Limits.check_elements(shape)
+    return tuple(shape)
+
+
+def _leaf(array, requires_grad=False):
+    tensor = Tensor(array)
+    if requires_grad:
+        tensor.requires_grad_(True)
+    return tensor
+
+
+# ----- Creation -----
+
+def tensor(data, dtype=None, requires_grad=False):
+    """``torch.tensor``: a new leaf from a number, a nested list, or another tensor's values."""
+    if isinstance(data, Tensor):
+        array = data.array.copy()
+    else:
+        array = _array_from_data(data)
+    if dtype is not None:
+        array = array.astype(_dtype_np(dtype))
+    return _leaf(array, requires_grad)
+
+
+def _array_from_data(data):
+    _check_nested(data)
+    kind = _infer_kind(data)
+    np_dtype = {dtypes.BOOL: np.bool_, dtypes.INT: np.int64, dtypes.FLOAT: dtypes.default_float.np}[kind]
+    try:
+        if kind == dtypes.FLOAT:
+            return np.array(np.array(data, dtype=np.float64), dtype=np_dtype)
+        return np.array(data, dtype=np_dtype)
+    except OverflowError:
+        raise TorchError("Overflow when unpacking long") from None
+
+
+def _check_nested(data, depth=0):
+    if depth > 32:
+        raise TorchError("tensor(): nesting too deep", kind="ValueError")
+    if isinstance(data, (list, tuple)):
+        Limits.check_elements((len(data),))
+        lengths = set()
+        for item in data:
+            _check_nested(item, depth + 1)
+            lengths.add(len(item) if isinstance(item, (list, tuple)) else -1)
+        if len(lengths) > 1:
+            raise TorchError(f"expected sequence of length {len(data[0]) if isinstance(data[0], (list, tuple)) else 1} "
+                             f"at dim {depth + 1} (got {next(len(i) for i in data if isinstance(i, (list, tuple)))})",
+                             kind="ValueError")
+    elif isinstance(data, Tensor):
+        if data.array.size != 1:
+            raise TorchError("only one element tensors can be converted to Python scalars",
+                             kind="ValueError")
+    elif not isinstance(data, _NUMBER) and not isinstance(data, numbers.Real):
+        raise TorchError(f"Could not infer dtype of {type(data).__name__}", kind="RuntimeError")
+
+
+def _infer_kind(data) -> int:
+    if isinstance(data, (list, tuple)):
+        return builtins.max((_infer_kind(item) for item in data), default=dtypes.FLOAT)
+    if isinstance(data, Tensor):
+        return data.dtype.category
+    if isinstance(data, bool):
+        return dtypes.BOOL
+    if isinstance(data, int):
+        return dtypes.INT
+    return dtypes.FLOAT
+
+
+def _filled(size, value, dtype, requires_grad):
+    shape = _shape_args(size)
+    np_dtype = _dtype_np(dtype) or dtypes.default_float.np
+    return _leaf(np.full(shape, value, dtype=np_dtype), requires_grad)
+
+
+def ones(*size, dtype=None, requires_grad=False):
+    return _filled(size, 1, dtype, requires_grad)
+
+
+def zeros(*size, dtype=None, requires_grad=False):
+    return _filled(size, 0, dtype, requires_grad)
+
+
+def empty(*size, dtype=None, requires_grad=False):
+    return _filled(size, 0, dtype, requires_grad)
+
+
+def full(size, fill_value, dtype=None, requires_grad=False):
+    if dtype is None:
+        dtype = {dtypes.BOOL: dtypes.bool_, dtypes.INT: dtypes.int64}.get(
+            dtypes._scalar_category(fill_value), dtypes.default_float)
+    return _filled((size,), fill_value, dtype, requires_grad)
+
+
+def _like(value, x, dtype, requires_grad):
+    np_dtype = _dtype_np(dtype) or x.array.dtype
+    return _leaf(np.full(x.array.shape, value, dtype=np_dtype), requires_grad)
+
+
+def ones_like(input, dtype=None, requires_grad=False):
+    return _like(1, input, dtype, requires_grad)
+
+
+def zeros_like(input, dtype=None, requires_grad=False):
+    return _like(0, input, dtype, requires_grad)
+
+
+def full_like(input, fill_value, dtype=None, requires_grad=False):
+    return _like(fill_value, input, dtype, requires_grad)
+
+
+def empty_like(input, dtype=None, requires_grad=False):
+    return _like(0, input, dtype, requires_grad)
+
+
+def arange(start, end=None, step=1, dtype=None, requires_grad=False):
+    if end is None:
+        start, end = 0, start
+    values = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
+    start, end, step = values
+    if step == 0:
+        raise TorchError("step must be nonzero")
+    if (end - start) / step < 0:
+        raise TorchError("upper bound and larger bound inconsistent with step sign")
+    count = int(np.ceil((end - start) / step))
+    Limits.check_elements((count,))
+    if dtype is None:
+        is_int = builtins.all(isinstance(v, int) for v in values)
+        dtype = dtypes.int64 if is_int else dtypes.default_float
+    array = (start + np.arange(count, dtype=np.float64) * step) if dtype.is_floating_point \
+        else start + np.arange(count, dtype=np.int64) * step
+    return _leaf(array.astype(dtype.np), requires_grad)
+
+
+def linspace(start, end, steps, dtype=None, requires_grad=False):
+    steps = int(steps)
+    if steps < 0:
+        raise TorchError("number of steps must be non-negative")
+    Limits.check_elements((steps,))
+    dtype = dtype or dtypes.default_float
+    if steps <= 1:
+        array = np.full(steps, start, dtype=np.float64)
+    else:
+        # PyTorch fills the first half forwards from start and the second half backwards from end
+        step = (end - start) / (steps - 1)
+        index = np.arange(steps, dtype=np.float64)
+        half = steps // 2
+        array = np.where(index < half, start + step * index, end - step * (steps - index - 1))
+    return _leaf(array.astype(dtype.np), requires_grad)
+
+
+def eye(n, m=None, dtype=None, requires_grad=False):
+    m = n if m is None else m
+    Limits.check_elements((n, m))
+    return _leaf(np.eye(n, m, dtype=_dtype_np(dtype) or dtypes.default_float.np), requires_grad)
+
+
+# ----- Random numbers (PyTorch's generator, reproduced in random.py) -----
+
+def manual_seed(seed):
+    from . import random as rng
+    rng.manual_seed(int(seed))
+    return None
+
+
+def rand(*size, dtype=None, requires_grad=False):
+    from . import random as rng
+    shape = _shape_args(size)
+    return _leaf(rng.rand(shape, _dtype_np(dtype) or dtypes.default_float.np), requires_grad)
+
+
+def randn(*size, dtype=None, requires_grad=False):
+    from . import random as rng
+    shape = _shape_args(size)
+    return _leaf(rng.randn(shape, _dtype_np(dtype) or dtypes.default_float.np), requires_grad)
+
+
+def rand_like(input, dtype=None, requires_grad=False):
+    return rand(*input.array.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+
+
+def randn_like(input, dtype=None, requires_grad=False):
+    return randn(*input.array.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+
+
+def randint(low, high=None, size=None, dtype=None, requires_grad=False):
+    from . import random as rng
+    if high is None:
+        low, high = 0, low
+    shape = _shape_args((size,))
+    array = rng.randint(low, high, shape)
+    return _leaf(array.astype(_dtype_np(dtype) or np.int64), requires_grad)
+
+
+# ----- Functional forms of the ops -----
+
+def add(input, other, alpha=1):
+    if alpha != 1:
+        other = other * alpha
+    return apply(OP["add"], input, _operand(other))
+
+
+def sub(input, other, alpha=1):
+    if alpha != 1:
+        other = other * alpha
+    return apply(OP["sub"], input, _operand(other))
+
+
+def mul(input, other):
+    return apply(OP["mul"], input, _operand(other))
+
+
+def div(input, other):
+    return apply(OP["div"], input, _operand(other))
+
+
+def rsub(input, other):
+    if isinstance(other, Tensor):
+        return apply(OP["sub"], other, input)
+    return apply(OP["rsub"], input, other=other)
+
+
+def pow(input, exponent):
+    if isinstance(input, Tensor):
+        if isinstance(exponent, Tensor):
+            return apply(OP["pow_tensor"], input, exponent)
+        return apply(OP["pow"], input, exponent=_operand(exponent))
+    return apply(OP["pow_base"], exponent, base=_operand(input))
+
+
+def square(input):
+    return pow(input, 2)
+
+
+def true_divide_reflected(input, other):
+    # PyTorch computes `2 / x` as `reciprocal(x) * 2`, so its grad_fn is MulBackward0
+    return apply(OP["mul"], apply(OP["reciprocal"], input), _operand(other))
+
+
+def _unary_function(name):
+    op = OP[name]
+
+    def function(input):
+        return apply(op, input)
+    function.__name__ = name
+    function.__doc__ = f"torch.{name}: elementwise, grad_fn {op.grad_fn_name}."
+    return function
+
+
+neg = _unary_function("neg")
+negative = neg
+exp = _unary_function("exp")
+log = _unary_function("log")
+sin = _unary_function("sin")
+cos = _unary_function("cos")
+tan = _unary_function("tan")
+tanh = _unary_function("tanh")
+sigmoid = _unary_function("sigmoid")
+relu = _unary_function("relu")
+sqrt = _unary_function("sqrt")
+abs = _unary_function("abs")
+reciprocal = _unary_function("reciprocal")
+sign = _unary_function("sgn")
+sgn = sign
+
+
+def clamp(input, min=None, max=None):
+    if min is None and max is None:
+        raise TorchError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        out = input
+        if min is not None:
+            out = maximum(out, min)
+        if max is not None:
+            out = minimum(out, max)
+        return out
+    name = "clamp" if min is not None and max is not None else "clamp_min" if min is not None \
+        else "clamp_max"
+    return apply(OP[name], input, min=min, max=max)
+
+
+def clamp_min(input, min):
+    return apply(OP["clamp_min"], input, min=min)
+
+
+def clamp_max(input, max):
+    return apply(OP["clamp_max"], input, max=max)
+
+
+clip = clamp
+
+
+def maximum(input, other):
+    return apply(OP["maximum"], input, other)
+
+
+def minimum(input, other):
+    return apply(OP["minimum"], input, other)
+
+
+def where(condition, input=None, other=None):
+    if input is None and other is None:
+        return tuple(Tensor(i) for i in np.nonzero(_bool_array(condition)))
+    return apply(OP["where"], _operand(input), _operand(other), condition=_bool_array(condition))
+
+
+def _bool_array(condition):
+    array = condition.array if isinstance(condition, Tensor) else np.asarray(condition)
+    if array.dtype != np.bool_:
+        raise TorchError(f"where expected condition to be a boolean tensor, but got a tensor with "
+                         f"dtype {dtypes.from_numpy_dtype(array.dtype).name.capitalize()}")
+    return array
+
+
+def softmax(input, dim, dtype=None):
+    if dtype is not None:
+        input = input.to(dtype)
+    return apply(OP["softmax"], input, dim=wrap_dim(dim, input.array.ndim))
+
+
+def log_softmax(input, dim, dtype=None):
+    if dtype is not None:
+        input = input.to(dtype)
+    return apply(OP["log_softmax"], input, dim=wrap_dim(dim, input.array.ndim))
+
+
+# ----- Reductions -----
+
+def sum(input, dim=None, keepdim=False, dtype=None):
+    if dtype is not None:
+        input = input.to(dtype)
+    if dim is None:
+        return apply(OP["sum"], input)
+    return apply(OP["sum_dim"], input, dim=_dim_arg(dim), keepdim=keepdim)
+
+
+def mean(input, dim=None, keepdim=False, dtype=None):
+    if dtype is not None:
+        input = input.to(dtype)
+    if dim is None:
+        return apply(OP["mean"], input)
+    return apply(OP["mean_dim"], input, dim=_dim_arg(dim), keepdim=keepdim)
+
+
+def prod(input, dim=None, keepdim=False, dtype=None):
+    if dtype is not None:
+        input = input.to(dtype)
+    if dim is None:
+        return apply(OP["prod"], input)
+    return apply(OP["prod_dim"], input, dim=wrap_dim(dim, input.array.ndim), keepdim=keepdim)
+
+
+def _dim_arg(dim):
+    if isinstance(dim, list):
+        return tuple(dim)
+    return dim
+
+
+class _NamedResult(tuple):
+    """A (values, indices) pair that prints as ``torch.return_types.max(...)``."""
+
+    def __new__(cls, name, pair):
+        self = super().__new__(cls, pair)
+        self._name = name
+        return self
+
+    @property
+    def values(self):
+        return self[0]
+
+    @property
+    def indices(self):
+        return self[1]
+
+    def __repr__(self):
+        return f"torch.return_types.{self._name}(\nvalues={self[0]!r},\nindices={self[1]!r})"
+
+    __str__ = __repr__
+
+
+def _extreme(name, arg, input, dim, keepdim, other):
+    if isinstance(dim, Tensor):
+        other, dim = dim, None
+    if other is not None:
+        return maximum(input, other) if name == "max" else minimum(input, other)
+    if dim is None:
+        return apply(OP[name], input)
+    values = apply(OP[f"{name}_dim"], input, dim=dim, keepdim=keepdim)
+    d = wrap_dim(dim, input.array.ndim)
+    indices = arg(input.array, axis=d) if input.array.ndim else np.asarray(0)
+    if keepdim and input.array.ndim:
+        indices = np.expand_dims(indices, d)
+    return _NamedResult(name, (values, Tensor(np.asarray(indices, dtype=np.int64))))
+
+
+def max(input, dim=None, keepdim=False, other=None):
+    return _extreme("max", np.argmax, input, dim, keepdim, other)
+
+
+def min(input, dim=None, keepdim=False, other=None):
+    return _extreme("min", np.argmin, input, dim, keepdim, other)
+
+
+def argmax(input, dim=None, keepdim=False):
+    if dim is None:
+        return Tensor(np.asarray(np.argmax(input.array), dtype=np.int64))
+    result = np.argmax(input.array, axis=wrap_dim(dim, input.array.ndim), keepdims=keepdim)
+    return Tensor(np.asarray(result, dtype=np.int64))
+
+
+def argmin(input, dim=None, keepdim=False):
+    if dim is None:
+        return Tensor(np.asarray(np.argmin(input.array), dtype=np.int64))
+    result = np.argmin(input.array, axis=wrap_dim(dim, input.array.ndim), keepdims=keepdim)
+    return Tensor(np.asarray(result, dtype=np.int64))
+
+
+def norm(input, p="fro", dim=None, keepdim=False):
+    if p not in ("fro", 2, 2.0):
+        raise TorchError(f"norm with p={p!r} is not supported by gradcli; only the 2-norm is",
+                         kind="NotImplementedError")
+    return apply(OP["norm"], input, dim=_dim_arg(dim), keepdim=keepdim)
+
+
+def all(input, dim=None):
+    return Tensor(np.asarray(np.all(input.array, axis=dim)))
+
+
+def any(input, dim=None):
+    return Tensor(np.asarray(np.any(input.array, axis=dim)))
+
+
+# ----- Linear algebra -----
+
+def mm(input, mat2):
+    return apply(OP["mm"], input, mat2)
+
+
+def mv(input, vec):
+    return apply(OP["mv"], input, vec)
+
+
+def dot(input, other):
+    return apply(OP["dot"], input, other)
+
+
+def outer(input, vec2):
+    return apply(OP["outer"], input, vec2)
+
+
+def bmm(input, mat2):
+    return apply(OP["bmm"], input, mat2)
+
+
+def matmul(input, other):
+    """PyTorch's matmul dispatch: dot, mv, mm, or a batched product (grad_fn names follow it)."""
+    a, b = input.array.ndim, other.array.ndim
+    if a == 0 or b == 0:
+        raise TorchError(f"both arguments to matmul need to be at least 1D, but they are {a}D and "
+                         f"{b}D")
+    if a == 1 and b == 1:
+        return dot(input, other)
+    if a == 2 and b == 1:
+        return mv(input, other)
+    if a == 1 and b == 2:
+        return squeeze(mm(unsqueeze(input, 0), other), 0)
+    if a == 2 and b == 2:
+        return mm(input, other)
+    return _batched_matmul(input, other)
+
+
+def _batched_matmul(input, other):
+    a = unsqueeze(input, 0) if input.array.ndim == 1 else input
+    b = unsqueeze(other, -1) if other.array.ndim == 1 else other
+    if a.array.shape[-1] != b.array.shape[-2]:
+        raise TorchError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                         f"[{_prod(b.array.shape[:-2]) or 1}, {a.array.shape[-1]}] but got: "
+                         f"[{_prod(b.array.shape[:-2]) or 1}, {b.array.shape[-2]}].")
+    batch = np.broadcast_shapes(a.array.shape[:-2], b.array.shape[:-2])
+    a3 = _as_batch(a, batch)
+    b3 = _as_batch(b, batch)
+    out_shape = batch + (a.array.shape[-2], b.array.shape[-1])
+    Limits.check_elements(out_shape)
+    out = apply(OP["unsafe_view"], bmm(a3, b3), shape=out_shape)
+    if input.array.ndim == 1:
+        out = squeeze(out, -2)
+    if other.array.ndim == 1:
+        out = squeeze(out, -1)
+    return out
+
+
+def _as_batch(x, batch):
+    shape = batch + x.array.shape[-2:]
+    if x.array.shape != shape:
+        x = expand(x, *shape)
+    flat = (_prod(batch),) + x.array.shape[-2:]
+    return reshape(x, *flat)
+
+
+def _prod(values) -> int:
+    count = 1
+    for v in values:
+        count *= v
+    return count
+
+
+# ----- Shape ops -----
+
+def _infer_shape(shape, numel):
+    shape = list(_shape_list(shape))
+    unknown = [i for i, s in enumerate(shape) if s == -1]
+    if len(unknown) > 1:
+        raise TorchError("only one dimension can be inferred")
+    known = _prod(s for s in shape if s != -1)
+    if unknown:
+        if known == 0 or numel % known:
+            raise TorchError(f"shape '[{', '.join(map(str, shape))}]' is invalid for input of size "
+                             f"{numel}")
+        shape[unknown[0]] = numel // known
+    elif known != numel:
+        raise TorchError(f"shape '[{', '.join(map(str, shape))}]' is invalid for input of size "
+                         f"{numel}")
+    return tuple(shape)
+
+
+def _shape_list(shape):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = shape[0]
+    for s in shape:
+        if isinstance(s, bool) or not isinstance(s, int):
+            raise TorchError(f"shape must be a sequence of ints, not {type(s).__name__}",
+                             kind="TypeError")
+    return tuple(shape)
+
+
+def view(input, *shape):
+    shape = _infer_shape(shape, input.array.size)
+    if not input.array.flags.c_contiguous and _strips_ones(shape) != _strips_ones(input.array.shape):
+        raise TorchError("view size is not compatible with input tensor's size and stride (at least "
+                         "one dimension spans across two contiguous subspaces). Use .reshape(...) "
+                         "instead.")
+    return apply(OP["view"], input, shape=shape)
+
+
+def _strips_ones(shape):
+    return tuple(s for s in shape if s != 1)
+
+
+def reshape(input, *shape):
+    shape = _infer_shape(shape, input.array.size)
+    if input.array.flags.c_contiguous or _strips_ones(shape) == _strips_ones(input.array.shape):
+        return apply(OP["view"], input, shape=shape)
+    # a copy is needed: PyTorch clones to contiguous memory, then views the copy
+    return apply(OP["unsafe_view"], clone(input), shape=shape)
+
+
+def flatten(input, start_dim=0, end_dim=-1):
+    ndim = input.array.ndim
+    if ndim == 0:
+        return reshape(input, 1)
+    start, end = wrap_dim(start_dim, ndim), wrap_dim(end_dim, ndim)
+    if start > end:
+        raise TorchError("flatten() has invalid args: start_dim cannot come after end_dim")
+    if start == end:
+        return input
+    shape = input.array.shape
+    return reshape(input, *shape[:start], _prod(shape[start:end + 1]), *shape[end + 1:])
+
+
+def t(input):
+    return apply(OP["t"], input)
+
+
+def transpose(input, dim0, dim1):
+    return apply(OP["transpose"], input, dim0=dim0, dim1=dim1)
+
+
+def permute(input, *dims):
+    return apply(OP["permute"], input, dims=_shape_list(dims))
+
+
+def unsqueeze(input, dim):
+    return apply(OP["unsqueeze"], input, dim=wrap_dim(dim, input.array.ndim + 1))
+
+
+def squeeze(input, dim=None):
+    if dim is None:
+        return apply(OP["squeeze"], input)
+    return apply(OP["squeeze_dim"], input, dim=wrap_dim(dim, input.array.ndim) if isinstance(dim, int)
+                 else dim)
+
+
+def expand(input, *sizes):
+    return apply(OP["expand"], input, shape=_shape_list(sizes))
+
+
+def clone(input):
+    return apply(OP["clone"], input)
+
+
+def cat(tensors, dim=0):
+    tensors = _tensor_list(tensors, "cat")
+    return apply(OP["cat"], *tensors, dim=dim)
+
+
+concat = cat
+concatenate = cat
+
+
+def stack(tensors, dim=0):
+    tensors = _tensor_list(tensors, "stack")
+    if not tensors:
+        raise TorchError("stack expects a non-empty TensorList")
+    return apply(OP["stack"], *tensors, dim=dim)
+
+
+def _tensor_list(tensors, name):
+    if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
+        raise TorchError(f"{name}(): argument 'tensors' (position 1) must be tuple of Tensors, not "
+                         f"{type(tensors).__name__}", kind="TypeError")
+    for item in tensors:
+        if not isinstance(item, Tensor):
+            raise TorchError(f"expected Tensor as element {tensors.index(item)} in argument 0, but "
+                             f"got {type(item).__name__}", kind="TypeError")
+    return list(tensors)
+
+
+def to(input, *args, dtype=None, **kwargs):
+    for arg in args:
+        if isinstance(arg, dtypes.dtype):
+            dtype = arg
+        elif isinstance(arg, Tensor):
+            dtype = arg.dtype
+    if dtype is None or dtype.np == input.array.dtype:
+        return input
+    return apply(OP["to_dtype"], input, dtype=dtype.np)
+
+
+def is_tensor(obj) -> bool:
+    return isinstance(obj, Tensor)
+
+
+def numel(input) -> int:
+    return input.numel()
+
+
+def is_grad_enabled() -> bool:
+    return GradMode.enabled
+
+
+# ----- Grad mode context managers -----
+
+class no_grad:
+    """``with torch.no_grad():`` — ops inside record no graph."""
+
+    def __enter__(self):
+        self._previous = GradMode.enabled
+        GradMode.enabled = False
+
+    def __exit__(self, *exc):
+        GradMode.enabled = self._previous
+        return False
+
+
+class enable_grad:
+    """``with torch.enable_grad():`` — record again inside a no_grad block."""
+
+    def __enter__(self):
+        self._previous = GradMode.enabled
+        GradMode.enabled = True
+
+    def __exit__(self, *exc):
+        GradMode.enabled = self._previous
+        return False
+
+
+class set_grad_enabled:
+    """Sets grad mode at once; as a context manager, restores the previous mode on exit."""
+
+    def __init__(self, mode: bool):
+        self._previous = GradMode.enabled
+        GradMode.enabled = bool(mode)
+
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        GradMode.enabled = self._previous
+        return False
+
+
+inference_mode = no_grad

@@ -1,0 +1,956 @@
+"""The expression-file language: Python syntax, run by gradcli's own interpreter.
+
+The source is parsed with ``ast.parse`` and nothing else of Python's compiler.
+Each allowed node type has a compile handler in ``COMPILERS`` that turns it into
+a closure; a node type not in that dict is refused with its name and position,
+so the language is an allow-list by construction.  Names come only from the
+namespace this module binds (``torch`` and a few safe builtins); attributes are
+looked up in a per-type allow-list (``sandbox.py``), and no name or attribute
+starting with ``_`` exists for a program.  Loops and calls count steps, and
+every size that can explode (integers, strings, lists) is checked before the
+work is done.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import difflib
+import operator
+import sys
+
+from . import sandbox
+from .errors import GradcliError, LimitError, ParseError, ProgramError, SandboxError, TorchError
+from .tensor import Tensor
+
+MAX_SOURCE_BYTES = 1 << 20
+MAX_AST_DEPTH = 400
+
+
+class Settings:
+    """Per-run limits of the interpreter (the CLI's --max-* flags)."""
+
+    def __init__(self, max_steps=1_000_000, max_depth=100, max_int_bits=4096,
+                 max_sequence=1_000_000):
+        self.max_steps = max_steps
+        self.max_depth = max_depth
+        self.max_int_bits = max_int_bits
+        self.max_sequence = max_sequence
+
+
+# ----- Control flow signals (returned, not raised, by compiled statements) -----
+
+class _Signal:
+    __slots__ = ("value",)
+
+    def __init__(self, value=None):
+        self.value = value
+
+
+BREAK, CONTINUE = _Signal(), _Signal()
+
+
+class Return(_Signal):
+    __slots__ = ()
+
+
+# ----- Frames -----
+
+class Frame:
+    """The variables of the module or of one function call; ``parent`` is the defining frame."""
+
+    __slots__ = ("vars", "parent")
+
+    def __init__(self, variables, parent=None):
+        self.vars = variables
+        self.parent = parent
+
+
+class UserFunction:
+    """A ``def`` or ``lambda`` of the program: callable from Python, opaque to the program."""
+
+    __slots__ = ("name", "interp", "params", "defaults", "body", "frame", "is_lambda", "line")
+
+    def __init__(self, name, interp, params, defaults, body, frame, is_lambda, line):
+        self.name, self.interp, self.params, self.defaults = name, interp, params, defaults
+        self.body, self.frame, self.is_lambda, self.line = body, frame, is_lambda, line
+
+    def __call__(self, *args, **kwargs):
+        return self.interp.call_user(self, args, kwargs)
+
+    def __repr__(self) -> str:
+        return f"<function {self.name}>"
+
+
+# ----- The interpreter -----
+
+class Interpreter:
+    """Compiles a parsed program to closures and runs it."""
+
+    def __init__(self, filename: str, source: str, *, output=None, settings: Settings | None = None,
+                 bindings: dict | None = None):
+        self.filename = filename
+        self.source = source
+        self.output = output if output is not None else sys.stdout
+        self.settings = settings or Settings()
+        self.steps = 0
+        self.depth = 0
+        self.line = 0
+        self.last_value = None
+        self.assignments: list = []  # (name, line, value) of every tensor bound at module level
+        self.globals = sandbox.program_namespace(self)
+        if bindings:
+            self.globals.update(bindings)
+        self.frame = Frame(self.globals)
+
+    # --- entry point ---
+    def run(self):
+        tree = parse(self.filename, self.source)
+        body = self.compile_block(tree.body)
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(limit, 20000))
+        try:
+            signal = _run_block(body, self.frame)
+        finally:
+            sys.setrecursionlimit(limit)
+        if isinstance(signal, Return):
+            raise SandboxError("'return' outside function")
+        return self.globals
+
+    # --- steps and calls ---
+    def step(self) -> None:
+        self.steps += 1
+        if self.steps > self.settings.max_steps:
+            raise LimitError(f"the program ran more than {self.settings.max_steps:,} steps "
+                             "(loop iterations and calls)", hint="raise it with --max-steps N")
+
+    def call_user(self, function: UserFunction, args, kwargs):
+        self.step()
+        if self.depth >= self.settings.max_depth:
+            raise LimitError(f"calls nested deeper than {self.settings.max_depth} (runaway "
+                             f"recursion in '{function.name}'?)", hint="raise it with --max-depth N")
+        frame = Frame(_bind_arguments(function, args, kwargs), function.frame)
+        self.depth += 1
+        try:
+            if function.is_lambda:
+                return function.body(frame)
+            signal = _run_block(function.body, frame)
+        finally:
+            self.depth -= 1
+        if isinstance(signal, Return):
+            return signal.value
+        if signal is BREAK or signal is CONTINUE:
+            raise SandboxError("'break' or 'continue' outside loop")
+        return None
+
+    # --- compiling ---
+    def compile_block(self, statements):
+        return [self.compile(statement) for statement in statements]
+
+    def compile(self, node):
+        handler = COMPILERS.get(type(node))
+        if handler is None:
+            raise refused(node)
+        return handler(self, node)
+
+    def error_at(self, node, error: BaseException) -> GradcliError:
+        """Turn any error raised while running ``node`` into a located GradcliError."""
+        line, column = getattr(node, "lineno", None), getattr(node, "col_offset", -1) + 1
+        if isinstance(error, GradcliError):
+            return error.locate(line, column)
+        converted = convert_python_error(error)
+        if converted is None:
+            raise error
+        return converted.locate(line, column)
+
+
+def parse(filename: str, source: str) -> ast.Module:
+    """``ast.parse`` with every way it can fail turned into a ParseError with a position."""
+    if len(source.encode("utf-8", "surrogatepass")) > MAX_SOURCE_BYTES:
+        raise LimitError(f"the source is larger than {MAX_SOURCE_BYTES:,} bytes")
+    try:
+        tree = ast.parse(source, filename=filename)
+    except SyntaxError as error:
+        raise ParseError(error.msg, line=error.lineno, column=error.offset,
+                         hint=_syntax_hint(error)) from None
+    except (RecursionError, MemoryError):
+        raise LimitError("the program is nested too deeply to parse",
+                         hint="split long expressions into several assignments", line=1,
+                         column=1) from None
+    except ValueError as error:  # e.g. NUL bytes
+        raise ParseError(str(error), line=1, column=1) from None
+    _check_depth(tree)
+    return tree
+
+
+def _syntax_hint(error: SyntaxError) -> str | None:
+    if error.msg and "parenthes" in error.msg:
+        return "check that every bracket is closed"
+    return None
+
+
+def _check_depth(tree) -> None:
+    """Refuse trees deeper than MAX_AST_DEPTH before anything recursive touches them."""
+    stack = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_AST_DEPTH:
+            raise LimitError(f"expression nested more than {MAX_AST_DEPTH} levels deep",
+                             hint="split it into several assignments",
+                             line=getattr(node, "lineno", None),
+                             column=getattr(node, "col_offset", -1) + 1)
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+
+
+def refused(node) -> SandboxError:
+    what = _CONSTRUCT_NAMES.get(type(node).__name__, type(node).__name__)
+    return SandboxError(f"{what} is not part of the gradcli language",
+                        hint="see `gradcli --help` and README.md for what programs can use",
+                        line=getattr(node, "lineno", None),
+                        column=getattr(node, "col_offset", -1) + 1)
+
+
+_CONSTRUCT_NAMES = {
+    "Raise": "'raise'", "Try": "'try'", "TryStar": "'try'", "Match": "'match'",
+    "Global": "'global'", "Nonlocal": "'nonlocal'", "AsyncFunctionDef": "'async def'",
+    "Await": "'await'", "Yield": "'yield'", "YieldFrom": "'yield from'", "Set": "a set literal",
+    "SetComp": "a set comprehension", "NamedExpr": "':='", "Starred": "'*' unpacking here",
+    "Delete": "'del' of this target",
+}
+
+
+def convert_python_error(error: BaseException) -> GradcliError | None:
+    """Errors Python raises for a program's mistakes (1/0, [][1], int('a')) become user errors."""
+    if isinstance(error, RecursionError):
+        return LimitError("Python's recursion limit was reached", hint="simplify the program")
+    if isinstance(error, MemoryError):
+        return LimitError("out of memory", hint="use smaller tensors")
+    if isinstance(error, (TypeError, ValueError, ZeroDivisionError, IndexError, KeyError,
+                          OverflowError, ArithmeticError, AssertionError, StopIteration)):
+        message = str(error) if not isinstance(error, KeyError) else f"key {error} not found"
+        return ProgramError(message or type(error).__name__, kind=type(error).__name__)
+    return None
+
+
+def _run_block(statements, frame):
+    for statement in statements:
+        signal = statement(frame)
+        if signal is not None:
+            return signal
+    return None
+
+
+def _bind_arguments(function: UserFunction, args, kwargs) -> dict:
+    params = function.params
+    if len(args) > len(params):
+        raise ProgramError(f"{function.name}() takes {len(params)} positional arguments but "
+                           f"{len(args)} were given")
+    bound = dict(zip(params, args))
+    for key, value in kwargs.items():
+        if key not in params:
+            raise ProgramError(f"{function.name}() got an unexpected keyword argument '{key}'")
+        if key in bound:
+            raise ProgramError(f"{function.name}() got multiple values for argument '{key}'")
+        bound[key] = value
+    first_default = len(params) - len(function.defaults)
+    for index, name in enumerate(params):
+        if name not in bound:
+            if index < first_default:
+                raise ProgramError(f"{function.name}() missing required positional argument: "
+                                   f"'{name}'")
+            bound[name] = function.defaults[index - first_default]
+    return bound
+
+
+# ----- Compile handlers: statements -----
+
+def _located(interp, node, run):
+    """Wrap a closure so errors inside it carry this node's position."""
+    def located(frame):
+        try:
+            return run(frame)
+        except GradcliError as error:
+            raise error.locate(node.lineno, node.col_offset + 1)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except Exception as error:  # noqa: BLE001 - converted or re-raised as internal
+            raise interp.error_at(node, error) from None
+    return located
+
+
+def c_expr_statement(interp, node):
+    value = interp.compile(node.value)
+
+    def run(frame):
+        result = value(frame)
+        if frame.parent is None:
+            interp.last_value = result
+    return _located(interp, node, run)
+
+
+def c_assign(interp, node):
+    value = interp.compile(node.value)
+    stores = [compile_store(interp, target) for target in node.targets]
+
+    def run(frame):
+        result = value(frame)
+        for store in stores:
+            store(frame, result)
+        if frame.parent is None:
+            interp.last_value = result
+    return _located(interp, node, run)
+
+
+def c_ann_assign(interp, node):
+    if node.value is None:
+        return lambda frame: None
+    value = interp.compile(node.value)
+    store = compile_store(interp, node.target)
+
+    def run(frame):
+        store(frame, value(frame))
+    return _located(interp, node, run)
+
+
+def c_aug_assign(interp, node):
+    load = interp.compile(_as_load(node.target))
+    value = interp.compile(node.value)
+    store = compile_store(interp, node.target)
+    apply = _inplace_operator(interp, node.op, node)
+
+    def run(frame):
+        result = apply(load(frame), value(frame))
+        store(frame, result)
+        if frame.parent is None:
+            interp.last_value = result
+    return _located(interp, node, run)
+
+
+def _as_load(target):
+    """The target of ``x += 1`` read as an expression (same nodes, Load context)."""
+    clone = copy.deepcopy(target)
+    for child in ast.walk(clone):
+        if hasattr(child, "ctx"):
+            child.ctx = ast.Load()
+    return clone
+
+
+def compile_store(interp, target):
+    """A closure ``store(frame, value)`` for an assignment target."""
+    if isinstance(target, ast.Name):
+        name = _check_name(target.id, target)
+
+        def store_name(frame, value):
+            frame.vars[name] = value
+            if frame.parent is None:
+                _note_assignment(interp, name, target.lineno, value)
+        return store_name
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return _compile_unpack(interp, target)
+    if isinstance(target, ast.Attribute):
+        obj = interp.compile(target.value)
+        attr = _check_name(target.attr, target)
+
+        def store_attr(frame, value):
+            sandbox.set_attribute(obj(frame), attr, value)
+        return store_attr
+    if isinstance(target, ast.Subscript):
+        obj = interp.compile(target.value)
+        key = interp.compile(target.slice)
+
+        def store_item(frame, value):
+            sandbox.set_item(obj(frame), key(frame), value)
+        return store_item
+    raise refused(target)
+
+
+def _compile_unpack(interp, target):
+    stores = [compile_store(interp, element) for element in target.elts]
+    count = len(stores)
+
+    def store_many(frame, value):
+        items = sandbox.bounded_list(interp, value)
+        if len(items) != count:
+            raise ProgramError(f"cannot unpack {len(items)} values into {count} names"
+                               if len(items) > count else
+                               f"not enough values to unpack (expected {count}, got {len(items)})",
+                               kind="ValueError")
+        for store, item in zip(stores, items):
+            store(frame, item)
+    return store_many
+
+
+def _note_assignment(interp, name, line, value):
+    if isinstance(value, Tensor):
+        interp.assignments.append((name, line, value))
+        node = value.grad_fn
+        if node is not None and getattr(node, "label", None) is None:
+            node.label = (name, line)
+
+
+def _check_name(name: str, node) -> str:
+    if name.startswith("_") and name != "_":
+        raise SandboxError(f"names starting with '_' are not available ('{name}')",
+                           line=node.lineno, column=node.col_offset + 1)
+    return name
+
+
+def c_pass(interp, node):
+    return lambda frame: None
+
+
+def c_break(interp, node):
+    return lambda frame: BREAK
+
+
+def c_continue(interp, node):
+    return lambda frame: CONTINUE
+
+
+def c_return(interp, node):
+    value = interp.compile(node.value) if node.value is not None else (lambda frame: None)
+
+    def run(frame):
+        if frame.parent is None:
+            raise SandboxError("'return' outside function")
+        return Return(value(frame))
+    return _located(interp, node, run)
+
+
+def c_if(interp, node):
+    test = interp.compile(node.test)
+    body = interp.compile_block(node.body)
+    orelse = interp.compile_block(node.orelse)
+
+    def run(frame):
+        return _run_block(body if sandbox.truth(test(frame)) else orelse, frame)
+    return _located(interp, node, run)
+
+
+def c_while(interp, node):
+    test = interp.compile(node.test)
+    body = interp.compile_block(node.body)
+    orelse = interp.compile_block(node.orelse)
+    step = interp.step
+
+    def run(frame):
+        while sandbox.truth(test(frame)):
+            step()
+            signal = _run_block(body, frame)
+            if signal is BREAK:
+                return None
+            if signal is not None and signal is not CONTINUE:
+                return signal
+        return _run_block(orelse, frame)
+    return _located(interp, node, run)
+
+
+def c_for(interp, node):
+    iterable = interp.compile(node.iter)
+    store = compile_store(interp, node.target)
+    body = interp.compile_block(node.body)
+    orelse = interp.compile_block(node.orelse)
+    step = interp.step
+
+    def run(frame):
+        for item in sandbox.iterate(interp, iterable(frame)):
+            step()
+            store(frame, item)
+            signal = _run_block(body, frame)
+            if signal is BREAK:
+                return None
+            if signal is not None and signal is not CONTINUE:
+                return signal
+        return _run_block(orelse, frame)
+    return _located(interp, node, run)
+
+
+def c_with(interp, node):
+    managers = [interp.compile(item.context_expr) for item in node.items]
+    targets = [compile_store(interp, item.optional_vars) if item.optional_vars else None
+               for item in node.items]
+    body = interp.compile_block(node.body)
+
+    def run(frame):
+        entered = []
+        try:
+            for manager, target in zip(managers, targets):
+                context = sandbox.context_manager(manager(frame))
+                value = context.__enter__()
+                entered.append(context)
+                if target is not None:
+                    target(frame, value)
+            return _run_block(body, frame)
+        finally:
+            for context in reversed(entered):
+                context.__exit__(None, None, None)
+    return _located(interp, node, run)
+
+
+def c_function_def(interp, node):
+    function = _compile_function(interp, node, node.name, node.args, node.body, is_lambda=False)
+    decorators = [d for d in node.decorator_list]
+    for decorator in decorators:
+        if not (isinstance(decorator, ast.Name) and decorator.id == "staticmethod"):
+            raise refused(decorator) if not isinstance(decorator, ast.Name) else SandboxError(
+                f"decorator '@{decorator.id}' is not supported (only @staticmethod in a "
+                "Function class)", line=decorator.lineno, column=decorator.col_offset + 1)
+    name = _check_name(node.name, node)
+
+    def run(frame):
+        frame.vars[name] = function(frame)
+    return _located(interp, node, run)
+
+
+def _compile_function(interp, node, name, arguments, body, is_lambda):
+    if arguments.vararg or arguments.kwarg or arguments.kwonlyargs or arguments.posonlyargs:
+        raise SandboxError("only plain parameters (with optional defaults) are supported",
+                           line=node.lineno, column=node.col_offset + 1)
+    params = tuple(_check_name(a.arg, node) for a in arguments.args)
+    defaults = [interp.compile(d) for d in arguments.defaults]
+    compiled = interp.compile(body) if is_lambda else interp.compile_block(body)
+
+    def make(frame):
+        values = tuple(d(frame) for d in defaults)
+        return UserFunction(name, interp, params, values, compiled, frame, is_lambda, node.lineno)
+    return make
+
+
+def c_class_def(interp, node):
+    name = _check_name(node.name, node)
+    if len(node.bases) != 1 or node.keywords or node.decorator_list:
+        raise SandboxError("a class must derive from torch.autograd.Function only (custom autograd "
+                           "functions are the only classes gradcli programs define)",
+                           line=node.lineno, column=node.col_offset + 1)
+    base = interp.compile(node.bases[0])
+    methods = {}
+    for statement in node.body:
+        if isinstance(statement, ast.FunctionDef):
+            methods[_check_name(statement.name, statement)] = _compile_function(
+                interp, statement, statement.name, statement.args, statement.body, is_lambda=False)
+        elif isinstance(statement, ast.Pass) or _is_docstring(statement):
+            continue
+        else:
+            raise SandboxError("a Function class body may hold only static methods",
+                               line=statement.lineno, column=statement.col_offset + 1)
+
+    def run(frame):
+        cls = sandbox.define_function_class(name, base(frame),
+                                            {key: make(frame) for key, make in methods.items()})
+        frame.vars[name] = cls
+    return _located(interp, node, run)
+
+
+def _is_docstring(statement) -> bool:
+    return isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant) and \
+        isinstance(statement.value.value, str)
+
+
+def c_import(interp, node):
+    bindings = []
+    for alias in node.names:
+        module = sandbox.import_module(alias.name)
+        if alias.asname:
+            bindings.append((_check_name(alias.asname, node), module))
+        else:
+            top = alias.name.split(".")[0]
+            bindings.append((top, sandbox.import_module(top)))
+
+    def run(frame):
+        for name, module in bindings:
+            frame.vars[name] = module
+    return run
+
+
+def c_import_from(interp, node):
+    if node.level:
+        raise SandboxError("relative imports are not supported", line=node.lineno,
+                           column=node.col_offset + 1)
+    module = sandbox.import_module(node.module or "")
+    bindings = []
+    for alias in node.names:
+        if alias.name == "*":
+            raise SandboxError("'import *' is not supported; import the names you use",
+                               line=node.lineno, column=node.col_offset + 1)
+        value = sandbox.import_name(module, node.module, _check_name(alias.name, node))
+        bindings.append((_check_name(alias.asname or alias.name, node), value))
+
+    def run(frame):
+        for name, value in bindings:
+            frame.vars[name] = value
+    return run
+
+
+def c_assert(interp, node):
+    test = interp.compile(node.test)
+    message = interp.compile(node.msg) if node.msg is not None else None
+
+    def run(frame):
+        if not sandbox.truth(test(frame)):
+            raise ProgramError(str(message(frame)) if message else "assertion failed",
+                               kind="AssertionError")
+    return _located(interp, node, run)
+
+
+def c_delete(interp, node):
+    names = []
+    for target in node.targets:
+        if not isinstance(target, ast.Name):
+            raise refused(node)
+        names.append(_check_name(target.id, target))
+
+    def run(frame):
+        for name in names:
+            if name not in frame.vars:
+                raise ProgramError(f"name '{name}' is not defined", kind="NameError")
+            del frame.vars[name]
+    return _located(interp, node, run)
+
+
+# ----- Compile handlers: expressions -----
+
+def c_constant(interp, node):
+    value = node.value
+    if not isinstance(value, (int, float, str, bool, type(None))) and value is not Ellipsis:
+        raise SandboxError(f"{type(value).__name__} literals are not supported", line=node.lineno,
+                           column=node.col_offset + 1)
+    if isinstance(value, int) and not isinstance(value, bool):
+        sandbox.check_int(interp, value)
+    if isinstance(value, str) and len(value) > interp.settings.max_sequence:
+        raise LimitError("string literal too long", line=node.lineno, column=node.col_offset + 1)
+    return lambda frame: value
+
+
+def c_name(interp, node):
+    name = _check_name(node.id, node)
+
+    def load(frame):
+        current = frame
+        while current is not None:
+            variables = current.vars
+            if name in variables:
+                return variables[name]
+            current = current.parent
+        raise _name_error(interp, frame, name, node)
+    return load
+
+
+def _name_error(interp, frame, name, node):
+    known = set(interp.globals)
+    current = frame
+    while current is not None:
+        known.update(current.vars)
+        current = current.parent
+    close = difflib.get_close_matches(name, sorted(known), n=1)
+    hint = f"did you mean '{close[0]}'?" if close else None
+    if name in sandbox.FORBIDDEN_NAMES:
+        return SandboxError(f"'{name}' is not available in gradcli programs",
+                            hint="programs can only use torch and a few safe builtins",
+                            line=node.lineno, column=node.col_offset + 1)
+    return ProgramError(f"name '{name}' is not defined", kind="NameError", hint=hint,
+                        line=node.lineno, column=node.col_offset + 1)
+
+
+def c_attribute(interp, node):
+    obj = interp.compile(node.value)
+    attr = _check_name(node.attr, node)
+
+    def load(frame):
+        return sandbox.get_attribute(obj(frame), attr)
+    return _located(interp, node, load)
+
+
+def c_subscript(interp, node):
+    obj = interp.compile(node.value)
+    key = interp.compile(node.slice)
+
+    def load(frame):
+        return sandbox.get_item(obj(frame), key(frame))
+    return _located(interp, node, load)
+
+
+def c_slice(interp, node):
+    parts = [interp.compile(p) if p is not None else (lambda frame: None)
+             for p in (node.lower, node.upper, node.step)]
+    lower, upper, step = parts
+    return lambda frame: slice(lower(frame), upper(frame), step(frame))
+
+
+def c_tuple(interp, node):
+    if any(isinstance(e, ast.Starred) for e in node.elts):
+        return _starred_sequence(interp, node, tuple)
+    elements = [interp.compile(e) for e in node.elts]
+    return lambda frame: tuple([e(frame) for e in elements])
+
+
+def c_list(interp, node):
+    if any(isinstance(e, ast.Starred) for e in node.elts):
+        return _starred_sequence(interp, node, list)
+    elements = [interp.compile(e) for e in node.elts]
+    return lambda frame: [e(frame) for e in elements]
+
+
+def _starred_sequence(interp, node, kind):
+    parts = [(isinstance(e, ast.Starred), interp.compile(e.value if isinstance(e, ast.Starred) else e))
+             for e in node.elts]
+
+    def build(frame):
+        items = []
+        for starred, part in parts:
+            if starred:
+                items.extend(sandbox.bounded_list(interp, part(frame)))
+            else:
+                items.append(part(frame))
+            sandbox.check_length(interp, len(items))
+        return kind(items)
+    return _located(interp, node, build)
+
+
+def c_dict(interp, node):
+    if any(k is None for k in node.keys):
+        raise refused(node)
+    keys = [interp.compile(k) for k in node.keys]
+    values = [interp.compile(v) for v in node.values]
+    return lambda frame: {k(frame): v(frame) for k, v in zip(keys, values)}
+
+
+_BINARY = {
+    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
+    ast.Div: operator.truediv, ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod,
+    ast.Pow: operator.pow, ast.MatMult: operator.matmul, ast.LShift: operator.lshift,
+    ast.RShift: operator.rshift, ast.BitAnd: operator.and_, ast.BitOr: operator.or_,
+    ast.BitXor: operator.xor,
+}
+_INPLACE = {
+    ast.Add: operator.iadd, ast.Sub: operator.isub, ast.Mult: operator.imul,
+    ast.Div: operator.itruediv,
+}
+
+
+def _binary_operator(interp, op_node, node):
+    function = _BINARY.get(type(op_node))
+    if function is None:
+        raise refused(op_node)
+    return sandbox.checked_binary(interp, type(op_node).__name__, function)
+
+
+def _inplace_operator(interp, op_node, node):
+    function = _INPLACE.get(type(op_node))
+    plain = _binary_operator(interp, op_node, node)
+    if function is None:
+        return plain
+
+    def apply(left, right):
+        # tensors update in place (PyTorch's `w -= lr * w.grad`); everything else rebinds
+        if isinstance(left, Tensor):
+            return function(left, right)
+        return plain(left, right)
+    return apply
+
+
+def c_binop(interp, node):
+    left = interp.compile(node.left)
+    right = interp.compile(node.right)
+    function = _binary_operator(interp, node.op, node)
+
+    def run(frame):
+        return function(left(frame), right(frame))
+    return _located(interp, node, run)
+
+
+_UNARY = {ast.USub: operator.neg, ast.UAdd: operator.pos, ast.Invert: operator.invert}
+
+
+def c_unaryop(interp, node):
+    operand = interp.compile(node.operand)
+    if isinstance(node.op, ast.Not):
+        return _located(interp, node, lambda frame: not sandbox.truth(operand(frame)))
+    function = _UNARY[type(node.op)]
+    return _located(interp, node, lambda frame: function(operand(frame)))
+
+
+def c_boolop(interp, node):
+    values = [interp.compile(v) for v in node.values]
+    is_and = isinstance(node.op, ast.And)
+
+    def run(frame):
+        result = None
+        for value in values:
+            result = value(frame)
+            if sandbox.truth(result) != is_and:
+                return result
+        return result
+    return _located(interp, node, run)
+
+
+_COMPARE = {
+    ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le,
+    ast.Gt: operator.gt, ast.GtE: operator.ge, ast.Is: operator.is_, ast.IsNot: operator.is_not,
+    ast.In: lambda a, b: a in b, ast.NotIn: lambda a, b: a not in b,
+}
+
+
+def c_compare(interp, node):
+    left = interp.compile(node.left)
+    comparators = [(_COMPARE[type(op)], interp.compile(c)) for op, c in zip(node.ops,
+                                                                             node.comparators)]
+
+    def run(frame):
+        current = left(frame)
+        result = True
+        for function, comparator in comparators:
+            other = comparator(frame)
+            result = function(current, other)
+            if len(comparators) > 1 and not sandbox.truth(result):
+                return result
+            current = other
+        return result
+    return _located(interp, node, run)
+
+
+def c_ifexp(interp, node):
+    test, body, orelse = (interp.compile(n) for n in (node.test, node.body, node.orelse))
+    return lambda frame: body(frame) if sandbox.truth(test(frame)) else orelse(frame)
+
+
+def c_call(interp, node):
+    function = interp.compile(node.func)
+    args = [(isinstance(a, ast.Starred), interp.compile(a.value if isinstance(a, ast.Starred)
+                                                        else a)) for a in node.args]
+    keywords = []
+    for keyword in node.keywords:
+        if keyword.arg is None:
+            raise SandboxError("'**' arguments are not supported", line=node.lineno,
+                               column=node.col_offset + 1)
+        keywords.append((_check_name(keyword.arg, node), interp.compile(keyword.value)))
+    simple = not any(starred for starred, _ in args)
+    plain_args = [a for _, a in args]
+
+    def run(frame):
+        target = function(frame)
+        if simple:
+            values = [a(frame) for a in plain_args]
+        else:
+            values = []
+            for starred, a in args:
+                if starred:
+                    values.extend(sandbox.bounded_list(interp, a(frame)))
+                else:
+                    values.append(a(frame))
+        kwargs = {name: value(frame) for name, value in keywords}
+        return sandbox.call(target, values, kwargs)
+    return _located(interp, node, run)
+
+
+def c_lambda(interp, node):
+    make = _compile_function(interp, node, "<lambda>", node.args, node.body, is_lambda=True)
+    return make
+
+
+def _compile_comprehension(interp, node, element_compilers):
+    generators = []
+    for generator in node.generators:
+        if generator.is_async:
+            raise refused(node)
+        generators.append((interp.compile(generator.iter), compile_store(interp, generator.target),
+                           [interp.compile(test) for test in generator.ifs]))
+    step = interp.step
+
+    def produce(frame, emit):
+        # comprehensions run in their own scope, as in Python 3
+        inner = Frame({}, frame)
+
+        def loop(level):
+            if level == len(generators):
+                emit(inner)
+                return
+            iterable, store, tests = generators[level]
+            for item in sandbox.iterate(interp, iterable(inner if level else frame)):
+                step()
+                store(inner, item)
+                if all(sandbox.truth(test(inner)) for test in tests):
+                    loop(level + 1)
+        loop(0)
+    return produce
+
+
+def c_listcomp(interp, node):
+    element = interp.compile(node.elt)
+    produce = _compile_comprehension(interp, node, [element])
+
+    def run(frame):
+        items = []
+        produce(frame, lambda inner: items.append(element(inner)))
+        sandbox.check_length(interp, len(items))
+        return items
+    return _located(interp, node, run)
+
+
+c_generatorexp = c_listcomp
+
+
+def c_dictcomp(interp, node):
+    key, value = interp.compile(node.key), interp.compile(node.value)
+    produce = _compile_comprehension(interp, node, [key, value])
+
+    def run(frame):
+        items = {}
+
+        def emit(inner):
+            items[key(inner)] = value(inner)
+        produce(frame, emit)
+        return items
+    return _located(interp, node, run)
+
+
+def c_joined_str(interp, node):
+    parts = [interp.compile(value) for value in node.values]
+
+    def run(frame):
+        text = "".join(str(part(frame)) for part in parts)
+        sandbox.check_length(interp, len(text))
+        return text
+    return _located(interp, node, run)
+
+
+def c_formatted_value(interp, node):
+    value = interp.compile(node.value)
+    spec = interp.compile(node.format_spec) if node.format_spec is not None else None
+    conversion = node.conversion
+
+    def run(frame):
+        result = value(frame)
+        if conversion == ord("r"):
+            result = repr(result)
+        elif conversion == ord("s"):
+            result = str(result)
+        elif conversion == ord("a"):
+            result = ascii(result)
+        return sandbox.format_value(result, spec(frame) if spec is not None else "")
+    return _located(interp, node, run)
+
+
+COMPILERS = {
+    ast.Expr: c_expr_statement, ast.Assign: c_assign, ast.AnnAssign: c_ann_assign,
+    ast.AugAssign: c_aug_assign, ast.Pass: c_pass, ast.Break: c_break,
+    ast.Continue: c_continue, ast.Return: c_return, ast.If: c_if, ast.While: c_while,
+    ast.For: c_for, ast.With: c_with, ast.FunctionDef: c_function_def,
+    ast.ClassDef: c_class_def, ast.Import: c_import, ast.ImportFrom: c_import_from,
+    ast.Assert: c_assert, ast.Delete: c_delete,
+    ast.Constant: c_constant, ast.Name: c_name, ast.Attribute: c_attribute,
+    ast.Subscript: c_subscript, ast.Slice: c_slice, ast.Tuple: c_tuple, ast.List: c_list,
+    ast.Dict: c_dict, ast.BinOp: c_binop, ast.UnaryOp: c_unaryop, ast.BoolOp: c_boolop,
+    ast.Compare: c_compare, ast.IfExp: c_ifexp, ast.Call: c_call, ast.Lambda: c_lambda,
+    ast.ListComp: c_listcomp, ast.GeneratorExp: c_generatorexp, ast.DictComp: c_dictcomp,
+    ast.JoinedStr: c_joined_str, ast.FormattedValue: c_formatted_value,
+}
+
+
+def run_source(filename: str, source: str, **options) -> Interpreter:
+    """Parse, compile and run a program; returns the interpreter (its globals, last value)."""
+    interp = Interpreter(filename, source, **options)
+    interp.run()
+    return interp
+
+
+__all__ = ["Interpreter", "Settings", "parse", "run_source", "TorchError"]

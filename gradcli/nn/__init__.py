@@ -1,0 +1,5 @@
+"""``torch.nn``: only ``torch.nn.functional`` is provided."""
+
+from . import functional
+
+__all__ = ["functional"]

@@ -1,0 +1,966 @@
+"""The op table: every differentiable operation, in one place.
+
+Each row (an ``Op``) names the ``grad_fn`` PyTorch shows, the numpy forward, one
+backward rule per tensor input (``None``: not differentiable there), what the
+node must save, the sympy counterpart and a readable local derivative.  The
+engine, the interpreter, the graph printer and the symbolic checker read this
+table; none of them names an op.
+
+Backward rules follow PyTorch's ``tools/autograd/derivatives.yaml`` formula for
+formula, in the same order of operations, so float32 results match bit for bit.
+A rule is ``rule(F, grad, result, *inputs, **params)``.  ``F`` is the op
+namespace of the mode the engine runs in: ``NP`` (numpy arrays, no graph) or
+``T`` (Tensors, the backward pass recorded for higher derivatives).  Writing
+the rules against ``F`` and Python operators makes every rule differentiable.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from . import dtypes
+from ._reduce import torch_sum
+from .errors import TorchError
+from .tensor import GradMode, Limits, OpNode, Tensor, wrap_dim
+
+PROMOTE_NONE, PROMOTE_BINARY, PROMOTE_FLOAT, PROMOTE_UNARY_FLOAT = range(4)
+
+
+@dataclass(frozen=True, eq=False)
+class Op:
+    """One row of the table."""
+
+    name: str                      # the name programs call it by (torch.exp, x.exp())
+    grad_fn_name: str              # what PyTorch calls its backward node
+    forward: Callable              # numpy arrays in, numpy array out
+    backward: tuple = ()           # one rule per tensor input, None where not differentiable
+    backward_all: Callable | None = None  # or one rule returning all inputs' grads (cat, stack)
+    saves: bool = True             # saves tensors for backward (a second backward then fails)
+    saves_result: bool = False     # the rule reads the op's own result
+    promote: int = PROMOTE_NONE    # how operand dtypes combine
+    sympy: Callable | None = None  # (sympy module, *inputs as sympy, **params) -> expression
+    formula: str = ""              # the local derivative, for `gradcli explain`
+    differentiable: bool = True
+    gradcheck: tuple = field(default=())  # sample shapes for the table-driven gradient test
+
+    def __repr__(self) -> str:
+        return f"<op {self.name} ({self.grad_fn_name})>"
+
+
+TABLE: dict[str, Op] = {}
+
+
+def defop(name, grad_fn_name, forward, *backward, **options) -> Op:
+    op = Op(name, grad_fn_name, forward, tuple(backward), **options)
+    TABLE[name] = op
+    return op
+
+
+# ----- Applying an op -----
+
+def _arrays_for(op: Op, operands):
+    """The numpy operands, cast as PyTorch's type promotion would."""
+    if op.promote == PROMOTE_NONE:
+        return [x.array if type(x) is Tensor else x for x in operands]
+    if op.promote == PROMOTE_UNARY_FLOAT:
+        array = operands[0].array
+        if array.dtype.kind not in "f":
+            array = array.astype(dtypes.default_float.np)
+        return [array] + [x.array if type(x) is Tensor else x for x in operands[1:]]
+    return _promoted(operands, op.promote == PROMOTE_FLOAT)
+
+
+def _promoted(operands, to_float: bool):
+    first = operands[0]
+    kinds = {x.array.dtype for x in operands if type(x) is Tensor}
+    scalars = [x for x in operands if type(x) is not Tensor]
+    if len(kinds) == 1 and not to_float:
+        kind = next(iter(kinds))
+        if kind.kind == "f" or not scalars or _scalars_fit(kind, scalars):
+            return [x.array if type(x) is Tensor else x for x in operands]
+    target = dtypes.result_type(*operands)
+    if to_float and target.category != dtypes.FLOAT:
+        target = dtypes.default_float
+    want = target.np
+    del first
+    return [(x.array if x.array.dtype == want else x.array.astype(want)) if type(x) is Tensor
+            else x for x in operands]
+
+
+def _scalars_fit(kind, scalars) -> bool:
+    # Python ints keep an integer tensor's dtype; a float (or an int meeting a bool) lifts it.
+    if kind.kind == "b":
+        return all(isinstance(s, bool) for s in scalars)
+    return all(isinstance(s, (bool, int)) for s in scalars)
+
+
+def apply(op: Op, *operands, **params):
+    """Run ``op`` forward; record a node when grad mode is on and an input requires grad."""
+    arrays = _arrays_for(op, operands)
+    try:
+        out = op.forward(*arrays, **params)
+    except ValueError as error:
+        raise _shape_error(op, arrays, error) from None
+    if type(out) is not np.ndarray:
+        out = np.asarray(out)
+    if not (GradMode.enabled and op.differentiable):
+        return Tensor(out)
+    needs = tuple(type(x) is Tensor and x.requires_grad for x in operands)
+    if True not in needs:
+        return Tensor(out)
+    if out.dtype.kind != "f":
+        return Tensor(out)
+    if Limits.max_nodes is not None:
+        _count_node()
+    edges = tuple((x.gradient_edge(), 0) if need else (None, 0) for x, need in zip(operands, needs))
+    node = OpNode(op, operands, params, out, edges, needs)
+    return Tensor(out, True, node)
+
+
+def _count_node() -> None:
+    Limits.nodes += 1
+    if Limits.nodes > Limits.max_nodes:
+        from .errors import LimitError
+        raise LimitError(f"the program recorded more than {Limits.max_nodes:,} graph nodes",
+                         hint="raise it with --max-nodes N, or wrap updates in torch.no_grad()")
+
+
+def _shape_error(op, arrays, error):
+    shapes = [a.shape for a in arrays if isinstance(a, np.ndarray)]
+    if len(shapes) == 2 and "broadcast" in str(error):
+        a, b = shapes
+        for back in range(1, max(len(a), len(b)) + 1):
+            sa = a[-back] if back <= len(a) else 1
+            sb = b[-back] if back <= len(b) else 1
+            if sa != sb and sa != 1 and sb != 1:
+                dim = max(len(a), len(b)) - back
+                return TorchError(f"The size of tensor a ({sa}) must match the size of tensor b "
+                                  f"({sb}) at non-singleton dimension {dim}")
+    return TorchError(str(error))
+
+
+class Namespace:
+    """An attribute bag; NP and T below are the two faces of the table for rules."""
+
+    def __init__(self, entries: dict):
+        self.__dict__.update(entries)
+
+
+# ----- Helpers shared by forwards and rules -----
+
+def _dims(dim, ndim):
+    """Normalise a PyTorch ``dim`` argument (None, int, tuple or list) to a sorted tuple."""
+    if dim is None:
+        return tuple(range(ndim))
+    if isinstance(dim, (list, tuple)):
+        return tuple(sorted({wrap_dim(d, ndim) for d in dim})) if dim else tuple(range(ndim))
+    return (wrap_dim(dim, ndim),)
+
+
+def _sum_forward(x, dim=None, keepdim=False):
+    if x.dtype.kind in "biu":
+        return np.sum(x, axis=_dims(dim, x.ndim), keepdims=keepdim, dtype=np.int64)
+    return torch_sum(x, axis=_dims(dim, x.ndim), keepdims=keepdim)
+
+
+def _restore_dims(F, g, shape, dim, keepdim):
+    """Put back the reduced dims as size 1 so ``g`` broadcasts against the input."""
+    if keepdim or dim is None and len(shape) == 0:
+        return g
+    kept = list(g.shape)
+    for d in _dims(dim, len(shape)):
+        kept.insert(d, 1)
+    return F.reshape(g, shape=tuple(kept))
+
+
+def _sum_backward(F, g, shape, dim, keepdim):
+    return F.expand(_restore_dims(F, g, shape, dim, keepdim), shape=tuple(shape))
+
+
+def _reduced_count(shape, dim) -> int:
+    count = 1
+    for d in _dims(dim, len(shape)):
+        count *= shape[d]
+    return count
+
+
+def _sum_to(x, shape):
+    """Sum ``x`` down to ``shape`` (undo broadcasting), PyTorch's at::sum_to."""
+    lead = x.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, size in enumerate(shape) if size == 1 and x.shape[lead + i] != 1)
+    if not axes:
+        return x.reshape(shape)
+    return torch_sum(x, axis=axes, keepdims=True).reshape(shape)
+
+
+def _mask(x):
+    return x
+
+
+# ----- Binary arithmetic -----
+defop("add", "AddBackward0", np.add,
+      lambda F, g, r, a, b: g,
+      lambda F, g, r, a, b: g,
+      saves=False, promote=PROMOTE_BINARY, sympy=lambda sp, a, b: a + b,
+      formula="d(a+b)/da = 1, d(a+b)/db = 1", gradcheck=((2, 3), (3,)))
+defop("sub", "SubBackward0", np.subtract,
+      lambda F, g, r, a, b: g,
+      lambda F, g, r, a, b: -g,
+      saves=False, promote=PROMOTE_BINARY, sympy=lambda sp, a, b: a - b,
+      formula="d(a-b)/da = 1, d(a-b)/db = -1", gradcheck=((2, 3), (2, 1)))
+defop("mul", "MulBackward0", np.multiply,
+      lambda F, g, r, a, b: g * b,
+      lambda F, g, r, a, b: g * a,
+      promote=PROMOTE_BINARY, sympy=lambda sp, a, b: a * b,
+      formula="d(a*b)/da = b, d(a*b)/db = a", gradcheck=((2, 3), (3,)))
+defop("div", "DivBackward0", np.true_divide,
+      lambda F, g, r, a, b: g / b,
+      lambda F, g, r, a, b: -g * ((a / b) / b),
+      promote=PROMOTE_FLOAT, sympy=lambda sp, a, b: a / b,
+      formula="d(a/b)/da = 1/b, d(a/b)/db = -a/b**2", gradcheck=((2, 3), (2, 3)))
+defop("rsub", "RsubBackward1", lambda x, other: np.subtract(other, x),
+      lambda F, g, r, x, other: -g,
+      saves=False, promote=PROMOTE_BINARY, sympy=lambda sp, x, other: other - x,
+      formula="d(c-x)/dx = -1", gradcheck=((3,),))
+defop("maximum", "MaximumBackward0", np.maximum,
+      lambda F, g, r, a, b: F.masked_fill(F.where(a == b, g / 2, g), mask=a < b),
+      lambda F, g, r, a, b: F.masked_fill(F.where(a == b, g / 2, g), mask=a > b),
+      promote=PROMOTE_BINARY, sympy=lambda sp, a, b: sp.Max(a, b),
+      formula="d max(a,b)/da = [a>b] (+1/2 on ties)", gradcheck=((4,), (4,)))
+defop("minimum", "MinimumBackward0", np.minimum,
+      lambda F, g, r, a, b: F.masked_fill(F.where(a == b, g / 2, g), mask=a > b),
+      lambda F, g, r, a, b: F.masked_fill(F.where(a == b, g / 2, g), mask=a < b),
+      promote=PROMOTE_BINARY, sympy=lambda sp, a, b: sp.Min(a, b),
+      formula="d min(a,b)/da = [a<b] (+1/2 on ties)", gradcheck=((4,), (4,)))
+
+
+# ----- Powers -----
+def _pow_scalar_forward(x, exponent):
+    # PyTorch's pow kernel special-cases these exponents; numpy's generic pow can differ in the
+    # last bit, so take the same paths.
+    if x.dtype.kind in "iub":
+        if isinstance(exponent, int) and exponent < 0:
+            raise TorchError("Integers to negative integer powers are not allowed.")
+        return np.power(x, exponent)
+    if exponent == 2:
+        return x * x
+    if exponent == 3:
+        return x * x * x
+    if exponent == 0.5:
+        return np.sqrt(x)
+    if exponent == -0.5:
+        return 1 / np.sqrt(x)
+    if exponent == -1:
+        return 1 / x
+    if exponent == -2:
+        return 1 / (x * x)
+    return np.power(x, np.asarray(exponent, dtype=x.dtype))
+
+
+def _pow_scalar_rule(F, g, r, x, exponent):
+    if exponent == 0:
+        return F.zeros_like(x)
+    return g * (exponent * F.pow(x, exponent=exponent - 1))
+
+
+def _pow_tensor_forward(x, p):
+    return np.power(x, p)
+
+
+def _pow_base_forward(exponent, base):
+    return np.power(np.asarray(base, dtype=exponent.dtype), exponent)
+
+
+def _pow_base_rule(F, g, r, exponent, base):
+    if base == 0:
+        return g * F.where(exponent >= 0, F.zeros_like(r), r * math.log(base) if base > 0 else r)
+    return g * (r * math.log(base))
+
+
+defop("pow", "PowBackward0", _pow_scalar_forward,
+      _pow_scalar_rule,
+      promote=PROMOTE_NONE, sympy=lambda sp, x, exponent: x ** exponent,
+      formula="d(x**n)/dx = n*x**(n-1)", gradcheck=((3,),))
+defop("pow_tensor", "PowBackward1", _pow_tensor_forward,
+      lambda F, g, r, x, p: F.where(p == 0.0, F.zeros_like(g), g * (p * F.pow_tensor(x, p - 1))),
+      lambda F, g, r, x, p: g * F.where((x == 0) & (p >= 0), F.zeros_like(r), r * F.log(x)),
+      saves_result=True, promote=PROMOTE_BINARY, sympy=lambda sp, x, p: x ** p,
+      formula="d(x**p)/dx = p*x**(p-1), d(x**p)/dp = x**p * log(x)", gradcheck=((3,), (3,)))
+defop("pow_base", "PowBackward2", _pow_base_forward,
+      _pow_base_rule,
+      saves_result=True, promote=PROMOTE_UNARY_FLOAT, sympy=lambda sp, p, base: base ** p,
+      formula="d(c**p)/dp = c**p * log(c)", gradcheck=((3,),))
+
+
+# ----- Unary elementwise -----
+def _unary(name, grad_fn, forward, rule, sympy, formula, *, saves_result=False, saves=True,
+           promote=PROMOTE_UNARY_FLOAT, domain=None):
+    return defop(name, grad_fn, forward, rule, saves=saves, saves_result=saves_result,
+                 promote=promote, sympy=sympy, formula=formula,
+                 gradcheck=((2, 3),) if domain is None else domain)
+
+
+def _sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
+def _relu(x):
+    return np.maximum(x, np.zeros((), dtype=x.dtype))
+
+
+def _sgn(x):
+    return np.sign(x)
+
+
+_unary("neg", "NegBackward0", np.negative, lambda F, g, r, x: -g,
+       lambda sp, x: -x, "d(-x)/dx = -1", saves=False, promote=PROMOTE_NONE)
+_unary("exp", "ExpBackward0", np.exp, lambda F, g, r, x: g * r,
+       lambda sp, x: sp.exp(x), "d exp(x)/dx = exp(x)", saves_result=True)
+_unary("log", "LogBackward0", np.log, lambda F, g, r, x: g / x,
+       lambda sp, x: sp.log(x), "d log(x)/dx = 1/x", domain=("positive",))
+_unary("sin", "SinBackward0", np.sin, lambda F, g, r, x: g * F.cos(x),
+       lambda sp, x: sp.sin(x), "d sin(x)/dx = cos(x)")
+_unary("cos", "CosBackward0", np.cos, lambda F, g, r, x: g * -F.sin(x),
+       lambda sp, x: sp.cos(x), "d cos(x)/dx = -sin(x)")
+_unary("tan", "TanBackward0", np.tan, lambda F, g, r, x: g * (1 + F.pow(r, exponent=2)),
+       lambda sp, x: sp.tan(x), "d tan(x)/dx = 1 + tan(x)**2", saves_result=True)
+_unary("tanh", "TanhBackward0", np.tanh, lambda F, g, r, x: g * (1 - r * r),
+       lambda sp, x: sp.tanh(x), "d tanh(x)/dx = 1 - tanh(x)**2", saves_result=True)
+_unary("sigmoid", "SigmoidBackward0", _sigmoid, lambda F, g, r, x: g * (1 - r) * r,
+       lambda sp, x: 1 / (1 + sp.exp(-x)), "d sigmoid(x)/dx = sigmoid(x)*(1 - sigmoid(x))",
+       saves_result=True)
+_unary("relu", "ReluBackward0", _relu,
+       lambda F, g, r, x: F.where(r <= 0, F.zeros_like(g), g),
+       lambda sp, x: sp.Max(x, 0), "d relu(x)/dx = [x > 0]", saves_result=True,
+       promote=PROMOTE_NONE, domain=("nonzero",))
+_unary("sqrt", "SqrtBackward0", np.sqrt, lambda F, g, r, x: g / (2 * r),
+       lambda sp, x: sp.sqrt(x), "d sqrt(x)/dx = 1/(2*sqrt(x))", saves_result=True,
+       domain=("positive",))
+_unary("abs", "AbsBackward0", np.abs, lambda F, g, r, x: g * F.sgn(x),
+       lambda sp, x: sp.Abs(x), "d|x|/dx = sign(x)", promote=PROMOTE_NONE, domain=("nonzero",))
+_unary("reciprocal", "ReciprocalBackward0", lambda x: 1 / x,
+       lambda F, g, r, x: -g * (r * r),
+       lambda sp, x: 1 / x, "d(1/x)/dx = -1/x**2", saves_result=True, domain=("nonzero",))
+defop("sgn", "SgnBackward0", _sgn, lambda F, g, r, x: F.zeros_like(g),
+      promote=PROMOTE_NONE, sympy=lambda sp, x: sp.sign(x), formula="d sign(x)/dx = 0",
+      gradcheck=("nonzero",))
+
+
+def _clamp_forward(x, min=None, max=None):
+    out = x
+    if min is not None:
+        out = np.maximum(out, np.asarray(min, dtype=x.dtype))
+    if max is not None:
+        out = np.minimum(out, np.asarray(max, dtype=x.dtype))
+    return out if out is not x else x.copy()
+
+
+def _clamp_rule(F, g, r, x, min=None, max=None):
+    if min is not None and max is not None:
+        return F.where((x >= min) & (x <= max), g, F.zeros_like(g))
+    if min is not None:
+        return F.where(x >= min, g, F.zeros_like(g))
+    return F.where(x <= max, g, F.zeros_like(g))
+
+
+def _clamp_sympy(sp, x, min=None, max=None):
+    if min is not None:
+        x = sp.Max(x, min)
+    if max is not None:
+        x = sp.Min(x, max)
+    return x
+
+
+for _name, _grad_fn in (("clamp", "ClampBackward1"), ("clamp_min", "ClampMinBackward0"),
+                        ("clamp_max", "ClampMaxBackward0")):
+    defop(_name, _grad_fn, _clamp_forward, _clamp_rule, sympy=_clamp_sympy,
+          formula="d clamp(x)/dx = [min <= x <= max]", gradcheck=("clamp",))
+
+
+def _where_forward(a, b, condition):
+    return np.where(condition, a, b)
+
+
+defop("where", "WhereBackward0", _where_forward,
+      lambda F, g, r, a, b, condition: F.where(condition, g, F.zeros_like(g)),
+      lambda F, g, r, a, b, condition: F.where(condition, F.zeros_like(g), g),
+      saves=False, promote=PROMOTE_BINARY,
+      sympy=lambda sp, a, b, condition: a if condition else b,
+      formula="d where(c,a,b)/da = [c], /db = [not c]", gradcheck=("where",))
+
+
+# ----- Softmax -----
+def _softmax_forward(x, dim):
+    shifted = np.exp(x - np.max(x, axis=dim, keepdims=True))
+    return shifted * (1 / torch_sum(shifted, axis=(dim % x.ndim,) if x.ndim else None, keepdims=True))
+
+
+def _log_softmax_forward(x, dim):
+    shifted = x - np.max(x, axis=dim, keepdims=True)
+    axis = (dim % x.ndim,) if x.ndim else None
+    return shifted - np.log(torch_sum(np.exp(shifted), axis=axis, keepdims=True))
+
+
+defop("softmax", "SoftmaxBackward0", _softmax_forward,
+      lambda F, g, r, x, dim: r * (g - F.sum(g * r, dim=dim, keepdim=True)),
+      saves_result=True, promote=PROMOTE_UNARY_FLOAT,
+      sympy=None, formula="d softmax(x)_i/dx_j = s_i*([i=j] - s_j)", gradcheck=("softmax",))
+defop("log_softmax", "LogSoftmaxBackward0", _log_softmax_forward,
+      lambda F, g, r, x, dim: g - F.exp(r) * F.sum(g, dim=dim, keepdim=True),
+      saves_result=True, promote=PROMOTE_UNARY_FLOAT,
+      sympy=None, formula="d log_softmax(x)_i/dx_j = [i=j] - softmax(x)_j",
+      gradcheck=("softmax",))
+
+
+# ----- Reductions -----
+def _mean_forward(x, dim=None, keepdim=False):
+    if x.dtype.kind != "f":
+        raise TorchError("mean(): could not infer output dtype. Input dtype must be either a "
+                         f"floating point or complex dtype. Got: {_scalar_type_name(x.dtype)}")
+    total = torch_sum(x, axis=_dims(dim, x.ndim), keepdims=keepdim)
+    return total / _reduced_count(x.shape, dim)
+
+
+def _scalar_type_name(np_dtype) -> str:
+    return {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+            "bool": "Bool"}.get(np_dtype.name, np_dtype.name)
+
+
+def _prod_forward(x, dim=None, keepdim=False):
+    dtype = np.int64 if x.dtype.kind in "biu" else x.dtype
+    return np.prod(x, axis=_dims(dim, x.ndim), keepdims=keepdim, dtype=dtype)
+
+
+def _prod_rule(F, g, r, x, dim=None, keepdim=False):
+    g = _restore_dims(F, g, x.shape, dim, keepdim)
+    r = _restore_dims(F, r, x.shape, dim, keepdim)
+    if not bool((F.as_array(x) == 0).any()):
+        return g * (r / x)
+    return g * F.constant(_prod_without_self(F.as_array(x), dim), like=g)
+
+
+def _prod_without_self(x, dim):
+    """Product of all the other elements of each reduced group (safe where x has zeros)."""
+    axes = _dims(dim, x.ndim)
+    moved = np.moveaxis(x, axes, tuple(range(x.ndim - len(axes), x.ndim)))
+    flat = moved.reshape(moved.shape[:x.ndim - len(axes)] + (-1,))
+    ones = np.ones(flat.shape[:-1] + (1,), dtype=x.dtype)
+    before = np.cumprod(np.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
+    after = np.cumprod(np.concatenate([ones, flat[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+    return np.moveaxis((before * after).reshape(moved.shape),
+                       tuple(range(x.ndim - len(axes), x.ndim)), axes)
+
+
+defop("sum", "SumBackward0", lambda x: _sum_forward(x),
+      lambda F, g, r, x: F.expand(g, shape=tuple(x.shape)),
+      saves=False, sympy=lambda sp, x: x, formula="d sum(x)/dx_i = 1", gradcheck=((2, 3),))
+defop("sum_dim", "SumBackward1", _sum_forward,
+      lambda F, g, r, x, dim, keepdim=False: _sum_backward(F, g, x.shape, dim, keepdim),
+      saves=False, formula="d sum(x, dim)/dx_i = 1", gradcheck=("dim",))
+defop("mean", "MeanBackward0", lambda x: _mean_forward(x),
+      lambda F, g, r, x: F.expand(g, shape=tuple(x.shape)) / x.size,
+      saves=False, formula="d mean(x)/dx_i = 1/n", gradcheck=((2, 3),))
+defop("mean_dim", "MeanBackward1", _mean_forward,
+      lambda F, g, r, x, dim, keepdim=False:
+          _sum_backward(F, g, x.shape, dim, keepdim) / _reduced_count(x.shape, dim),
+      saves=False, formula="d mean(x, dim)/dx_i = 1/n", gradcheck=("dim",))
+defop("prod", "ProdBackward0", lambda x: _prod_forward(x),
+      lambda F, g, r, x: _prod_rule(F, g, r, x),
+      saves_result=True, formula="d prod(x)/dx_i = prod(x)/x_i", gradcheck=((2, 3),))
+defop("prod_dim", "ProdBackward1", _prod_forward, _prod_rule,
+      saves_result=True, formula="d prod(x, dim)/dx_i = prod/x_i", gradcheck=("dim1",))
+
+
+def _extreme_forward(reduce):
+    def forward(x):
+        if x.size == 0:
+            raise TorchError(f"{reduce.__name__}(): Expected reduction dim to be specified for "
+                             "input.numel() == 0. Specify the reduction dim with the 'dim' argument.")
+        return reduce(x)
+    return forward
+
+
+def _evenly_distribute(F, g, r, x):
+    mask = F.as_array(x) == F.as_array(r)
+    count = np.asarray(mask.sum(), dtype=F.as_array(g).dtype)
+    return F.masked_fill(F.zeros_like(x), mask=mask, value=g / F.constant(count, like=g))
+
+
+defop("max", "MaxBackward1", _extreme_forward(np.max), _evenly_distribute,
+      saves_result=True, formula="d max(x)/dx_i = [x_i = max]/count", gradcheck=("distinct",))
+defop("min", "MinBackward1", _extreme_forward(np.min), _evenly_distribute,
+      saves_result=True, formula="d min(x)/dx_i = [x_i = min]/count", gradcheck=("distinct",))
+
+
+def _select_extreme(arg):
+    def forward(x, dim, keepdim=False):
+        d = wrap_dim(dim, x.ndim)
+        indices = np.expand_dims(arg(x, axis=d), d) if x.ndim else np.asarray(0)
+        values = np.take_along_axis(x, indices, axis=d) if x.ndim else x.copy()
+        return values if keepdim or not x.ndim else np.squeeze(values, axis=d)
+    return forward
+
+
+def _value_selecting_rule(arg):
+    def rule(F, g, r, x, dim, keepdim=False):
+        d = wrap_dim(dim, x.ndim)
+        plain = F.as_array(x)
+        indices = np.expand_dims(arg(plain, axis=d), d) if plain.ndim else None
+        g = _restore_dims(F, g, x.shape, dim, keepdim)
+        mask = np.zeros(plain.shape, dtype=bool)
+        if indices is None:
+            mask[...] = True
+        else:
+            np.put_along_axis(mask, indices, True, axis=d)
+        return F.where(F.constant(mask, like=g), F.expand(g, shape=tuple(x.shape)), F.zeros_like(x))
+    return rule
+
+
+defop("max_dim", "MaxBackward0", _select_extreme(np.argmax), _value_selecting_rule(np.argmax),
+      formula="d max(x, dim)/dx_i = [i = argmax]", gradcheck=("distinct_dim",))
+defop("min_dim", "MinBackward0", _select_extreme(np.argmin), _value_selecting_rule(np.argmin),
+      formula="d min(x, dim)/dx_i = [i = argmin]", gradcheck=("distinct_dim",))
+
+
+def _norm_forward(x, dim=None, keepdim=False):
+    if x.dtype.kind != "f":
+        raise TorchError("linalg.vector_norm: Expected a floating point or complex tensor as input. "
+                         f"Got {_scalar_type_name(x.dtype)}")
+    return np.sqrt(torch_sum(x * x, axis=_dims(dim, x.ndim), keepdims=keepdim))
+
+
+def _norm_rule(F, g, r, x, dim=None, keepdim=False):
+    g = _restore_dims(F, g, x.shape, dim, keepdim)
+    r = _restore_dims(F, r, x.shape, dim, keepdim)
+    return x * F.masked_fill(g / r, mask=r == 0)
+
+
+defop("norm", "LinalgVectorNormBackward0", _norm_forward, _norm_rule, saves_result=True,
+      sympy=None, formula="d |x|/dx = x/|x|", gradcheck=((2, 3), "dim"))
+
+
+# ----- Linear algebra -----
+def _check_mm(a, b):
+    if a.ndim != 2 or b.ndim != 2:
+        raise TorchError(f"self must be a matrix" if a.ndim != 2 else "mat2 must be a matrix")
+    if a.shape[1] != b.shape[0]:
+        raise TorchError(f"mat1 and mat2 shapes cannot be multiplied "
+                         f"({a.shape[0]}x{a.shape[1]} and {b.shape[0]}x{b.shape[1]})")
+    _check_same_dtype(a, b)
+    Limits.check_elements((a.shape[0], b.shape[1]))
+    return np.matmul(a, b)
+
+
+def _check_same_dtype(a, b):
+    if a.dtype != b.dtype:
+        raise TorchError(f"expected m1 and m2 to have the same dtype, but got: "
+                         f"{_long_name(a.dtype)} != {_long_name(b.dtype)}")
+
+
+def _long_name(np_dtype) -> str:
+    return {"float32": "float", "float64": "double", "int64": "long int", "int32": "int"}.get(
+        np_dtype.name, np_dtype.name)
+
+
+def _mv_forward(a, v):
+    if a.ndim != 2 or v.ndim != 1:
+        raise TorchError("vector + matrix @ vector expected, got "
+                         f"{v.ndim}, {a.ndim}, {v.ndim}")
+    if a.shape[1] != v.shape[0]:
+        raise TorchError(f"size mismatch, got input ({a.shape[0]}), mat ({a.shape[0]}x{a.shape[1]}),"
+                         f" vec ({v.shape[0]})")
+    _check_same_dtype(a, v)
+    return np.matmul(a, v)
+
+
+def _dot_forward(a, b):
+    if a.ndim != 1 or b.ndim != 1:
+        raise TorchError(f"1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
+    if a.shape[0] != b.shape[0]:
+        raise TorchError("inconsistent tensor size, expected tensor [{}] and src [{}] to have the "
+                         "same number of elements, but got {} and {} elements respectively".format(
+                             a.shape[0], b.shape[0], a.shape[0], b.shape[0]))
+    if a.dtype != b.dtype:
+        raise TorchError(f"dot : expected both vectors to have same dtype, but found "
+                         f"{_dtype_word(a.dtype)} and {_dtype_word(b.dtype)}")
+    return np.dot(a, b)
+
+
+def _dtype_word(np_dtype) -> str:
+    return {"float32": "Float", "float64": "Double"}.get(np_dtype.name, _scalar_type_name(np_dtype))
+
+
+def _bmm_forward(a, b):
+    if a.shape[-1] != b.shape[-2]:
+        raise TorchError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                         f"[{a.shape[0]}, {a.shape[-1]}] but got: [{b.shape[0]}, {b.shape[-2]}].")
+    return np.matmul(a, b)
+
+
+defop("mm", "MmBackward0", _check_mm,
+      lambda F, g, r, a, b: F.mm(g, F.t(b)),
+      lambda F, g, r, a, b: F.mm(F.t(a), g),
+      sympy=lambda sp, a, b: a * b, formula="d(A@B)/dA = G@B^T, d(A@B)/dB = A^T@G",
+      gradcheck=((2, 3), (3, 4)))
+defop("mv", "MvBackward0", _mv_forward,
+      lambda F, g, r, a, v: F.outer(g, v),
+      lambda F, g, r, a, v: F.mv(F.t(a), g),
+      formula="d(A@v)/dA = g v^T, d(A@v)/dv = A^T g", gradcheck=((2, 3), (3,)))
+defop("dot", "DotBackward0", _dot_forward,
+      lambda F, g, r, a, b: g * b,
+      lambda F, g, r, a, b: g * a,
+      formula="d(a.b)/da = b", gradcheck=((3,), (3,)))
+defop("outer", "OuterBackward0", np.outer,
+      lambda F, g, r, a, b: F.mv(g, b),
+      lambda F, g, r, a, b: F.mv(F.t(g), a),
+      formula="d(a b^T)/da = G b", gradcheck=((2,), (3,)))
+defop("bmm", "BmmBackward0", _bmm_forward,
+      lambda F, g, r, a, b: F.bmm(g, F.transpose(b, dim0=-1, dim1=-2)),
+      lambda F, g, r, a, b: F.bmm(F.transpose(a, dim0=-1, dim1=-2), g),
+      formula="batched matmul", gradcheck=((2, 2, 3), (2, 3, 2)))
+
+
+# ----- Shape and view ops -----
+def _view_forward(x, shape):
+    return x.reshape(shape)
+
+
+def _transpose_forward(x, dim0, dim1):
+    if x.ndim == 0:
+        return x
+    return np.swapaxes(x, wrap_dim(dim0, x.ndim), wrap_dim(dim1, x.ndim))
+
+
+def _t_forward(x):
+    if x.ndim > 2:
+        raise TorchError(f"t() expects a tensor with <= 2 dimensions, but self is {x.ndim}D")
+    return x.T
+
+
+def _permute_forward(x, dims):
+    dims = tuple(wrap_dim(d, x.ndim) for d in dims)
+    if len(dims) != x.ndim:
+        raise TorchError("permute(sparse_coo): number of dimensions in the tensor input does not "
+                         f"match the length of the desired ordering of dimensions i.e. input.dim() "
+                         f"= {x.ndim} is not equal to len(dims) = {len(dims)}")
+    if len(set(dims)) != len(dims):
+        raise TorchError("permute(): duplicate dims are not allowed.")
+    return np.transpose(x, dims)
+
+
+def _inverse_permutation(dims, ndim):
+    dims = [wrap_dim(d, ndim) for d in dims]
+    inverse = [0] * ndim
+    for position, d in enumerate(dims):
+        inverse[d] = position
+    return tuple(inverse)
+
+
+def _unsqueeze_forward(x, dim):
+    return np.expand_dims(x, wrap_dim(dim, x.ndim + 1))
+
+
+def _squeeze_forward(x, dim=None):
+    if dim is None:
+        return x.reshape(tuple(s for s in x.shape if s != 1))
+    dims = _dims(dim, x.ndim)
+    return x.reshape(tuple(s for i, s in enumerate(x.shape) if not (i in dims and s == 1)))
+
+
+def _expand_forward(x, shape):
+    shape = tuple(shape)
+    if len(shape) < x.ndim:
+        raise TorchError(f"expand(torch.FloatTensor{{[{', '.join(map(str, x.shape))}]}}, "
+                         f"size=[{', '.join(map(str, shape))}]): the number of sizes provided "
+                         f"({len(shape)}) must be greater or equal to the number of dimensions in "
+                         f"the tensor ({x.ndim})")
+    lead = len(shape) - x.ndim
+    final = tuple(x.shape[i - lead] if size == -1 else size for i, size in enumerate(shape))
+    for i, size in enumerate(x.shape):
+        if size != 1 and size != final[lead + i]:
+            raise TorchError(f"The expanded size of the tensor ({final[lead + i]}) must match the "
+                             f"existing size ({size}) at non-singleton dimension {lead + i}.  "
+                             f"Target sizes: [{', '.join(map(str, shape))}].  Tensor sizes: "
+                             f"[{', '.join(map(str, x.shape))}]")
+    Limits.check_elements(final)
+    return np.broadcast_to(x, final)
+
+
+defop("view", "ViewBackward0", _view_forward,
+      lambda F, g, r, x, shape: F.reshape(g, shape=tuple(x.shape)),
+      saves=False, formula="reshaping: the gradient is reshaped back", gradcheck=("view",))
+defop("unsafe_view", "UnsafeViewBackward0", _view_forward,
+      lambda F, g, r, x, shape: F.reshape(g, shape=tuple(x.shape)),
+      saves=False, formula="reshaping: the gradient is reshaped back", gradcheck=("view",))
+defop("reshape", "ReshapeAliasBackward0", _view_forward,
+      lambda F, g, r, x, shape: F.reshape(g, shape=tuple(x.shape)),
+      saves=False, formula="reshaping: the gradient is reshaped back", gradcheck=("view",))
+defop("t", "TBackward0", _t_forward,
+      lambda F, g, r, x: F.t(g),
+      saves=False, formula="transpose: the gradient is transposed back", gradcheck=((2, 3),))
+defop("transpose", "TransposeBackward0", _transpose_forward,
+      lambda F, g, r, x, dim0, dim1: F.transpose(g, dim0=dim0, dim1=dim1),
+      saves=False, formula="transpose: the gradient is transposed back", gradcheck=("transpose",))
+defop("permute", "PermuteBackward0", _permute_forward,
+      lambda F, g, r, x, dims: F.permute(g, dims=_inverse_permutation(dims, x.ndim)),
+      saves=False, formula="permute: the gradient is permuted back", gradcheck=("permute",))
+defop("unsqueeze", "UnsqueezeBackward0", _unsqueeze_forward,
+      lambda F, g, r, x, dim: F.reshape(g, shape=tuple(x.shape)),
+      saves=False, formula="unsqueeze: the gradient is squeezed back", gradcheck=((2, 3),))
+defop("squeeze", "SqueezeBackward0", _squeeze_forward,
+      lambda F, g, r, x: F.reshape(g, shape=tuple(x.shape)),
+      saves=False, formula="squeeze: the gradient is unsqueezed back", gradcheck=((2, 1, 3),))
+defop("squeeze_dim", "SqueezeBackward1", _squeeze_forward,
+      lambda F, g, r, x, dim: F.reshape(g, shape=tuple(x.shape)),
+      saves=False, formula="squeeze: the gradient is unsqueezed back", gradcheck=((2, 1, 3),))
+defop("expand", "ExpandBackward0", _expand_forward,
+      lambda F, g, r, x, shape: F.sum_to(g, shape=tuple(x.shape)),
+      saves=False, formula="expand: the gradient is summed over the copies", gradcheck=("expand",))
+defop("sum_to", "SumToSizeBackward0", _sum_to,
+      lambda F, g, r, x, shape: F.expand(g, shape=tuple(x.shape)),
+      saves=False, formula="sum to size: the gradient is expanded back", gradcheck=("expand",))
+defop("clone", "CloneBackward0", lambda x: x.copy(),
+      lambda F, g, r, x: g,
+      saves=False, sympy=lambda sp, x: x, formula="d clone(x)/dx = 1", gradcheck=((2, 3),))
+defop("to_dtype", "ToCopyBackward0", lambda x, dtype: x.astype(dtype),
+      lambda F, g, r, x, dtype: F.to_dtype(g, dtype=x.dtype),
+      saves=False, sympy=lambda sp, x, dtype: x, formula="d x.to(dtype)/dx = 1",
+      gradcheck=((2, 3),))
+
+
+def _cat_forward(*arrays, dim=0):
+    arrays = [a for a in arrays if not (a.ndim == 1 and a.shape[0] == 0)] or list(arrays[:1])
+    if not arrays:
+        raise TorchError("torch.cat(): expected a non-empty list of Tensors")
+    d = wrap_dim(dim, arrays[0].ndim)
+    _check_cat_shapes(arrays, d)
+    common = np.result_type(*arrays)
+    return np.concatenate([a.astype(common, copy=False) for a in arrays], axis=d)
+
+
+def _check_cat_shapes(arrays, d):
+    first = arrays[0]
+    for index, a in enumerate(arrays[1:], start=1):
+        if a.ndim != first.ndim:
+            raise TorchError(f"Tensors must have same number of dimensions: got {first.ndim} and "
+                             f"{a.ndim}")
+        for axis in range(a.ndim):
+            if axis != d and a.shape[axis] != first.shape[axis]:
+                raise TorchError(f"Sizes of tensors must match except in dimension {d}. Expected "
+                                 f"size {first.shape[axis]} but got size {a.shape[axis]} for "
+                                 f"tensor number {index} in the list.")
+
+
+def _cat_rule(F, g, r, *xs, dim=0):
+    d = wrap_dim(dim, len(g.shape))
+    out, start = [], 0
+    for x in xs:
+        if len(x.shape) == 1 and x.shape[0] == 0 and len(g.shape) != 1:
+            out.append(F.zeros_like(x))
+            continue
+        size = x.shape[d]
+        out.append(F.narrow(g, dim=d, start=start, length=size))
+        start += size
+    return out
+
+
+def _stack_forward(*arrays, dim=0):
+    shapes = {a.shape for a in arrays}
+    if len(shapes) > 1:
+        first, *rest = arrays
+        other = next(i for i, a in enumerate(arrays) if a.shape != first.shape)
+        raise TorchError(f"stack expects each tensor to be equal size, but got "
+                         f"[{', '.join(map(str, first.shape))}] at entry 0 and "
+                         f"[{', '.join(map(str, arrays[other].shape))}] at entry {other}")
+    d = wrap_dim(dim, arrays[0].ndim + 1)
+    common = np.result_type(*arrays)
+    return np.stack([a.astype(common, copy=False) for a in arrays], axis=d)
+
+
+def _stack_rule(F, g, r, *xs, dim=0):
+    d = wrap_dim(dim, len(g.shape))
+    return [F.select(g, dim=d, index=i) for i in range(len(xs))]
+
+
+TABLE["cat"] = Op("cat", "CatBackward0", _cat_forward, backward_all=_cat_rule, saves=False,
+                  promote=PROMOTE_NONE, formula="cat: each input gets its slice of the gradient",
+                  gradcheck=("cat",))
+TABLE["stack"] = Op("stack", "StackBackward0", _stack_forward, backward_all=_stack_rule,
+                    saves=False, formula="stack: each input gets its slice of the gradient",
+                    gradcheck=("cat",))
+
+
+# ----- Indexing -----
+def _select_forward(x, dim, index):
+    d = wrap_dim(dim, x.ndim)
+    size = x.shape[d]
+    if not -size <= index < size:
+        raise TorchError(f"index {index} is out of bounds for dimension {d} with size {size}",
+                         kind="IndexError")
+    return np.take(x, index, axis=d) if False else x[(slice(None),) * d + (index,)]
+
+
+def _select_backward_forward(g, shape, dim, index):
+    out = np.zeros(shape, dtype=g.dtype)
+    out[(slice(None),) * dim + (index,)] = g
+    return out
+
+
+def _slice_forward(x, dim, start, stop, step):
+    return x[(slice(None),) * dim + (slice(start, stop, step),)]
+
+
+def _slice_backward_forward(g, shape, dim, start, stop, step):
+    out = np.zeros(shape, dtype=g.dtype)
+    out[(slice(None),) * dim + (slice(start, stop, step),)] = g
+    return out
+
+
+def _index_forward(x, index):
+    return x[index]
+
+
+def _index_backward_forward(g, shape, index):
+    out = np.zeros(shape, dtype=g.dtype)
+    np.add.at(out, index, g)
+    return out
+
+
+def _narrow_forward(x, dim, start, length):
+    return x[(slice(None),) * dim + (slice(start, start + length),)]
+
+
+defop("select", "SelectBackward0", _select_forward,
+      lambda F, g, r, x, dim, index: F.select_backward(g, shape=tuple(x.shape), dim=dim % len(x.shape),
+                                                       index=index),
+      saves=False, formula="select: the gradient goes back to the selected row", gradcheck=("index",))
+defop("select_backward", "SelectBackwardBackward0", _select_backward_forward,
+      lambda F, g, r, x, shape, dim, index: F.select(g, dim=dim, index=index),
+      saves=False, formula="scatter into zeros", gradcheck=())
+defop("slice", "SliceBackward0", _slice_forward,
+      lambda F, g, r, x, dim, start, stop, step:
+          F.slice_backward(g, shape=tuple(x.shape), dim=dim, start=start, stop=stop, step=step),
+      saves=False, formula="slice: the gradient goes back to the sliced positions",
+      gradcheck=("index",))
+defop("slice_backward", "SliceBackwardBackward0", _slice_backward_forward,
+      lambda F, g, r, x, shape, dim, start, stop, step:
+          F.slice(g, dim=dim, start=start, stop=stop, step=step),
+      saves=False, formula="scatter into zeros", gradcheck=())
+defop("narrow", "NarrowBackward0", _narrow_forward,
+      lambda F, g, r, x, dim, start, length:
+          F.slice_backward(g, shape=tuple(x.shape), dim=dim, start=start, stop=start + length, step=1),
+      saves=False, formula="narrow: the gradient goes back to the kept positions", gradcheck=())
+defop("index", "IndexBackward0", _index_forward,
+      lambda F, g, r, x, index: F.index_backward(g, shape=tuple(x.shape), index=index),
+      saves=False, formula="index: gradients are added back at the indexed positions",
+      gradcheck=("mask",))
+defop("index_backward", "IndexBackwardBackward0", _index_backward_forward,
+      lambda F, g, r, x, shape, index: F.index(g, index=index),
+      saves=False, formula="scatter-add into zeros", gradcheck=())
+
+
+def _index_put_forward(x, values, index):
+    out = x.copy()
+    out[index] = values
+    return out
+
+
+defop("index_put", "IndexPutBackward0", _index_put_forward,
+      lambda F, g, r, x, v, index: F.index_put(g, F.zeros_like(v) if hasattr(v, "shape") else 0.0,
+                                               index=index),
+      lambda F, g, r, x, v, index: F.index(g, index=index),
+      saves=False, promote=PROMOTE_NONE, formula="assignment: overwritten positions get no gradient",
+      gradcheck=())
+
+
+def _masked_fill_forward(x, mask, value=0.0):
+    return np.where(mask, np.asarray(value, dtype=x.dtype) if not hasattr(value, "shape")
+                    else value, x)
+
+
+defop("masked_fill", "MaskedFillBackward0", lambda x, mask, value=0.0: _masked_fill_forward(
+          x, mask, value),
+      lambda F, g, r, x, mask, value=0.0: F.masked_fill(g, mask=mask),
+      saves=False, formula="masked_fill: filled positions get no gradient", gradcheck=())
+
+
+# ----- The two faces of the table -----
+def _as_array(x):
+    return x.array if type(x) is Tensor else np.asarray(x)
+
+
+def _np_constant(value, like=None):
+    return value
+
+
+def _t_constant(value, like=None):
+    return Tensor(np.asarray(value))
+
+
+def _np_zeros_like(x):
+    return np.zeros(x.shape, dtype=x.dtype)
+
+
+def _t_zeros_like(x):
+    return Tensor(np.zeros(x.array.shape if type(x) is Tensor else x.shape,
+                           dtype=x.array.dtype if type(x) is Tensor else x.dtype))
+
+
+def _np_masked_fill(x, mask, value=0.0):
+    if type(value) is not np.ndarray and not np.isscalar(value):
+        value = np.asarray(value)
+    return _masked_fill_forward(x, mask, value)
+
+
+def _t_masked_fill(x, mask, value=0.0):
+    mask = _as_array(mask)
+    if type(value) is Tensor:
+        return apply(TABLE["where"], value, x, condition=mask)
+    return apply(TABLE["masked_fill"], x, mask=mask, value=value)
+
+
+def _np_where(condition, a, b):
+    return np.where(condition, a, b)
+
+
+def _t_where(condition, a, b):
+    return apply(TABLE["where"], a, b, condition=_as_array(condition))
+
+
+def _np_index_put(x, values, index):
+    return _index_put_forward(x, values, index)
+
+
+def _t_index_put(x, values, index):
+    return apply(TABLE["index_put"], x, values, index=index)
+
+
+def _build_namespaces():
+    numpy_side = {name: op.forward for name, op in TABLE.items()}
+    tensor_side = {name: _bind(op) for name, op in TABLE.items()}
+    numpy_side.update(pow=_pow_scalar_forward, as_array=np.asarray, constant=_np_constant,
+                      zeros_like=_np_zeros_like, masked_fill=_np_masked_fill, where=_np_where,
+                      index_put=_np_index_put, sgn=_sgn, to_dtype=lambda x, dtype: x.astype(dtype))
+    tensor_side.update(as_array=_as_array, constant=_t_constant, zeros_like=_t_zeros_like,
+                       masked_fill=_t_masked_fill, where=_t_where, index_put=_t_index_put,
+                       pow=lambda x, exponent: apply(TABLE["pow"], x, exponent=exponent),
+                       to_dtype=lambda x, dtype: apply(TABLE["to_dtype"], x, dtype=np.dtype(dtype)))
+    numpy_side["sum"] = lambda x, dim=None, keepdim=False: _sum_forward(x, dim, keepdim)
+    tensor_side["sum"] = lambda x, dim=None, keepdim=False: apply(TABLE["sum_dim"], x, dim=dim,
+                                                                  keepdim=keepdim)
+    return Namespace(numpy_side), Namespace(tensor_side)
+
+
+def _bind(op):
+    def call(*operands, **params):
+        return apply(op, *operands, **params)
+    call.__name__ = op.name
+    return call
+
+
+NP, T = _build_namespaces()

@@ -1,0 +1,478 @@
+"""What a program can reach: its names, and the attributes of each type.
+
+Everything here is an allow-list.  A program sees the ``torch`` namespace, a
+``math`` namespace and a few builtins, each a function written here or a member
+of gradcli's API; it reads attributes only from the per-type sets below; it can
+import nothing but those namespaces.  Sizes that could explode (integers,
+strings, lists) are checked before the operation runs.
+"""
+
+from __future__ import annotations
+
+import builtins
+import difflib
+import math
+import re
+
+from . import functions as fn
+from .autograd import BackwardCFunction, Function, FunctionCtx
+from .dtypes import dtype as DType
+from .errors import LimitError, ProgramError, SandboxError, TorchError
+from .methods import METHODS
+from .tensor import AccumulateGrad, Node, OpNode, Size, Tensor
+
+# ----- Namespaces -----
+
+
+class ModuleNamespace:
+    """A module as a program sees it: a fixed set of members, nothing else."""
+
+    __slots__ = ("name", "members")
+
+    def __init__(self, name: str, members: dict):
+        self.name = name
+        self.members = members
+
+    def __repr__(self) -> str:
+        return f"<module '{self.name}'>"
+
+
+class TensorType:
+    """``torch.Tensor`` as a program sees it: for ``isinstance`` and ``torch.Tensor(data)``."""
+
+    def __call__(self, *data):
+        if len(data) == 1 and isinstance(data[0], (list, tuple)):
+            return fn.tensor(data[0], dtype=fn.dtypes.float32)
+        return fn.zeros(*data)
+
+    def __repr__(self) -> str:
+        return "<class 'torch.Tensor'>"
+
+
+TENSOR_TYPE = TensorType()
+
+_TORCH_FUNCTIONS = [
+    "tensor", "ones", "zeros", "empty", "full", "ones_like", "zeros_like", "full_like", "empty_like",
+    "arange", "linspace", "eye", "rand", "randn", "rand_like", "randn_like", "randint",
+    "manual_seed", "add", "sub", "mul", "div", "rsub", "pow", "square", "neg", "negative", "exp",
+    "log", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "sqrt", "abs", "reciprocal", "sign",
+    "sgn", "clamp", "clip", "clamp_min", "clamp_max", "maximum", "minimum", "where", "softmax",
+    "log_softmax", "sum", "mean", "prod", "max", "min", "argmax", "argmin", "norm", "all", "any",
+    "mm", "mv", "dot", "outer", "bmm", "matmul", "view", "reshape", "flatten", "t", "transpose",
+    "permute", "unsqueeze", "squeeze", "expand", "clone", "cat", "concat", "concatenate", "stack",
+    "is_tensor", "numel", "is_grad_enabled", "no_grad", "enable_grad", "set_grad_enabled",
+    "inference_mode",
+]
+_DTYPES = {name: getattr(fn.dtypes, attr) for name, attr in (
+    ("float32", "float32"), ("float64", "float64"), ("float16", "float16"), ("int64", "int64"),
+    ("int32", "int32"), ("int16", "int16"), ("int8", "int8"), ("uint8", "uint8"),
+    ("bool", "bool_"))}
+_DTYPES.update({alias: value for alias, value in fn.dtypes.ALIASES.items()})
+
+
+def _build_torch() -> ModuleNamespace:
+    from . import autograd
+    from .nn import functional
+    members = {name: getattr(fn, name) for name in _TORCH_FUNCTIONS}
+    members.update(_DTYPES)
+    members.update(Tensor=TENSOR_TYPE, true_divide=fn.div, divide=fn.div, multiply=fn.mul,
+                   subtract=fn.sub, get_default_dtype=lambda: fn.dtypes.float32)
+    function_module = ModuleNamespace("torch.autograd.function",
+                                      {"Function": Function, "FunctionCtx": FunctionCtx})
+    members["autograd"] = ModuleNamespace("torch.autograd", {
+        "grad": autograd.grad, "backward": autograd.backward, "Function": Function,
+        "function": function_module})
+    functional_module = ModuleNamespace("torch.nn.functional", {
+        name: getattr(functional, name) for name in functional.__all__})
+    members["nn"] = ModuleNamespace("torch.nn", {"functional": functional_module})
+    return ModuleNamespace("torch", members)
+
+
+TORCH = _build_torch()
+MATH = ModuleNamespace("math", {name: getattr(math, name) for name in (
+    "pi", "e", "inf", "nan", "tau", "sqrt", "exp", "log", "log2", "log10", "sin", "cos", "tan",
+    "asin", "acos", "atan", "atan2", "sinh", "cosh", "tanh", "floor", "ceil", "fabs", "isclose",
+    "isnan", "isinf", "isfinite", "hypot", "degrees", "radians", "copysign", "trunc")})
+
+MODULES = {"torch": TORCH, "math": MATH}
+
+
+def _submodules(namespace, prefix):
+    for name, member in namespace.members.items():
+        if isinstance(member, ModuleNamespace):
+            MODULES[f"{prefix}.{name}"] = member
+            _submodules(member, f"{prefix}.{name}")
+
+
+_submodules(TORCH, "torch")
+
+# Names a hostile program reaches for; refused with a sandbox message, not "not defined".
+FORBIDDEN_NAMES = frozenset({
+    "eval", "exec", "compile", "open", "getattr", "setattr", "delattr", "globals", "locals",
+    "vars", "dir", "type", "object", "input", "breakpoint", "help", "exit", "quit", "memoryview",
+    "bytearray", "bytes", "super", "classmethod", "property", "id", "hash", "iter", "next",
+    "format", "callable", "issubclass", "os", "sys", "numpy", "np", "subprocess",
+})
+
+
+def import_module(name: str) -> ModuleNamespace:
+    module = MODULES.get(name)
+    if module is None:
+        raise SandboxError(f"import of '{name}' is not allowed: gradcli programs can import only "
+                           "torch (and its autograd, nn.functional parts) and math",
+                           hint="remove the import; torch functions are also available unprefixed")
+    return module
+
+
+def import_name(module: ModuleNamespace, module_name: str, name: str):
+    if name in module.members:
+        return module.members[name]
+    raise SandboxError(f"cannot import name '{name}' from '{module_name}'",
+                       hint=_close_hint(name, module.members))
+
+
+# ----- Builtins -----
+
+def program_namespace(interp) -> dict:
+    """The names every program starts with: builtins, then torch's functions unprefixed."""
+    names = {name: value for name, value in TORCH.members.items()
+             if not isinstance(value, ModuleNamespace)}
+    names.update(_builtins(interp))
+    names["torch"] = TORCH
+    return names
+
+
+def _builtins(interp) -> dict:
+    def print_(*args, sep=" ", end="\n"):
+        if not isinstance(sep, str) or not isinstance(end, str):
+            raise ProgramError("sep and end must be strings")
+        interp.output.write(sep.join(str(a) for a in args) + end)
+
+    def range_(*args):
+        for value in args:
+            if not isinstance(value, int):
+                raise ProgramError(f"'{type(value).__name__}' object cannot be interpreted as an "
+                                   "integer")
+        return range(*args)
+
+    def bounded(function):
+        def call(*args, **kwargs):
+            for arg in args:
+                if isinstance(arg, (range, list, tuple, str)):
+                    check_length(interp, len(arg))
+            return function(*args, **kwargs)
+        call.__name__ = function.__name__
+        return call
+
+    def pow_(base, exponent):
+        return checked_binary(interp, "Pow", lambda a, b: a ** b)(base, exponent)
+
+    def isinstance_(obj, kinds):
+        return builtins.isinstance(obj, _real_types(kinds))
+
+    table = {
+        "print": print_, "range": range_, "len": len, "abs": abs, "round": round,
+        "repr": repr, "str": str, "bool": bool, "float": float, "int": _int, "chr": chr,
+        "ord": ord, "divmod": divmod, "pow": pow_, "isinstance": isinstance_,
+    }
+    for name, function in (("min", min), ("max", max), ("sum", sum), ("sorted", sorted),
+                           ("list", list), ("tuple", tuple), ("dict", dict), ("enumerate", enumerate),
+                           ("zip", zip), ("reversed", reversed), ("any", any), ("all", all),
+                           ("map", map), ("filter", filter)):
+        table[name] = bounded(function)
+    _REAL_TYPES.update({id(table[name]): real for name, real in (
+        ("list", list), ("tuple", tuple), ("dict", dict), ("int", int))})
+    return table
+
+
+_REAL_TYPES: dict = {}
+
+
+def _int(value=0, base=None):
+    if base is not None:
+        return int(value, base)
+    return int(value)
+
+
+def _real_types(kinds):
+    if isinstance(kinds, tuple):
+        return tuple(_real_type(k) for k in kinds)
+    return _real_type(kinds)
+
+
+def _real_type(kind):
+    if kind is TENSOR_TYPE:
+        return Tensor
+    if kind in (str, bool, float):
+        return kind
+    real = _REAL_TYPES.get(id(kind))
+    if real is None:
+        raise ProgramError("isinstance() arg 2 must be a type such as int, float, str, list or "
+                           "torch.Tensor")
+    return real
+
+
+# ----- Attributes -----
+
+TENSOR_ATTRIBUTES = frozenset(
+    {"data", "grad", "requires_grad", "grad_fn", "is_leaf", "shape", "dtype", "ndim", "T",
+     "backward", "item", "tolist", "size", "dim", "numel", "requires_grad_", "detach", "detach_",
+     "retain_grad", "register_hook", "is_floating_point"}
+    | {name for name in METHODS if not name.startswith("_")})
+NODE_ATTRIBUTES = frozenset({"name", "next_functions"})
+ACCUMULATE_ATTRIBUTES = NODE_ATTRIBUTES | {"variable"}
+CTX_METHODS = frozenset({"save_for_backward", "saved_tensors", "needs_input_grad",
+                         "mark_non_differentiable", "mark_dirty", "set_materialize_grads"})
+STR_METHODS = frozenset({"upper", "lower", "strip", "lstrip", "rstrip", "startswith", "endswith",
+                         "split", "title", "capitalize", "isdigit", "isalpha", "count", "find"})
+LIST_METHODS = frozenset({"append", "pop", "insert", "index", "count", "reverse", "sort", "copy",
+                          "clear", "remove"})
+ATTRIBUTES = {
+    Tensor: TENSOR_ATTRIBUTES, OpNode: NODE_ATTRIBUTES, BackwardCFunction: NODE_ATTRIBUTES,
+    AccumulateGrad: ACCUMULATE_ATTRIBUTES, DType: frozenset({"is_floating_point", "itemsize"}),
+    Size: frozenset({"numel", "count", "index"}), str: STR_METHODS, list: LIST_METHODS,
+    tuple: frozenset({"index", "count"}), float: frozenset({"is_integer"}),
+    int: frozenset({"bit_length"}),
+    dict: frozenset({"keys", "values", "items", "get", "pop", "copy", "setdefault"}),
+    fn._NamedResult: frozenset({"values", "indices"}),
+}
+# attributes that are methods wrapped here with a size check
+_CHECKED_METHODS = {(str, "join"), (str, "replace"), (list, "extend")}
+
+
+def get_attribute(obj, name: str):
+    kind = type(obj)
+    if kind is ModuleNamespace:
+        if name in obj.members:
+            return obj.members[name]
+        raise ProgramError(f"module '{obj.name}' has no attribute '{name}'", kind="AttributeError",
+                           hint=_close_hint(name, obj.members))
+    if kind is FunctionCtx:
+        return _ctx_attribute(obj, name)
+    if isinstance(obj, type) and issubclass(obj, Function):
+        if name == "apply":
+            return obj.apply
+        raise _no_attribute(obj, name, {"apply"})
+    if (kind, name) in _CHECKED_METHODS:
+        return _checked_method(obj, name)
+    allowed = ATTRIBUTES.get(kind)
+    if allowed is not None and name in allowed:
+        return getattr(obj, name)
+    raise _no_attribute(obj, name, allowed or ())
+
+
+def _ctx_attribute(ctx, name):
+    if name in CTX_METHODS:
+        return getattr(ctx, name)
+    if name in ctx.__dict__:
+        return ctx.__dict__[name]
+    raise _no_attribute(ctx, name, CTX_METHODS | {k for k in ctx.__dict__ if not k.startswith("_")})
+
+
+def _checked_method(obj, name):
+    from .language import Settings
+    cap = Settings().max_sequence
+
+    def join(items):
+        items = list(items) if not isinstance(items, (list, tuple)) else items
+        if sum(len(i) for i in items if isinstance(i, str)) + len(obj) * len(items) > cap:
+            raise LimitError(f"string longer than {cap:,} characters")
+        return obj.join(items)
+
+    def replace(old, new, count=-1):
+        if len(new) > len(old) and len(obj) * builtins.max(len(new), 1) > cap:
+            raise LimitError(f"string longer than {cap:,} characters")
+        return obj.replace(old, new, count)
+
+    def extend(items):
+        if isinstance(items, (range, list, tuple, str)) and len(obj) + len(items) > cap:
+            raise LimitError(f"list longer than {cap:,} elements")
+        obj.extend(items)
+    return {"join": join, "replace": replace, "extend": extend}[name]
+
+
+def _type_name(obj) -> str:
+    if isinstance(obj, type):
+        return obj.__name__
+    if isinstance(obj, Node):
+        return obj.name()
+    return {Tensor: "Tensor", DType: "torch.dtype", Size: "torch.Size"}.get(type(obj),
+                                                                           type(obj).__name__)
+
+
+def _no_attribute(obj, name, allowed):
+    exists = name in dir(type(obj)) or (isinstance(obj, type) and name in dir(obj))
+    if exists:
+        return SandboxError(f"'{_type_name(obj)}.{name}' is not available in gradcli programs",
+                            hint=_close_hint(name, allowed) or "only the documented tensor "
+                            "methods and properties can be used")
+    return ProgramError(f"'{_type_name(obj)}' object has no attribute '{name}'",
+                        kind="AttributeError", hint=_close_hint(name, allowed))
+
+
+def _close_hint(name, candidates) -> str | None:
+    close = difflib.get_close_matches(name, sorted(c for c in candidates if not c.startswith("_")),
+                                      n=1)
+    return f"did you mean '{close[0]}'?" if close else None
+
+
+def set_attribute(obj, name: str, value) -> None:
+    if type(obj) is Tensor and name in ("grad", "requires_grad", "data"):
+        _set_tensor_attribute(obj, name, value)
+        return
+    if type(obj) is FunctionCtx and name not in CTX_METHODS:
+        obj.__dict__[name] = value
+        return
+    raise SandboxError(f"cannot set attribute '{name}' of '{_type_name(obj)}'",
+                       hint="tensors allow setting .grad, .requires_grad and .data")
+
+
+def _set_tensor_attribute(tensor, name, value):
+    if name == "requires_grad":
+        tensor.requires_grad_(bool(value))
+    elif name == "grad":
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TorchError(f"assigned grad expected to be a Tensor or None but got grad of "
+                                 f"type {type(value).__name__}", kind="TypeError")
+            if value.array.shape != tensor.array.shape:
+                raise TorchError("assigned grad has data of a different size")
+        tensor.grad = value
+    else:
+        if not isinstance(value, Tensor):
+            raise TorchError("data must be a Tensor", kind="TypeError")
+        tensor.data = value
+
+
+# ----- Items, iteration, calls -----
+
+def get_item(obj, key):
+    if isinstance(obj, (Tensor, list, tuple, str, dict, range)):
+        return obj[key]
+    raise ProgramError(f"'{_type_name(obj)}' object is not subscriptable")
+
+
+def set_item(obj, key, value) -> None:
+    if isinstance(obj, (Tensor, list, dict)):
+        obj[key] = value
+        return
+    raise ProgramError(f"'{_type_name(obj)}' object does not support item assignment")
+
+
+def iterate(interp, obj):
+    if isinstance(obj, (Tensor, list, tuple, str, dict, range, zip, enumerate, map, filter,
+                        Size, fn._NamedResult)) or type(obj).__name__ in ("list_reverseiterator",
+                                                                         "reversed", "dict_keys",
+                                                                         "dict_values",
+                                                                         "dict_items"):
+        return iter(obj)
+    raise ProgramError(f"'{_type_name(obj)}' object is not iterable")
+
+
+def bounded_list(interp, value) -> list:
+    if isinstance(value, (range, list, tuple, str)):
+        check_length(interp, len(value))
+    return list(iterate(interp, value))
+
+
+def call(target, args, kwargs):
+    if isinstance(target, type) and issubclass(target, Function):
+        raise TorchError("Legacy autograd function with non-static forward method is deprecated. "
+                         f"Please use new-style autograd function with static forward method: call "
+                         f"{target.__name__}.apply(...) instead")
+    if not callable(target):
+        raise ProgramError(f"'{_type_name(target)}' object is not callable")
+    return target(*args, **kwargs)
+
+
+def context_manager(value):
+    if isinstance(value, (fn.no_grad, fn.enable_grad, fn.set_grad_enabled)):
+        return value
+    raise SandboxError("'with' works only with torch.no_grad(), torch.enable_grad() and "
+                       "torch.set_grad_enabled(...)")
+
+
+def define_function_class(name: str, base, methods: dict):
+    if base is not Function:
+        raise SandboxError("a class must derive from torch.autograd.Function (custom autograd "
+                           "functions are the only classes gradcli programs define)")
+    for required in ("forward", "backward"):
+        if required not in methods:
+            raise SandboxError(f"class {name} needs a static method '{required}'")
+    return type(name, (Function,), {key: staticmethod(value) for key, value in methods.items()})
+
+
+def truth(value) -> bool:
+    return bool(value)
+
+
+# ----- Sizes checked before the work -----
+
+def check_length(interp, length: int) -> None:
+    cap = interp.settings.max_sequence
+    if length > cap:
+        raise LimitError(f"a sequence of {length:,} items is over the limit of {cap:,}",
+                         hint="raise it with --max-sequence N")
+
+
+def check_int(interp, value: int) -> None:
+    if value.bit_length() > interp.settings.max_int_bits:
+        raise LimitError(f"an integer of {value.bit_length():,} bits is over the limit of "
+                         f"{interp.settings.max_int_bits:,} bits")
+
+
+_SEQUENCES = (str, list, tuple)
+
+
+def checked_binary(interp, op_name: str, function):
+    """``function(left, right)`` with the size of its result checked before it is computed."""
+    bits = interp.settings.max_int_bits
+    cap = interp.settings.max_sequence
+
+    def too_big(what):
+        return LimitError(f"{what} is over the limit", hint="integers are limited to "
+                          f"{bits:,} bits and sequences to {cap:,} items")
+
+    def run(left, right):
+        left_int = type(left) is int
+        right_int = type(right) is int
+        if op_name == "Pow" and left_int and right_int and right > 0 and \
+                builtins.max(left.bit_length() - 1, 1) * right > bits:
+            raise too_big(f"{left} ** {right}")
+        if op_name == "LShift" and left_int and right_int and left.bit_length() + right > bits:
+            raise too_big(f"{left} << {right}")
+        if op_name == "Mult":
+            if left_int and right_int and left.bit_length() + right.bit_length() > bits:
+                raise too_big("the product")
+            for seq, count in ((left, right), (right, left)):
+                if isinstance(seq, _SEQUENCES) and type(count) is int and len(seq) * count > cap:
+                    raise too_big(f"a sequence of {len(seq) * count:,} items")
+        if op_name == "Add" and isinstance(left, _SEQUENCES) and isinstance(right, _SEQUENCES) \
+                and len(left) + len(right) > cap:
+            raise too_big(f"a sequence of {len(left) + len(right):,} items")
+        if op_name == "Mod" and isinstance(left, str):
+            raise SandboxError("%-formatting of strings is not supported", hint="use an f-string")
+        if op_name == "BitXor" and not (isinstance(left, (int, bool)) and
+                                        isinstance(right, (int, bool))):
+            if not (isinstance(left, Tensor) and left.array.dtype == bool):
+                raise ProgramError("'^' is bitwise xor, not a power", kind="TypeError",
+                                   hint="write x ** 2 for powers")
+        result = function(left, right)
+        if type(result) is int and result.bit_length() > bits:
+            raise too_big("the integer result")
+        return result
+    return run
+
+
+# ----- f-strings -----
+
+_FORMAT_SPEC = re.compile(r"(?:.?[<>=^])?[+\- ]?z?#?0?\d{0,3}[,_]?(?:\.\d{1,3})?[bcdeEfFgGnosxX%]?")
+
+
+def format_value(value, spec: str) -> str:
+    if not isinstance(spec, str) or not _FORMAT_SPEC.fullmatch(spec):
+        raise SandboxError(f"format spec {spec!r} is not supported",
+                           hint="use a standard spec such as :.3f, :>8 or :e")
+    if spec and isinstance(value, Tensor) and value.array.ndim:
+        raise TorchError("unsupported format string passed to Tensor.__format__", kind="TypeError")
+    return format(value, spec)

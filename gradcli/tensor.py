@@ -1,0 +1,354 @@
+"""Tensor, graph nodes and grad mode: the data structures of the engine.
+
+A ``Tensor`` wraps a numpy array (``.array``) with PyTorch's autograd state.  A
+tensor produced by a recorded op points at its ``grad_fn``, an ``OpNode`` that
+remembers the op (a row of the op table in ``ops.py``), the inputs it needs and
+the edges (``next_functions``) to the nodes of those inputs.  Leaves that require
+grad are reached through their ``AccumulateGrad`` node.  The backward pass itself
+lives in ``engine.py``; the ops are attached to ``Tensor`` by ``ops.py``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import weakref
+
+import numpy as np
+
+from . import dtypes
+from .errors import TorchError
+from .printing import tensor_repr
+
+
+class GradMode:
+    """Whether ops record a graph (``torch.is_grad_enabled``); one flag per process."""
+
+    enabled = True
+
+
+class Limits:
+    """Resource caps the CLI sets before running an untrusted program (None: unlimited)."""
+
+    max_elements: int | None = None
+    max_nodes: int | None = None
+    nodes = 0
+
+    @classmethod
+    def check_elements(cls, shape) -> None:
+        cap = cls.max_elements
+        if cap is None:
+            return
+        count = 1
+        for size in shape:
+            count *= int(size)
+        if count > cap:
+            from .errors import LimitError
+            raise LimitError(
+                f"a tensor of shape {tuple(int(s) for s in shape)} has {count:,} elements, "
+                f"over the limit of {cap:,}",
+                hint="raise it with --max-elements N")
+
+
+# Sequence numbers order the backward pass as PyTorch's engine does: the node
+# created last runs first, which fixes the order gradients are summed in.
+_sequence = itertools.count()
+
+
+class Node:
+    """A node of the backward graph (what ``tensor.grad_fn`` returns)."""
+
+    __slots__ = ("next_functions", "seq", "pre_hooks", "__weakref__")
+
+    def name(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def _display_name(self) -> str:
+        return self.name()
+
+    def register_hook(self, hook):
+        raise TorchError("register_hook on a grad_fn is not supported; use tensor.register_hook",
+                         kind="NotImplementedError")
+
+    def __repr__(self) -> str:
+        return f"<{self._display_name} object at 0x{id(self):x}>"
+
+
+class Meta:
+    """What a released node still knows of an input: its shape and dtype."""
+
+    __slots__ = ("shape", "dtype", "ndim", "size")
+
+    def __init__(self, array):
+        self.shape, self.dtype, self.ndim, self.size = array.shape, array.dtype, array.ndim, array.size
+
+
+class OpNode(Node):
+    """The backward node of one op-table row applied to particular inputs."""
+
+    __slots__ = ("op", "inputs", "params", "result", "versions", "needs_input_grad", "released",
+                 "label")
+
+    def __init__(self, op, inputs, params, result_array, next_functions, needs_input_grad):
+        self.op = op
+        self.inputs = inputs
+        self.params = params
+        self.result = result_array if op.saves_result else None
+        self.versions = tuple(t._version if type(t) is Tensor else 0 for t in inputs) \
+            if op.saves else None
+        self.next_functions = next_functions
+        self.needs_input_grad = needs_input_grad
+        self.seq = next(_sequence)
+        self.pre_hooks = None
+        self.released = False
+        self.label = None
+
+    def name(self) -> str:
+        return self.op.grad_fn_name
+
+
+class AccumulateGrad(Node):
+    """The sink of a leaf that requires grad: adds incoming gradients into ``.grad``."""
+
+    __slots__ = ("_variable",)
+
+    def __init__(self, variable: "Tensor"):
+        # weak: the leaf owns its sink, not the other way round (no reference cycle)
+        self._variable = weakref.ref(variable)
+        self.next_functions = ()
+        self.seq = float("inf")  # PyTorch gives these UINT64_MAX: they run as soon as ready
+        self.pre_hooks = None
+
+    @property
+    def variable(self) -> "Tensor | None":
+        return self._variable()
+
+    def name(self) -> str:
+        return "torch::autograd::AccumulateGrad"
+
+    @property
+    def _display_name(self) -> str:
+        return "AccumulateGrad"
+
+
+class Size(tuple):
+    """``torch.Size``: a tuple of ints that prints as PyTorch does."""
+
+    def __repr__(self) -> str:
+        return f"torch.Size([{', '.join(str(s) for s in self)}])"
+
+    __str__ = __repr__
+
+    def numel(self) -> int:
+        count = 1
+        for size in self:
+            count *= size
+        return count
+
+
+class Tensor:
+    """A numpy array with PyTorch's autograd state (data, grad, requires_grad, grad_fn)."""
+
+    __slots__ = ("array", "requires_grad", "grad_fn", "grad", "_version", "_accumulator",
+                 "_retains_grad", "__weakref__")
+
+    def __init__(self, array: np.ndarray, requires_grad: bool = False, grad_fn: Node | None = None):
+        self.array = array
+        self.requires_grad = requires_grad
+        self.grad_fn = grad_fn
+        self.grad = None
+        self._version = 0
+        self._accumulator = None
+        self._retains_grad = False
+
+    # ----- autograd state -----
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    def gradient_edge(self) -> Node | None:
+        """The node a gradient for this tensor flows into (grad_fn, or the leaf's sink)."""
+        if self.grad_fn is not None:
+            return self.grad_fn
+        if not self.requires_grad:
+            return None
+        if self._accumulator is None:
+            self._accumulator = AccumulateGrad(self)
+        return self._accumulator
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        if not self.is_leaf:
+            if not requires_grad:
+                raise TorchError("you can only change requires_grad flags of leaf variables. If you "
+                                 "want to use a computed variable in a subgraph that doesn't require "
+                                 "differentiation use var_no_grad = var.detach().")
+            return self
+        if requires_grad:
+            dtypes.check_float_for_grad(self.dtype)
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def detach(self) -> "Tensor":
+        return Tensor(self.array)
+
+    def detach_(self) -> "Tensor":
+        self.grad_fn = None
+        self.requires_grad = False
+        return self
+
+    def retain_grad(self) -> None:
+        if not self.requires_grad:
+            raise TorchError("can't retain_grad on Tensor that has requires_grad=False")
+        if self.is_leaf or self._retains_grad:
+            return
+        self._retains_grad = True
+        ref = weakref.ref(self)
+        self._add_pre_hook(lambda grad: _store_retained(ref, grad))
+
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` when this tensor's gradient is computed; it may return a new one."""
+        if not self.requires_grad:
+            raise TorchError("cannot register a hook on a tensor that doesn't require gradient")
+        self._add_pre_hook(hook)
+        return _HookHandle(self.gradient_edge(), hook)
+
+    def _add_pre_hook(self, hook) -> None:
+        node = self.gradient_edge()
+        if node.pre_hooks is None:
+            node.pre_hooks = []
+        if self.grad_fn is not None and self._retains_grad and node.pre_hooks:
+            # retain_grad sees the gradient after the user's hooks, as in PyTorch
+            node.pre_hooks.insert(len(node.pre_hooks) - 1, hook)
+        else:
+            node.pre_hooks.append(hook)
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        from .engine import run_backward
+        if inputs is not None:
+            raise TorchError("backward(inputs=...) is not supported; use torch.autograd.grad",
+                             kind="NotImplementedError")
+        run_backward((self,), (gradient,), retain_graph, create_graph)
+
+    # ----- data access -----
+    @property
+    def data(self) -> "Tensor":
+        return Tensor(self.array)
+
+    @data.setter
+    def data(self, value: "Tensor") -> None:
+        self.array = value.array
+
+    @property
+    def dtype(self) -> dtypes.dtype:
+        return dtypes.of_array(self.array)
+
+    @property
+    def shape(self) -> Size:
+        return Size(self.array.shape)
+
+    def size(self, dim: int | None = None):
+        if dim is None:
+            return Size(self.array.shape)
+        return self.array.shape[_wrap_dim(dim, self.array.ndim)]
+
+    def dim(self) -> int:
+        return self.array.ndim
+
+    ndim = property(dim)
+
+    def numel(self) -> int:
+        return int(self.array.size)
+
+    def item(self):
+        if self.array.size != 1:
+            raise TorchError(f"a Tensor with {self.array.size} elements cannot be converted to Scalar")
+        return self.array.reshape(()).item()
+
+    def tolist(self):
+        return self.array.tolist()
+
+    def is_floating_point(self) -> bool:
+        return self.dtype.category == dtypes.FLOAT
+
+    def __len__(self) -> int:
+        if self.array.ndim == 0:
+            raise TorchError("len() of a 0-d tensor", kind="TypeError")
+        return self.array.shape[0]
+
+    def __iter__(self):
+        if self.array.ndim == 0:
+            raise TorchError("iteration over a 0-d tensor", kind="TypeError")
+        return (self[i] for i in range(self.array.shape[0]))
+
+    def __bool__(self) -> bool:
+        if self.array.size != 1:
+            raise TorchError(f"Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self.array.reshape(()))
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self.dtype.category == dtypes.FLOAT or self.array.size != 1:
+            raise TorchError("only integer tensors of a single element can be converted to an index",
+                             kind="TypeError")
+        return int(self.item())
+
+    def __format__(self, spec: str) -> str:
+        if self.array.ndim == 0:
+            return format(self.item(), spec)
+        return format(repr(self), spec)
+
+    def __repr__(self) -> str:
+        grad_fn = self.grad_fn.name() if self.grad_fn is not None else None
+        if isinstance(self.grad_fn, _custom_node_types()):
+            grad_fn = self.grad_fn.short_name()
+        return tensor_repr(self.array, self.array.dtype.name, grad_fn_name=grad_fn,
+                           requires_grad=self.requires_grad and self.grad_fn is None)
+
+    __str__ = __repr__
+
+    __hash__ = object.__hash__
+
+
+def _custom_node_types():
+    from .autograd import BackwardCFunction
+    return BackwardCFunction
+
+
+def _store_retained(ref, grad):
+    tensor = ref()
+    if tensor is not None:
+        if tensor.grad is None:
+            tensor.grad = Tensor(np.array(grad.array, copy=True))
+        else:
+            tensor.grad = Tensor(tensor.grad.array + grad.array)
+    return None
+
+
+class _HookHandle:
+    """What ``register_hook`` returns; ``remove()`` takes the hook off again."""
+
+    __slots__ = ("_node", "_hook")
+
+    def __init__(self, node, hook):
+        self._node, self._hook = node, hook
+
+    def remove(self) -> None:
+        if self._node.pre_hooks and self._hook in self._node.pre_hooks:
+            self._node.pre_hooks.remove(self._hook)
+
+
+def _wrap_dim(dim: int, ndim: int) -> int:
+    """PyTorch's dim wrapping, with its error message for an out-of-range dim."""
+    bound = max(ndim, 1)
+    if not -bound <= dim < bound:
+        raise TorchError(f"Dimension out of range (expected to be in range of [{-bound}, {bound - 1}],"
+                         f" but got {dim})", kind="IndexError")
+    return dim % bound if ndim else 0
+
+
+wrap_dim = _wrap_dim
