@@ -10,6 +10,11 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+import warnings as _warnings
+
+# numpy warns on 1/0 and log(0); PyTorch silently gives inf/nan, and so do we.
+_warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"gradcli(\.|$)")
+
 from . import methods as _methods  # noqa: F401  (attaches Tensor methods and operators)
 from . import autograd, nn
 from .dtypes import (bool_ as bool, dtype, float16, float32, float64, int8, int16, int32,

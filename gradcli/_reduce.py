@@ -155,12 +155,15 @@ def default_num_threads() -> int:
 #: matters for inputs with at least GRAIN_SIZE elements.
 NUM_THREADS = default_num_threads()
 
-_SEQ_LOOP_MAX = 64  # seq reductions up to this length use an explicit loop
+# Sequential sums use ufunc.accumulate (one C call, but it walks the summed
+# axis innermost) for narrow batches, and a Python loop of whole-slice adds for
+# wide ones; the crossover is around a batch of ~150 elements.
+_ACCUMULATE_MAX_BATCH = 128
 
 
 # ---------------------------------------------------------------------------
-# Summation orders.  All reduce along axis 0 and are vectorized over the
-# remaining (batch) axes.
+# Summation orders.  All reduce along axis 0 (``_seq_axis1``: axis 1) and are
+# vectorized over the remaining (batch) axes.
 # ---------------------------------------------------------------------------
 
 def _seq0(y: np.ndarray) -> np.ndarray:
@@ -170,19 +173,24 @@ def _seq0(y: np.ndarray) -> np.ndarray:
         return np.zeros(y.shape[1:], y.dtype)
     if n == 1:
         return y[0].copy()
-    if n <= _SEQ_LOOP_MAX:
-        acc = y[0] + y[1]
-        for k in range(2, n):
-            acc += y[k]
-        return acc
-    # ufunc.accumulate computes out[k] = out[k-1] + y[k]: strictly sequential.
-    return np.add.accumulate(y, axis=0)[-1]
+    if n == 2:
+        return y[0] + y[1]
+    if y.size <= n * _ACCUMULATE_MAX_BATCH:
+        # accumulate computes out[k] = out[k-1] + y[k]: strictly sequential.
+        return np.add.accumulate(y, axis=0)[-1]
+    acc = y[0] + y[1]
+    for k in range(2, n):
+        acc += y[k]
+    return acc
 
 
 def _seq_axis1(y: np.ndarray) -> np.ndarray:
-    """Strict left-to-right sum along axis 1 (short axis: 16, 32, ...)."""
+    """Strict left-to-right sum along axis 1 (a short axis: 16, 32, ...)."""
+    n = y.shape[1]
+    if y.size <= n * _ACCUMULATE_MAX_BATCH:
+        return np.add.accumulate(y, axis=1)[:, -1]
     acc = y[:, 0] + y[:, 1]
-    for k in range(2, y.shape[1]):
+    for k in range(2, n):
         acc += y[:, k]
     return acc
 

@@ -109,7 +109,7 @@ def run_options(command):
                      help="Most elements one tensor may have (0: no limit)."),
         click.option("--max-steps", type=click.IntRange(0), default=1_000_000, show_default=True,
                      help="Most loop iterations and calls in a run."),
-        click.option("--max-nodes", type=click.IntRange(0), default=200_000, show_default=True,
+        click.option("--max-nodes", type=click.IntRange(0), default=100_000, show_default=True,
                      help="Most graph nodes a run may record (0: no limit)."),
         click.option("--max-depth", type=click.IntRange(1), default=100, show_default=True,
                      help="Deepest nesting of calls to the program's own functions."),
@@ -139,6 +139,7 @@ def load_program(file, expr):
         # `-e "a = 1; b = 2"` is already valid Python; keep it as written so columns stay right
         ctx.name, ctx.source = "<expr>", expr
     elif file is not None:
+        ctx.name = "<stdin>" if file == "-" else file
         ctx.name, ctx.source = read_source(file)
     else:
         raise UsageError("no program given", hint="pass FILE, '-' for stdin, or -e CODE")

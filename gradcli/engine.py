@@ -221,6 +221,10 @@ def apply_node(node: OpNode, grad, create_graph: bool):
         from .ops import NP as F
         result = node.result
         args = [x.array if type(x) is Tensor else x for x in inputs]
+    if op.backward_all is not None:
+        grads = op.backward_all(F, grad, result, *args, **node.params)
+        return [_fit(F, g, arg, create_graph) if needed else None
+                for g, needed, arg in zip(grads, node.needs_input_grad, inputs)]
     out = []
     for rule, needed, arg in zip(op.backward, node.needs_input_grad, inputs):
         if not needed:

@@ -35,9 +35,18 @@ class GradcliError(Exception):
 
 
 class TorchError(GradcliError):
-    """An error PyTorch itself would raise; ``kind`` and message follow PyTorch's wording."""
+    """An error PyTorch itself would raise; ``kind`` and message follow PyTorch's wording.
+
+    The instance is also of the matching builtin class (``RuntimeError``, ``TypeError``...),
+    so code using ``import gradcli as torch`` can catch it as it would catch PyTorch's.
+    """
 
     kind = "RuntimeError"
+
+    def __new__(cls, *args, kind: str | None = None, **kwargs):
+        if cls is TorchError:
+            cls = _BUILTIN_FLAVOURS.get(kind or cls.kind, cls)
+        return super().__new__(cls, *args)
 
 
 class ProgramError(GradcliError):
@@ -74,3 +83,11 @@ class CheckMismatch(GradcliError):
     """A gradient check found a disagreement (exit status 3)."""
 
     kind = "CheckMismatch"
+
+
+def _flavour(builtin: type) -> type:
+    return type(f"Torch{builtin.__name__}", (TorchError, builtin), {"kind": builtin.__name__})
+
+
+_BUILTIN_FLAVOURS = {b.__name__: _flavour(b) for b in (
+    RuntimeError, TypeError, ValueError, IndexError, NotImplementedError)}

@@ -151,7 +151,10 @@ class Interpreter:
         handler = COMPILERS.get(type(node))
         if handler is None:
             raise refused(node)
-        return handler(self, node)
+        try:
+            return handler(self, node)
+        except GradcliError as error:
+            raise error.locate(getattr(node, "lineno", None), getattr(node, "col_offset", -1) + 1)
 
     def error_at(self, node, error: BaseException) -> GradcliError:
         """Turn any error raised while running ``node`` into a located GradcliError."""

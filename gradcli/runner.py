@@ -7,6 +7,7 @@ Nothing here prints; ``cli.py`` decides how results and errors are shown.
 from __future__ import annotations
 
 import contextlib
+import gc
 import signal
 import sys
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ class RunOptions:
 
     max_elements: int = 10_000_000
     max_steps: int = 1_000_000
-    max_nodes: int = 200_000
+    max_nodes: int = 100_000
     max_depth: int = 100
     timeout: float = 4.0
     keep_graphs: bool = False
@@ -122,6 +123,9 @@ def run_program(name: str, source: str, options: RunOptions, output=None) -> Int
     """Run a program under the limits; GradcliError escapes with its location set."""
     settings = Settings(max_steps=options.max_steps, max_depth=options.max_depth)
     interp = Interpreter(name, source, output=output, settings=settings, bindings=options.bindings)
+    # Graphs are acyclic chains of small objects: full collections only slow them down.
+    gc.freeze()
+    gc.set_threshold(20_000, 50, 1000)
     with limits(options):
         try:
             interp.run()

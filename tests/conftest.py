@@ -1,0 +1,36 @@
+"""Shared test helpers: run programs through the CLI in-process, and golden files."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from gradcli.cli import main
+
+TESTS = Path(__file__).parent
+ADDRESS = re.compile(r"object at 0x[0-9a-fA-F]+")
+
+
+def scrub(text: str) -> str:
+    """Rewrite object addresses the way the conformance outputs were recorded."""
+    return ADDRESS.sub("object at 0x...", text)
+
+
+class Result:
+    def __init__(self, click_result):
+        self.exit_code = click_result.exit_code
+        self.stdout = click_result.stdout
+        self.stderr = click_result.stderr
+        self.exception = click_result.exception
+
+
+@pytest.fixture
+def cli():
+    """Run `gradcli ARGS...` in-process; returns exit code, stdout and stderr separately."""
+    def run(*args, input=None):
+        runner = CliRunner()
+        return Result(runner.invoke(main, [str(a) for a in args], input=input))
+    return run
