@@ -465,10 +465,12 @@ def torch_sum(a: np.ndarray, axis: tuple[int, ...] | int | None = None,
     threads = max(1, int(NUM_THREADS))
     numel = a.size
 
-    if (a.flags.c_contiguous and axes == tuple(range(nd - len(axes), nd))
+    canonical = [st * itemsize for st in _contiguous_strides(a.shape)]
+    if (list(a.strides) == canonical and axes == tuple(range(nd - len(axes), nd))
             and (count < numel or numel < GRAIN_SIZE or threads == 1)):
-        # Fast path: C-contiguous input reduced over a trailing block of axes
-        # (this includes full reductions).  The iterator coalesces to
+        # Fast path: C-contiguous input (with canonical strides even on size-1
+        # dims, which take part in torch's dim sort) reduced over a trailing
+        # block of axes (this includes full reductions).  The iterator coalesces to
         # (n, M): dim 0 is the contiguous reduced run, dim 1 the M outputs.
         # Every row gets vectorized_inner_sum (n >= V) or scalar_inner_sum,
         # no matter how the threads split dim 1.  A multi-threaded full

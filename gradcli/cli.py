@@ -171,25 +171,384 @@ def main():
     """
 
 
+class _CountingWriter:
+    """Passes writes through and remembers whether the program printed anything."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.written = False
+
+    def write(self, text):
+        self.written = self.written or bool(text)
+        self.stream.write(text)
+
+
+def _json_value(value):
+    """A tensor or Python value as JSON: nested lists; nan and inf as strings."""
+    from .tensor import Tensor
+    if isinstance(value, Tensor):
+        return _finite(value.array.tolist())
+    if isinstance(value, (bool, int, str)) or value is None:
+        return value
+    if isinstance(value, float):
+        return _finite(value)
+    if isinstance(value, (list, tuple)):
+        return [_json_value(v) for v in value]
+    return repr(value)
+
+
+def _finite(value):
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        return str(value)
+    return value
+
+
+def _tensor_json(tensor, name=None):
+    info = {"value": _json_value(tensor), "shape": list(tensor.array.shape),
+            "dtype": str(tensor.dtype)}
+    if name is not None:
+        info = {"name": name, **info}
+    if tensor.grad_fn is not None:
+        info["grad_fn"] = tensor.grad_fn.name()
+    return info
+
+
+def emit_json(payload) -> None:
+    click.echo(json.dumps(payload, allow_nan=False))
+
+
+def json_option(command):
+    return click.option("--json", "as_json", is_flag=True,
+                        help="Print one JSON document (schema in README.md).")(command)
+
+
+def _setup(debug, as_json=False):
+    ctx = click.get_current_context().ensure_object(Context)
+    ctx.debug, ctx.json = debug, as_json
+    return ctx
+
+
 @main.command("eval", epilog=EPILOG)
 @program_input
+@click.option("--vars", "show_vars", is_flag=True,
+              help="After the run, a table of every tensor variable: shape, dtype, value, "
+                   "grad_fn and .grad.")
+@json_option
 @run_options
 @reports_errors
-def eval_command(file, expr, debug, **limits):
+def eval_command(file, expr, show_vars, as_json, debug, **limits):
     """Run a program and print what it prints, exactly as PyTorch would.
 
-    FILE is a PyTorch-style program ('-' reads stdin). Errors are reported as
-    FILE:LINE:COL: Kind: message on stderr, with exit status 1.
+    FILE is a PyTorch-style program ('-' reads stdin). A program that prints
+    nothing shows the value of its last expression or assignment, as a
+    calculator would. Errors are reported as FILE:LINE:COL: Kind: message on
+    stderr, with exit status 1.
 
     \b
     Examples:
       gradcli eval samples/blitz.py
+      gradcli eval -e "tensor([1., 2.]) * 3"
       echo 'print(torch.ones(2) * 3)' | gradcli eval -
     """
+    import io
     from .runner import run_program
-    click.get_current_context().ensure_object(Context).debug = debug
+    _setup(debug, as_json)
     name, source = load_program(file, expr)
-    run_program(name, source, make_options(**limits), output=sys.stdout)
+    stream = _CountingWriter(io.StringIO() if as_json else sys.stdout)
+    interp = run_program(name, source, make_options(**limits), output=stream)
+    calculator = not stream.written and interp.last_value is not None
+    if as_json:
+        payload = {"printed": stream.stream.getvalue(),
+                   "value": _json_value(interp.last_value) if calculator else None}
+        if show_vars:
+            payload["variables"] = [_tensor_json(t, n) for n, t in _tensor_variables(interp)]
+        emit_json(payload)
+        return
+    if calculator:
+        click.echo(repr(interp.last_value))
+    if show_vars:
+        click.echo(_vars_table(interp))
+
+
+def _tensor_variables(interp):
+    from .tensor import Tensor
+    seen = []
+    for name, _line, _tensor in interp.assignments:
+        value = interp.globals.get(name) if name else None
+        if isinstance(value, Tensor) and name not in [n for n, _ in seen]:
+            seen.append((name, value))
+    return seen
+
+
+def _vars_table(interp) -> str:
+    from .printing import tensor_repr
+    from .render import table
+    rows = []
+    for name, tensor in _tensor_variables(interp):
+        grad = tensor.grad
+        rows.append([name, _shape_text(tensor.array.shape), str(tensor.dtype).replace("torch.", ""),
+                     _one_line(tensor_repr(tensor.array, tensor.array.dtype.name)),
+                     tensor.grad_fn.name() if tensor.grad_fn is not None else "",
+                     _one_line(repr(grad)) if grad is not None else ""])
+    return table("tensor variables", ["name", "shape", "dtype", "value", "grad_fn", ".grad"], rows)
+
+
+def _one_line(text: str, width: int = 48) -> str:
+    text = " ".join(part.strip() for part in text.split("\n"))
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+def _shape_text(shape) -> str:
+    return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
+
+
+def inspect_options(command):
+    """Options shared by grad, graph, check and explain."""
+    options = [
+        click.option("--at", "at", multiple=True, metavar="NAME=VALUE",
+                     help="Bind a name the program reads but never assigns, as a leaf with "
+                          "requires_grad=True (VALUE: a number or nested list). Repeatable."),
+        click.option("--dtype", type=click.Choice(["float32", "float64"]), default="float32",
+                     show_default=True, help="dtype of --at values."),
+        click.option("--of", "of", metavar="NAME",
+                     help="The output to differentiate (default: the last tensor variable with a "
+                          "grad_fn)."),
+        click.option("--show-output", is_flag=True,
+                     help="Also show what the program itself prints (hidden by default)."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _inspect(file, expr, at, dtype, of, show_output, limits):
+    from .inspection import run_for_inspection
+    name, source = load_program(file, expr)
+    return run_for_inspection(name, source, make_options(**limits), at=at, dtype=dtype, of=of,
+                              show_output=show_output, output_stream=sys.stdout)
+
+
+def _output_line(inspection) -> str:
+    from .render import dim, labelled
+    output = inspection.output
+    where = f"line {output.line}, " if output.line else ""
+    return labelled(output.name, repr(output.tensor)) + "  " + dim(
+        f"# output: {where}{inspection.output_chosen}")
+
+
+@main.command("grad", epilog=EPILOG)
+@program_input
+@click.option("--wrt", "wrt", multiple=True, metavar="NAME",
+              help="Differentiate with respect to NAME (a leaf or an intermediate variable). "
+                   "Repeatable; default: every leaf bound with --at, else every leaf that "
+                   "requires grad.")
+@click.option("--jacobian", is_flag=True, help="Full Jacobian of a non-scalar output "
+                                               "(shape output.shape + input.shape).")
+@click.option("--sum", "use_sum", is_flag=True, help="Differentiate the sum of a non-scalar output.")
+@click.option("--hessian", is_flag=True, help="Second derivatives of a scalar output "
+                                              "(shape input.shape + input.shape).")
+@click.option("--symbolic", is_flag=True, help="Also print the derivative as a formula "
+                                               "(scalar inputs; uses sympy).")
+@click.option("--latex", is_flag=True, help="Print the formula as LaTeX (implies --symbolic).")
+@inspect_options
+@json_option
+@run_options
+@reports_errors
+def grad_command(file, expr, wrt, jacobian, use_sum, hessian, symbolic, latex, at, dtype, of,
+                 show_output, as_json, debug, **limits):
+    """Print the gradient of the program's output with respect to its inputs.
+
+    The program runs (its own prints hidden unless --show-output), then gradcli
+    differentiates the output (--of NAME, default the last tensor variable with a
+    grad_fn) with respect to each --wrt NAME.
+
+    \b
+    Examples:
+      gradcli grad samples/blitz.py --wrt x
+      gradcli grad -e "x ** 2 * sin(x)" --wrt x --at x=1.5
+      gradcli grad -e "sin(x) * cos(y) + x ** 2 * y" --at x=1 --at y=2 --symbolic
+      gradcli grad samples/mlp.py --wrt w1 --json
+    """
+    _setup(debug, as_json)
+    inspection = _inspect(file, expr, at, dtype, of, show_output, limits)
+    if (jacobian, use_sum, hessian).count(True) > 1:
+        raise UsageError("choose one of --jacobian, --sum and --hessian")
+    results = _gradients(inspection, wrt, jacobian, use_sum, hessian)
+    formulas = _formulas(inspection, results, latex) if (symbolic or latex) else {}
+    if as_json:
+        emit_json(_grad_json(inspection, results, formulas))
+        return
+    click.echo(_output_line(inspection))
+    _print_gradients(inspection, results, formulas, hessian)
+
+
+def _default_wrt(inspection):
+    leaves = [v for v in inspection.variables.values()
+              if v.tensor.is_leaf and v.tensor.requires_grad]
+    bound = [v for v in leaves if v.line == 0]
+    return [v.name for v in (bound or leaves)]
+
+
+def _gradients(inspection, wrt, jacobian, use_sum, hessian):
+    from . import calculus
+    from .inspection import find_variable, why_no_gradient
+    output = inspection.output
+    target = output.tensor.sum() if use_sum else output.tensor
+    if not jacobian:
+        calculus.require_scalar(target, output.name)
+    names = list(wrt) or _default_wrt(inspection)
+    if not names:
+        raise UsageError("no input to differentiate with respect to",
+                         hint="name one with --wrt NAME")
+    results = []
+    for name in names:
+        variable = find_variable(inspection, name)
+        compute = calculus.jacobian if jacobian else calculus.hessian if hessian else \
+            calculus.gradient
+        value = compute(target, variable.tensor)
+        reason = why_no_gradient(output, variable) if value is None else None
+        results.append((variable, value, reason))
+    return results
+
+
+def _label(inspection, variable, hessian) -> str:
+    out = inspection.output.name
+    if hessian:
+        return f"d2({out})/d({variable.name})2"
+    return f"d({out})/d({variable.name})"
+
+
+def _print_gradients(inspection, results, formulas, hessian):
+    from .render import dim, labelled
+    for variable, value, reason in results:
+        label = _label(inspection, variable, hessian)
+        if value is None:
+            click.echo(f"{label}: none  " + dim(f"# {reason}"))
+            continue
+        click.echo(labelled(label, repr(value)))
+        if variable.name in formulas:
+            click.echo(" " * len(label) + " = " + formulas[variable.name])
+
+
+def _grad_json(inspection, results, formulas):
+    output = inspection.output
+    payload = {"output": {"name": output.name, **_tensor_json(output.tensor)}, "gradients": {}}
+    payload["output"]["line"] = output.line or None
+    for variable, value, reason in results:
+        if value is None:
+            entry = {"value": None, "reason": reason}
+        else:
+            entry = _tensor_json(value)
+        if variable.name in formulas:
+            entry["symbolic"] = formulas[variable.name]
+        payload["gradients"][variable.name] = entry
+    return payload
+
+
+def _formulas(inspection, results, latex):
+    from .symbolic import derivative_formulas
+    names = [variable.name for variable, value, _ in results if value is not None]
+    return derivative_formulas(inspection, names, latex=latex)
+
+
+@main.command("graph", epilog=EPILOG)
+@program_input
+@click.option("--dot", is_flag=True, help="Print Graphviz DOT instead of a tree.")
+@click.option("-o", "--output", "output_file", type=click.Path(dir_okay=False),
+              help="Render to FILE.svg, .png or .pdf through Graphviz's `dot` program.")
+@click.option("--saved", is_flag=True, help="In DOT, also show the tensors each node saved "
+                                            "for backward (orange).")
+@click.option("--values", is_flag=True, help="Show each node's value and gradient.")
+@click.option("--depth", type=click.IntRange(1), help="Collapse the tree below this depth.")
+@inspect_options
+@json_option
+@run_options
+@reports_errors
+def graph_command(file, expr, dot, output_file, saved, values, depth, at, dtype, of, show_output,
+                  as_json, debug, **limits):
+    """Draw the backward graph of the program's output.
+
+    Each node shows its grad_fn name, the variable it was assigned to and the
+    source line, its shape and dtype; leaves are AccumulateGrad nodes with their
+    names. A node reached twice is shown once and referenced after.
+
+    \b
+    Examples:
+      gradcli graph samples/blitz.py
+      gradcli graph samples/blitz.py --values
+      gradcli graph samples/mlp.py --dot | dot -Tsvg > mlp.svg
+      gradcli graph samples/mlp.py -o mlp.svg
+    """
+    from . import graph as graph_model
+    from .render import graph_dot, graph_tree
+    _setup(debug, as_json)
+    inspection = _inspect(file, expr, at, dtype, of, show_output, limits)
+    graph = graph_model.build(inspection.output.tensor, inspection.output.name, inspection.names)
+    if as_json:
+        emit_json(graph.as_json())
+    elif output_file:
+        _render_with_dot(graph_dot(graph, saved=saved), output_file)
+    elif dot:
+        click.echo(graph_dot(graph, saved=saved))
+    else:
+        gradients = _node_gradients(inspection, graph) if values else None
+        click.echo(graph_tree(graph, values=values, gradients=gradients, depth=depth))
+
+
+def _node_gradients(inspection, graph):
+    """The gradient flowing into each node (what backward from the output delivers there)."""
+    from .engine import run_backward
+    output = inspection.output.tensor
+    if output.array.size != 1:
+        return None
+    nodes = [n.node for n in graph.nodes]
+    captured = {}
+    for node in nodes:
+        if node.pre_hooks is None:
+            node.pre_hooks = []
+    hooks = []
+    for node in nodes:
+        hook = _capture(captured, node)
+        node.pre_hooks.append(hook)
+        hooks.append((node, hook))
+    try:
+        run_backward((output,), (None,), True, False, accumulate=False,
+                     inputs=[t for t in _leaf_tensors(graph)] or None)
+    finally:
+        for node, hook in hooks:
+            node.pre_hooks.remove(hook)
+    return {n.id: captured.get(n.node) for n in graph.nodes}
+
+
+def _leaf_tensors(graph):
+    return [n.node.variable for n in graph.nodes if n.kind == "leaf" and n.node.variable is not None]
+
+
+def _capture(captured, node):
+    def hook(grad):
+        captured[node] = grad.array
+        return None
+    return hook
+
+
+def _render_with_dot(dot_text: str, path: str) -> None:
+    import shutil
+    import subprocess
+    fmt = os.path.splitext(path)[1].lstrip(".").lower()
+    if fmt not in ("svg", "png", "pdf"):
+        raise UsageError(f"-o {path}: the file must end in .svg, .png or .pdf")
+    program = shutil.which("dot")
+    if program is None:
+        raise GradcliError("Graphviz's `dot` program is not installed", kind="MissingTool",
+                           hint="install Graphviz (apt-get install graphviz, brew install "
+                                "graphviz), or print DOT text with --dot")
+    result = subprocess.run([program, f"-T{fmt}", "-o", path], input=dot_text, text=True,
+                            capture_output=True, timeout=60)
+    if result.returncode != 0:
+        raise GradcliError(f"dot failed: {result.stderr.strip()}", kind="MissingTool")
+    click.echo(f"wrote {path}", err=True)
 
 
 def entry_point():

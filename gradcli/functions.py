@@ -335,9 +335,9 @@ def clamp(input, min=None, max=None):
         if max is not None:
             out = minimum(out, max)
         return out
-    name = "clamp" if min is not None and max is not None else "clamp_min" if min is not None \
-        else "clamp_max"
-    return apply(OP[name], input, min=min, max=max)
+    # torch.clamp is one op whichever bounds are given (ClampBackward1); only the
+    # clamp_min/clamp_max calls record ClampMinBackward0/ClampMaxBackward0
+    return apply(OP["clamp"], input, min=min, max=max)
 
 
 def clamp_min(input, min):
@@ -506,7 +506,11 @@ def dot(input, other):
 
 
 def outer(input, vec2):
-    return apply(OP["outer"], input, vec2)
+    # PyTorch computes outer as self.reshape({n, 1}) * vec2 (MulBackward0)
+    for name, x in (("self", input), ("vec2", vec2)):
+        if x.array.ndim != 1:
+            raise TorchError(f"outer: Expected 1-D argument {name}, but got {x.array.ndim}-D")
+    return mul(reshape(input, input.array.shape[0], 1), vec2)
 
 
 def bmm(input, mat2):

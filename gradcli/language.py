@@ -288,6 +288,9 @@ def c_expr_statement(interp, node):
         result = value(frame)
         if frame.parent is None:
             interp.last_value = result
+            if isinstance(result, Tensor):
+                # an unnamed result (calculator mode: `x ** 2 * sin(x)`) can be the output too
+                interp.assignments.append((None, node.lineno, result))
     return _located(interp, node, run)
 
 

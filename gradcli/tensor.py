@@ -24,6 +24,8 @@ class GradMode:
     """Whether ops record a graph (``torch.is_grad_enabled``); one flag per process."""
 
     enabled = True
+    # Set by the inspection commands (graph, explain): every node keeps its output values.
+    keep_values = False
 
 
 class Limits:
@@ -93,7 +95,7 @@ class OpNode(Node):
         self.op = op
         self.inputs = inputs
         self.params = params
-        self.result = result_array if op.saves_result else None
+        self.result = result_array if op.saves_result or GradMode.keep_values else None
         self.versions = tuple(t._version if type(t) is Tensor else 0 for t in inputs) \
             if op.saves else None
         self.next_functions = next_functions

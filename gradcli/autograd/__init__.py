@@ -49,7 +49,7 @@ class FunctionCtx:
 class BackwardCFunction(Node):
     """The node of a custom Function application."""
 
-    __slots__ = ("function", "ctx", "input_meta", "released", "label")
+    __slots__ = ("function", "ctx", "input_meta", "released", "label", "result")
 
     def __init__(self, function, ctx, edges, input_meta):
         self.function = function
@@ -60,6 +60,7 @@ class BackwardCFunction(Node):
         self.pre_hooks = None
         self.released = False
         self.label = None
+        self.result = None  # the forward's output, kept for inspection commands
 
     def short_name(self) -> str:
         return f"{self.function.__name__}Backward"
@@ -161,6 +162,7 @@ def _attach(output, node):
         return output
     if output.array.dtype.kind != "f":
         return output
+    node.result = output.array
     return Tensor(output.array, True, node)
 
 

@@ -1,0 +1,113 @@
+"""The backward graph as data: nodes with their op, variable name, line, shape
+and dtype, and edges in the forward direction.  The tree, DOT and JSON views
+(render.py, cli.py) and `explain` all read this one model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .tensor import AccumulateGrad, Node, Tensor
+
+
+@dataclass
+class GraphNode:
+    id: int
+    node: Node
+    op: str
+    kind: str  # "op", "leaf" or "output"
+    name: str | None
+    line: int | None
+    shape: tuple | None
+    dtype: str | None
+    children: list = field(default_factory=list)  # ids of the nodes this one sends gradient to
+    saved: list = field(default_factory=list)  # (label, shape) of saved tensors
+
+    @property
+    def title(self) -> str:
+        if self.kind == "leaf":
+            return self.name or "(leaf)"
+        return self.op
+
+
+@dataclass
+class Graph:
+    output_name: str
+    nodes: list
+    edges: list  # (from id, to id): from an input's node to the node it feeds, forward direction
+
+    def as_json(self) -> dict:
+        return {
+            "output": self.output_name,
+            "nodes": [{"id": n.id, "op": n.op, "name": n.name, "line": n.line,
+                       "shape": list(n.shape) if n.shape is not None else None,
+                       "dtype": n.dtype, "kind": n.kind} for n in self.nodes],
+            "edges": [{"from": a, "to": b} for a, b in self.edges],
+        }
+
+
+def build(output: Tensor, output_name: str, names: dict) -> Graph:
+    """Walk the graph from ``output`` depth first; every node gets one id (0 is the output)."""
+    root = output.gradient_edge()
+    ids: dict = {}
+    nodes: list = []
+    edges: list = []
+    if root is None:
+        return Graph(output_name, nodes, edges)
+    stack = [root]
+    ids[root] = 0
+    nodes.append(_describe(root, 0, names, output_name))
+    while stack:
+        current = stack.pop()
+        described = nodes[ids[current]]
+        for child, _ in current.next_functions:
+            if child is None:
+                continue
+            if child not in ids:
+                ids[child] = len(nodes)
+                nodes.append(_describe(child, ids[child], names, None))
+                stack.append(child)
+            described.children.append(ids[child])
+            edges.append((ids[child], ids[current]))
+    nodes[0].kind = "output"
+    return Graph(output_name, nodes, edges)
+
+
+def _describe(node: Node, index: int, names: dict, output_name: str | None) -> GraphNode:
+    if isinstance(node, AccumulateGrad):
+        leaf = node.variable
+        name, line = names.get(id(leaf), (None, None)) if leaf is not None else (None, None)
+        array = leaf.array if leaf is not None else None
+        return GraphNode(index, node, "AccumulateGrad", "leaf", name, line,
+                         tuple(array.shape) if array is not None else None,
+                         str(leaf.dtype) if leaf is not None else None)
+    name, line = getattr(node, "label", None) or (None, None)
+    if output_name is not None:
+        name = output_name
+    result = getattr(node, "result", None)
+    shape = tuple(result.shape) if result is not None else None
+    dtype = f"torch.{result.dtype.name}" if result is not None else None
+    return GraphNode(index, node, node.name(), "op", name, line, shape, dtype,
+                     saved=_saved(node, names))
+
+
+def _saved(node, names) -> list:
+    op = getattr(node, "op", None)
+    if op is None or not op.saves or node.inputs is None:
+        return []
+    saved = []
+    for position, item in enumerate(node.inputs):
+        if isinstance(item, Tensor):
+            name = names.get(id(item), (None, None))[0]
+            saved.append((name or f"input {position}", tuple(item.array.shape)))
+    if op.saves_result and node.result is not None:
+        saved.append(("result", tuple(node.result.shape)))
+    return saved
+
+
+def node_values(node: Node):
+    """The forward value a node produced, when the run kept it."""
+    if isinstance(node, AccumulateGrad):
+        leaf = node.variable
+        return leaf.array if leaf is not None else None
+    return getattr(node, "result", None)

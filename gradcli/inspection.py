@@ -1,0 +1,177 @@
+"""Running a program for the inspection commands (grad, graph, check, explain).
+
+The program runs with its graphs kept alive (its own ``backward()`` calls free
+nothing) and every node keeps its output values.  Afterwards we know each tensor
+variable's name and line, which lets a command pick the output (``--of``, or the
+last tensor with a ``grad_fn``) and the inputs (``--wrt``).
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import dtypes
+from .errors import GradcliError, UsageError
+from .runner import RunOptions, run_program
+from .tensor import GradMode, Tensor
+
+OUTPUT_NAME = "out"
+
+
+@dataclass
+class Variable:
+    """A tensor the program bound to a name (or, name None, left as an expression's value)."""
+
+    name: str
+    line: int
+    tensor: Tensor
+
+
+@dataclass
+class Inspection:
+    """A finished run: its variables, the chosen output, and what the program printed."""
+
+    variables: dict
+    output: Variable
+    output_chosen: str  # how the output was chosen, for the user
+    printed: str
+    names: dict  # id(tensor) -> (name, line), the first name each tensor was bound to
+    interp: object
+
+
+def parse_binding(text: str, dtype_name: str):
+    """``NAME=VALUE`` from --at: VALUE is a number or nested list, read without eval."""
+    name, sep, value = text.partition("=")
+    name = name.strip()
+    if not sep or not name.isidentifier() or name.startswith("_"):
+        raise UsageError(f"--at expects NAME=VALUE, got {text!r}", hint="e.g. --at x=1.5 or "
+                         "--at 'w=[[1, 2], [3, 4]]'")
+    try:
+        data = _literal(ast.parse(value.strip(), mode="eval").body)
+    except (SyntaxError, ValueError, RecursionError) as error:
+        raise UsageError(f"--at {name}: cannot read {value!r} as a number or nested list",
+                         hint="use numbers and [ ] only, e.g. --at x=[1.0, 2.0]") from error
+    array = np.asarray(data, dtype=np.float64)
+    if array.dtype == object:
+        raise UsageError(f"--at {name}: nested lists must be rectangular")
+    tensor = Tensor(array.astype(dtypes.by_name(dtype_name).np))
+    tensor.requires_grad_(True)
+    return name, tensor
+
+
+def _literal(node):
+    """Numbers, unary minus and lists/tuples: the only syntax --at values may use."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and \
+            not isinstance(node.value, bool):
+        return float(node.value)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        value = _literal(node.operand)
+        return -value if isinstance(node.op, ast.USub) else value
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return [_literal(element) for element in node.elts]
+    raise ValueError("not a number or list")
+
+
+def assigned_names(source: str) -> set:
+    """Every name the program assigns (so --at can refuse to shadow one)."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return set()
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            names.add(node.name)
+    return names
+
+
+def run_for_inspection(name: str, source: str, options: RunOptions, *, at=(), dtype="float32",
+                       of=None, show_output=False, output_stream=None) -> Inspection:
+    bindings = {}
+    assigned = assigned_names(source)
+    for text in at:
+        key, tensor = parse_binding(text, dtype)
+        if key in assigned:
+            raise UsageError(f"--at {key}: the program assigns '{key}' itself",
+                             hint="--at binds only names the program reads but never assigns")
+        bindings[key] = tensor
+    options.bindings = bindings
+    options.keep_graphs = True
+    printed = io.StringIO()
+    previous = GradMode.keep_values
+    GradMode.keep_values = True
+    try:
+        interp = run_program(name, source, options,
+                             output=output_stream if show_output else printed)
+    finally:
+        GradMode.keep_values = previous
+    variables, names = _collect(interp, bindings)
+    output, chosen = _choose_output(variables, of)
+    return Inspection(variables, output, chosen, printed.getvalue(), names, interp)
+
+
+def _collect(interp, bindings):
+    variables = {}
+    names = {}
+    for key, tensor in bindings.items():
+        variables[key] = Variable(key, 0, tensor)
+        names[id(tensor)] = (key, 0)
+    ordered = []
+    for name, line, tensor in interp.assignments:
+        label = name or OUTPUT_NAME
+        ordered.append(Variable(label, line, tensor))
+        names.setdefault(id(tensor), (label, line))
+    # the final binding of each name is "the" variable; keep the order of last assignment
+    for variable in ordered:
+        current = interp.globals.get(variable.name)
+        if variable.name == OUTPUT_NAME and current is None:
+            variables[variable.name] = variable
+        elif current is variable.tensor:
+            variables[variable.name] = variable
+    variables["__order__"] = ordered
+    return variables, names
+
+
+def _choose_output(variables, of):
+    ordered = variables.pop("__order__")
+    if of is not None:
+        if of not in variables:
+            tensors = ", ".join(sorted(variables)) or "none"
+            raise UsageError(f"--of {of}: no tensor variable named '{of}'",
+                             hint=f"tensor variables: {tensors}")
+        return variables[of], f"--of {of}"
+    for variable in reversed(ordered):
+        if variable.tensor.grad_fn is not None and variables.get(variable.name) is not None:
+            return variable, "the last tensor with a grad_fn; --of NAME picks another"
+    raise GradcliError("the program computes no tensor with a grad_fn, so there is nothing to "
+                       "differentiate", kind="NothingToDifferentiate",
+                       hint="create inputs with requires_grad=True (or bind them with --at "
+                            "NAME=VALUE) and assign the result to a variable")
+
+
+def find_variable(inspection: Inspection, name: str) -> Variable:
+    variable = inspection.variables.get(name)
+    if variable is None:
+        tensors = ", ".join(sorted(inspection.variables)) or "none"
+        raise UsageError(f"--wrt {name}: no tensor variable named '{name}'",
+                         hint=f"tensor variables: {tensors}")
+    return variable
+
+
+def why_no_gradient(output: Variable, variable: Variable) -> str:
+    """Why d(output)/d(variable) is not defined, in words a learner can act on."""
+    tensor = variable.tensor
+    if not tensor.dtype.is_floating_point:
+        return f"'{variable.name}' has integer dtype {tensor.dtype}; only floating tensors have " \
+               "gradients"
+    if not tensor.requires_grad:
+        return f"'{variable.name}' does not require grad: it is a constant, was created under " \
+               "torch.no_grad(), or was detached; create it with requires_grad=True"
+    return f"'{output.name}' does not depend on '{variable.name}' (no path in the graph from " \
+           f"'{variable.name}' to '{output.name}')"

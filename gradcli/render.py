@@ -1,0 +1,191 @@
+"""Terminal output: colour and layout on a terminal, plain text when piped or under
+NO_COLOR.  Only this module and cli.py import rich (and only when a command needs it).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from .graph import Graph, GraphNode, node_values
+from .printing import tensor_repr
+
+
+def use_colour(stream=None) -> bool:
+    stream = stream or sys.stdout
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    return hasattr(stream, "isatty") and stream.isatty()
+
+
+def console():
+    from rich.console import Console
+    colour = use_colour()
+    return Console(no_color=not colour, force_terminal=colour, highlight=False, soft_wrap=True,
+                   emoji=False)
+
+
+def labelled(label: str, tensor_text: str) -> str:
+    """``label = tensor(...)`` with the tensor's continuation lines kept aligned under it."""
+    prefix = f"{label} = "
+    lines = tensor_text.split("\n")
+    return "\n".join([prefix + lines[0]] + [" " * len(prefix) + line for line in lines[1:]])
+
+
+def tensor_text(tensor) -> str:
+    return repr(tensor)
+
+
+def dim(text: str) -> str:
+    if not use_colour():
+        return text
+    return f"\x1b[2m{text}\x1b[0m"
+
+
+# ----- graph tree -----
+
+def graph_tree(graph: Graph, *, values=False, gradients=None, depth=None) -> str:
+    """The backward graph as an indented tree; a node reached twice is shown once."""
+    from rich.tree import Tree
+    if not graph.nodes:
+        return f"{graph.output_name}: no graph (a leaf or a constant)"
+    shown: set = set()
+    root = Tree(_node_label(graph.nodes[0], values, gradients))
+    shown.add(0)
+    _grow(root, graph, graph.nodes[0], shown, values, gradients, depth, 1)
+    out = console()
+    with out.capture() as captured:
+        out.print(root)
+    return captured.get().rstrip("\n")
+
+
+def _grow(tree, graph, node: GraphNode, shown, values, gradients, depth, level):
+    for child_id in node.children:
+        child = graph.nodes[child_id]
+        if child_id in shown:
+            tree.add(f"[dim]↑ {_short(child)} (#{child_id}, shown above)[/dim]")
+            continue
+        shown.add(child_id)
+        branch = tree.add(_node_label(child, values, gradients))
+        if depth is not None and level >= depth:
+            if child.children:
+                branch.add(f"[dim]… {_count_below(graph, child)} more nodes (raise --depth)[/dim]")
+            continue
+        _grow(branch, graph, child, shown, values, gradients, depth, level + 1)
+
+
+def _count_below(graph, node) -> int:
+    seen, stack = set(), list(node.children)
+    while stack:
+        current = stack.pop()
+        if current not in seen:
+            seen.add(current)
+            stack.extend(graph.nodes[current].children)
+    return len(seen)
+
+
+def _short(node: GraphNode) -> str:
+    if node.kind == "leaf":
+        return f"{node.name or '(leaf)'}"
+    return node.op
+
+
+def _escape(text: str) -> str:
+    return text.replace("[", "\\[")
+
+
+def _node_label(node: GraphNode, values, gradients) -> str:
+    parts = []
+    if node.kind == "leaf":
+        parts.append(f"[bold cyan]{_escape(node.name or '(unnamed leaf)')}[/bold cyan] "
+                     f"[dim]AccumulateGrad[/dim]")
+    else:
+        style = "bold green" if node.kind == "output" else "bold"
+        parts.append(f"[{style}]{node.op}[/{style}]")
+        if node.name:
+            parts.append(f"[cyan]{_escape(node.name)}[/cyan]")
+    if node.line:
+        parts.append(f"[dim]line {node.line}[/dim]")
+    if node.shape is not None:
+        parts.append(f"[dim]{_shape(node.shape)} {node.dtype.replace('torch.', '')}[/dim]")
+    parts.append(f"[dim]#{node.id}[/dim]")
+    label = "  ".join(parts)
+    if values:
+        array = node_values(node.node)
+        if array is not None:
+            label += "\n" + _escape(_indent("value " + tensor_repr(array, array.dtype.name)))
+        if gradients is not None and node.id in gradients and gradients[node.id] is not None:
+            grad = gradients[node.id]
+            label += "\n" + _escape(_indent("grad  " + tensor_repr(grad, grad.dtype.name)))
+    return label
+
+
+def _indent(text: str) -> str:
+    lines = text.split("\n")
+    return "\n".join([lines[0]] + ["      " + line for line in lines[1:]])
+
+
+def _shape(shape) -> str:
+    return "(" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+# ----- DOT -----
+
+_COLOURS = {"op": "lightgrey", "leaf": "lightblue", "output": "darkolivegreen1"}
+
+
+def graph_dot(graph: Graph, *, saved=False) -> str:
+    """Graphviz DOT in torchviz's colours: ops light grey, leaves light blue, output green."""
+    lines = ["digraph gradcli {", '  graph [rankdir=BT, fontname="Helvetica"];',
+             '  node [shape=box, style="filled,rounded", fontname="Helvetica", fontsize=11];']
+    for node in graph.nodes:
+        label = [node.title]
+        if node.kind != "leaf" and node.name:
+            label.append(node.name + (f" (line {node.line})" if node.line else ""))
+        elif node.kind == "leaf" and node.line:
+            label.append(f"line {node.line}")
+        if node.shape is not None:
+            label.append(_shape(node.shape))
+        lines.append(f'  n{node.id} [label="{_dot_escape(chr(10).join(label))}", '
+                     f'fillcolor="{_COLOURS[node.kind]}"];')
+        if saved:
+            for index, (name, shape) in enumerate(node.saved):
+                lines.append(f'  s{node.id}_{index} [label="{_dot_escape(name + chr(10) + _shape(shape))}",'
+                             ' fillcolor="orange"];')
+                lines.append(f"  s{node.id}_{index} -> n{node.id} [style=dashed];")
+    for source, target in graph.edges:
+        lines.append(f"  n{source} -> n{target};")
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def _dot_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+# ----- tables -----
+
+def table(title: str | None, headers: list, rows: list, *, styles=None) -> str:
+    """A table: rich box drawing on a terminal, aligned plain columns when piped."""
+    if not use_colour():
+        return plain_table(headers, rows, title)
+    from rich.table import Table
+    grid = Table(title=title, title_justify="left", header_style="bold")
+    for header in headers:
+        grid.add_column(header)
+    for index, row in enumerate(rows):
+        style = styles[index] if styles else None
+        grid.add_row(*[_escape(str(cell)) for cell in row], style=style)
+    out = console()
+    with out.capture() as captured:
+        out.print(grid)
+    return captured.get().rstrip("\n")
+
+
+def plain_table(headers, rows, title=None) -> str:
+    cells = [headers] + [[str(c) for c in row] for row in rows]
+    widths = [max(len(line.split("\n")[0]) for line in column) for column in zip(*cells)]
+    out = [title] if title else []
+    for row in cells:
+        out.append("  ".join(str(c).split("\n")[0].ljust(w) for c, w in zip(row, widths)).rstrip())
+    return "\n".join(out)
