@@ -116,6 +116,8 @@ def result_type(*operands) -> dtype:
     return result
 
 
-def check_float_for_grad(d: dtype) -> None:
+def check_float_for_grad(d: dtype, *, factory: bool = True) -> None:
+    """Creation functions and ``requires_grad_()`` word this error differently in PyTorch."""
     if d.category != FLOAT:
-        raise TorchError("Only Tensors of floating point and complex dtype can require gradients")
+        raise TorchError("Only Tensors of floating point and complex dtype can require gradients"
+                         if factory else "only Tensors of floating point dtype can require gradients")

@@ -11,6 +11,7 @@ gradients reaching a node are summed in the same order, to the same bits.
 from __future__ import annotations
 
 import heapq
+import re
 
 import numpy as np
 
@@ -251,18 +252,30 @@ def _fit(F, g, arg, create_graph):
 
 
 def _check_versions(node: OpNode) -> None:
-    for position, (tensor, version) in enumerate(zip(node.inputs, node.versions)):
-        if type(tensor) is Tensor and tensor._version != version:
-            raise TorchError(
-                "one of the variables needed for gradient computation has been modified by an "
-                f"inplace operation: [{_type_name(tensor)} {list(tensor.array.shape)}], which is "
-                f"input {position} of {node.name()}, is at version {tensor._version}; expected "
-                f"version {version} instead. Hint: enable anomaly detection to find the operation "
-                "that failed to compute its gradient, with torch.autograd.set_detect_anomaly(True).")
+    """PyTorch's SavedVariable check: a saved input or result modified in place since."""
+    for tensor, version in zip(node.inputs, node.versions):
+        if version is not None and type(tensor) is Tensor and tensor._version != version:
+            raise _modified_error(tensor, version, tensor.grad_fn)
+    output = node.output() if node.output is not None else None
+    if output is not None and output._version != 0:
+        raise _modified_error(output, 0, node)
+
+
+def _modified_error(tensor, version, grad_fn) -> TorchError:
+    # PyTorch names the node without its "Backward0" suffix here ("output 0 of Exp")
+    which = "" if grad_fn is None else \
+        f", which is output 0 of {re.sub(r'Backward[0-9]+$', '', grad_fn.name())},"
+    return TorchError(
+        "one of the variables needed for gradient computation has been modified by an inplace "
+        f"operation: [{_type_name(tensor)} {list(tensor.array.shape)}]{which} is at version "
+        f"{tensor._version}; expected version {version} instead. Hint: enable anomaly detection to "
+        "find the operation that failed to compute its gradient, with "
+        "torch.autograd.set_detect_anomaly(True, check_nan=False).")
 
 
 _TYPE_NAMES = {"float32": "torch.FloatTensor", "float64": "torch.DoubleTensor",
-               "float16": "torch.HalfTensor"}
+               "float16": "torch.HalfTensor", "int64": "torch.LongTensor",
+               "int32": "torch.IntTensor", "bool": "torch.BoolTensor"}
 
 
 def _type_name(tensor: Tensor) -> str:

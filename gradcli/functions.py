@@ -66,7 +66,8 @@ def _shape_args(size) -> tuple:
 def _leaf(array, requires_grad=False):
     tensor = Tensor(array)
     if requires_grad:
-        tensor.requires_grad_(True)
+        dtypes.check_float_for_grad(tensor.dtype)
+        tensor.requires_grad = True
     return tensor
 
 
@@ -518,7 +519,7 @@ def bmm(input, mat2):
 
 
 def matmul(input, other):
-    """PyTorch's matmul dispatch: dot, mv, mm, or a batched product (grad_fn names follow it)."""
+    """PyTorch's ``_matmul_impl``: dot, mv, mm, a folded mm/mv, or bmm (grad_fn names follow it)."""
     a, b = input.array.ndim, other.array.ndim
     if a == 0 or b == 0:
         raise TorchError(f"both arguments to matmul need to be at least 1D, but they are {a}D and "
@@ -528,38 +529,88 @@ def matmul(input, other):
     if a == 2 and b == 1:
         return mv(input, other)
     if a == 1 and b == 2:
-        return squeeze(mm(unsqueeze(input, 0), other), 0)
+        # PyTorch squeezes in place here, hence SqueezeBackward4
+        return apply(OP["squeeze_dim_"], mm(unsqueeze(input, 0), other), dim=0)
     if a == 2 and b == 2:
         return mm(input, other)
+    if _should_fold(input, other):
+        return _folded_matmul(input, other)
     return _batched_matmul(input, other)
 
 
+def _mT(x):
+    return transpose(x, -2, -1)
+
+
+def _strides(array) -> tuple:
+    return tuple(s // array.itemsize for s in array.strides)
+
+
+def _should_fold(input, other) -> bool:
+    """Fold the larger operand into a matrix (mm/mv) instead of bmm, as PyTorch decides."""
+    larger = input.array.ndim >= other.array.ndim
+    big = input.array if larger else np.swapaxes(other.array, -1, -2)
+    small_ndim = other.array.ndim if larger else input.array.ndim
+    if not (big.ndim >= 3 and small_ndim <= 2):
+        return False
+    if (other if larger else input).requires_grad:
+        return True  # folding avoids a batch of gradients for the smaller operand
+    if input.array.ndim == 2:
+        return False
+    if big.size == 0:
+        return True
+    shape, strides = big.shape, _strides(big)
+    return builtins.all(strides[i] == strides[i + 1] * shape[i + 1] for i in range(big.ndim - 2))
+
+
+def _folded_matmul(input, other):
+    swap = other.array.ndim > input.array.ndim
+    t1 = _mT(other) if swap else input
+    t2 = (t(input) if input.array.ndim == 2 else input) if swap else other
+    out_shape = t1.array.shape[:-1]
+    folded = reshape(t1, _prod(out_shape), t1.array.shape[-1])
+    if t2.array.ndim == 1:
+        return apply(OP["unsafe_view"], mv(folded, t2), shape=out_shape)
+    out = apply(OP["unsafe_view"], mm(folded, t2), shape=out_shape + (t2.array.shape[1],))
+    return contiguous(_mT(out)) if swap else out
+
+
 def _batched_matmul(input, other):
-    a = unsqueeze(input, 0) if input.array.ndim == 1 else input
-    b = unsqueeze(other, -1) if other.array.ndim == 1 else other
-    if a.array.shape[-1] != b.array.shape[-2]:
-        raise TorchError(f"Expected size for first two dimensions of batch2 tensor to be: "
-                         f"[{_prod(b.array.shape[:-2]) or 1}, {a.array.shape[-1]}] but got: "
-                         f"[{_prod(b.array.shape[:-2]) or 1}, {b.array.shape[-2]}].")
-    batch = np.broadcast_shapes(a.array.shape[:-2], b.array.shape[:-2])
-    a3 = _as_batch(a, batch)
-    b3 = _as_batch(b, batch)
-    out_shape = batch + (a.array.shape[-2], b.array.shape[-1])
+    a, b = input.array.ndim, other.array.ndim
+    n, m1 = (input.array.shape[-2] if a > 1 else 1), input.array.shape[-1]
+    m2 = other.array.shape[-2] if b > 1 else other.array.shape[0]
+    p = other.array.shape[-1] if b > 1 else 1
+    batch1, batch2 = input.array.shape[:builtins.max(a - 2, 0)], other.array.shape[:builtins.max(b - 2, 0)]
+    if a == 3 and b == 3 and batch1[0] != batch2[0]:
+        if batch1[0] == 1 and input.requires_grad:
+            return matmul(squeeze(input, 0), other)
+        if batch2[0] == 1 and other.requires_grad:
+            return matmul(input, squeeze(other, 0))
+    batch = _broadcast_shapes(batch1, batch2)
+    count = _prod(batch)
+    left = reshape(expand(input, *batch, n, m1), count, n, m1)
+    if b == 1:
+        right = unsqueeze(reshape(expand(other, *batch, m2), count, m2), 2)
+    else:
+        right = reshape(expand(other, *batch, m2, p), count, m2, p)
+    out_shape = batch + ((n,) if a > 1 else ()) + ((p,) if b > 1 else ())
     Limits.check_elements(out_shape)
-    out = apply(OP["unsafe_view"], bmm(a3, b3), shape=out_shape)
-    if input.array.ndim == 1:
-        out = squeeze(out, -2)
-    if other.array.ndim == 1:
-        out = squeeze(out, -1)
-    return out
+    out = bmm(left, right)
+    return apply(OP["unsafe_view"], squeeze(out, -1) if b == 1 else out, shape=out_shape)
 
 
-def _as_batch(x, batch):
-    shape = batch + x.array.shape[-2:]
-    if x.array.shape != shape:
-        x = expand(x, *shape)
-    flat = (_prod(batch),) + x.array.shape[-2:]
-    return reshape(x, *flat)
+def _broadcast_shapes(a, b) -> tuple:
+    """PyTorch's infer_size, with its error message."""
+    ndim = builtins.max(len(a), len(b))
+    out = []
+    for back in range(ndim, 0, -1):
+        sa = a[-back] if back <= len(a) else 1
+        sb = b[-back] if back <= len(b) else 1
+        if sa != sb and sa != 1 and sb != 1:
+            raise TorchError(f"The size of tensor a ({sa}) must match the size of tensor b ({sb}) "
+                             f"at non-singleton dimension {ndim - back}")
+        out.append(sa if sb == 1 else sb)
+    return tuple(out)
 
 
 def _prod(values) -> int:
@@ -600,23 +651,51 @@ def _shape_list(shape):
 
 def view(input, *shape):
     shape = _infer_shape(shape, input.array.size)
-    if not input.array.flags.c_contiguous and _strips_ones(shape) != _strips_ones(input.array.shape):
+    if not input.array.flags.c_contiguous and _view_strides(input.array, shape) is None:
         raise TorchError("view size is not compatible with input tensor's size and stride (at least "
                          "one dimension spans across two contiguous subspaces). Use .reshape(...) "
                          "instead.")
     return apply(OP["view"], input, shape=shape)
 
 
-def _strips_ones(shape):
-    return tuple(s for s in shape if s != 1)
+def _view_strides(array, shape):
+    """PyTorch's computeStride: the strides viewing ``array`` as ``shape`` needs, or None if
+    no view can (the dims merged must be contiguous with each other)."""
+    old_shape, old_strides = array.shape, _strides(array)
+    if array.size == 0 or not old_shape:
+        return ()
+    new_strides = [0] * len(shape)
+    view_d = len(shape) - 1
+    chunk_base = old_strides[-1]
+    tensor_numel = view_numel = 1
+    for d in range(len(old_shape) - 1, -1, -1):
+        tensor_numel *= old_shape[d]
+        if d == 0 or (old_shape[d - 1] != 1
+                      and old_strides[d - 1] != tensor_numel * chunk_base):
+            while view_d >= 0 and (view_numel < tensor_numel or shape[view_d] == 1):
+                new_strides[view_d] = view_numel * chunk_base
+                view_numel *= shape[view_d]
+                view_d -= 1
+            if view_numel != tensor_numel:
+                return None
+            if d > 0:
+                chunk_base, tensor_numel, view_numel = old_strides[d - 1], 1, 1
+    return tuple(new_strides) if view_d == -1 else None
 
 
 def reshape(input, *shape):
+    """A view when the memory allows one (ViewBackward0, or ReshapeAliasBackward0 for a
+    non-contiguous input); otherwise PyTorch clones and views the copy."""
     shape = _infer_shape(shape, input.array.size)
-    if input.array.flags.c_contiguous or _strips_ones(shape) == _strips_ones(input.array.shape):
+    if input.array.flags.c_contiguous:
         return apply(OP["view"], input, shape=shape)
-    # a copy is needed: PyTorch clones to contiguous memory, then views the copy
+    if _view_strides(input.array, shape) is not None:
+        return apply(OP["reshape"], input, shape=shape)
     return apply(OP["unsafe_view"], clone(input), shape=shape)
+
+
+def contiguous(input):
+    return input if input.array.flags.c_contiguous else clone(input)
 
 
 def flatten(input, start_dim=0, end_dim=-1):

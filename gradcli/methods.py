@@ -258,7 +258,8 @@ def _setitem(self, key, value):
             raise TorchError(str(error), kind="IndexError") from None
         self._version += 1
         return
-    _inplace(self, lambda old: apply(OP["index_put"], old, value, index=index))
+    op = OP["copy_slices"] if _is_basic(key) else OP["index_put"]
+    _inplace(self, lambda old: apply(op, old, value, index=index))
 
 
 # ----- Conversions -----
@@ -318,7 +319,7 @@ METHODS = {
     "view": fn.view, "reshape": fn.reshape, "view_as": _view_as, "flatten": fn.flatten,
     "t": fn.t, "transpose": fn.transpose, "permute": fn.permute, "unsqueeze": fn.unsqueeze,
     "squeeze": fn.squeeze, "expand": fn.expand, "expand_as": _expand_as, "clone": fn.clone,
-    "contiguous": lambda self: self,
+    "contiguous": fn.contiguous,
     # dtypes
     "to": fn.to, "float": _converter(dtypes.float32), "double": _converter(dtypes.float64),
     "half": _converter(dtypes.float16), "long": _converter(dtypes.int64),

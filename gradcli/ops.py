@@ -17,6 +17,7 @@ the rules against ``F`` and Python operators makes every rule differentiable.
 from __future__ import annotations
 
 import math
+import weakref
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -45,6 +46,7 @@ class Op:
     sympy: Callable | None = None  # (sympy module, *inputs as sympy, **params) -> expression
     formula: str = ""              # the local derivative, for `gradcli explain`
     differentiable: bool = True
+    saved_inputs: tuple | None = None  # per rule, the inputs it reads (None: every input)
     gradcheck: tuple = field(default=())  # sample shapes for the table-driven gradient test
 
     def __repr__(self) -> str:
@@ -52,6 +54,31 @@ class Op:
 
 
 TABLE: dict[str, Op] = {}
+
+
+def on_arrays(sympy_form):
+    """Mark a sympy form that takes whole object arrays (not one element at a time)."""
+    sympy_form.on_arrays = True
+    return sympy_form
+
+
+def _sympy_map(sp_function, array):
+    return np.frompyfunc(sp_function, 1, 1)(array)
+
+
+def _sympy_softmax(sp, x, dim):
+    exps = _sympy_map(sp.exp, x)
+    return exps / exps.sum(axis=dim, keepdims=True)
+
+
+def _sympy_log_softmax(sp, x, dim):
+    total = _sympy_map(sp.exp, x).sum(axis=dim, keepdims=True)
+    return x - _sympy_map(sp.log, total)
+
+
+def _sympy_norm(sp, x, dim=None, keepdim=False):
+    axes = None if dim is None else dim
+    return _sympy_map(sp.sqrt, np.asarray((x * x).sum(axis=axes, keepdims=keepdim)))
 
 
 def defop(name, grad_fn_name, forward, *backward, **options) -> Op:
@@ -118,7 +145,10 @@ def apply(op: Op, *operands, **params):
         _count_node()
     edges = tuple((x.gradient_edge(), 0) if need else (None, 0) for x, need in zip(operands, needs))
     node = OpNode(op, operands, params, out, edges, needs)
-    return Tensor(out, True, node)
+    result = Tensor(out, True, node)
+    if op.saves_result:
+        node.output = weakref.ref(result)  # weak: the result owns its node, not the reverse
+    return result
 
 
 def _count_node() -> None:
@@ -207,36 +237,36 @@ defop("add", "AddBackward0", np.add,
       lambda F, g, r, a, b: g,
       lambda F, g, r, a, b: g,
       saves=False, promote=PROMOTE_BINARY, sympy=lambda sp, a, b: a + b,
-      formula="d(a+b)/da = 1, d(a+b)/db = 1", gradcheck=((2, 3), (3,)))
+      formula="d(a+b)/da = 1, d(a+b)/db = 1", gradcheck=binary_samples())
 defop("sub", "SubBackward0", np.subtract,
       lambda F, g, r, a, b: g,
       lambda F, g, r, a, b: -g,
       saves=False, promote=PROMOTE_BINARY, sympy=lambda sp, a, b: a - b,
-      formula="d(a-b)/da = 1, d(a-b)/db = -1", gradcheck=((2, 3), (2, 1)))
+      formula="d(a-b)/da = 1, d(a-b)/db = -1", gradcheck=binary_samples())
 defop("mul", "MulBackward0", np.multiply,
       lambda F, g, r, a, b: g * b,
       lambda F, g, r, a, b: g * a,
-      promote=PROMOTE_BINARY, sympy=lambda sp, a, b: a * b,
-      formula="d(a*b)/da = b, d(a*b)/db = a", gradcheck=((2, 3), (3,)))
+      promote=PROMOTE_BINARY, sympy=lambda sp, a, b: a * b, saved_inputs=((1,), (0,)),
+      formula="d(a*b)/da = b, d(a*b)/db = a", gradcheck=binary_samples())
 defop("div", "DivBackward0", np.true_divide,
       lambda F, g, r, a, b: g / b,
       lambda F, g, r, a, b: -g * ((a / b) / b),
-      promote=PROMOTE_FLOAT, sympy=lambda sp, a, b: a / b,
-      formula="d(a/b)/da = 1/b, d(a/b)/db = -a/b**2", gradcheck=((2, 3), (2, 3)))
+      promote=PROMOTE_FLOAT, sympy=lambda sp, a, b: a / b, saved_inputs=((1,), (0, 1)),
+      formula="d(a/b)/da = 1/b, d(a/b)/db = -a/b**2", gradcheck=binary_samples(domain=("any", "nonzero")))
 defop("rsub", "RsubBackward1", lambda x, other: np.subtract(other, x),
       lambda F, g, r, x, other: -g,
       saves=False, promote=PROMOTE_BINARY, sympy=lambda sp, x, other: other - x,
-      formula="d(c-x)/dx = -1", gradcheck=((3,),))
+      formula="d(c-x)/dx = -1", gradcheck=(sample((2, 3), other=2.5), sample((), other=-1.0)))
 defop("maximum", "MaximumBackward0", np.maximum,
       lambda F, g, r, a, b: F.masked_fill(F.where(a == b, g / 2, g), mask=a < b),
       lambda F, g, r, a, b: F.masked_fill(F.where(a == b, g / 2, g), mask=a > b),
       promote=PROMOTE_BINARY, sympy=lambda sp, a, b: sp.Max(a, b),
-      formula="d max(a,b)/da = [a>b] (+1/2 on ties)", gradcheck=((4,), (4,)))
+      formula="d max(a,b)/da = [a>b] (+1/2 on ties)", gradcheck=binary_samples(domain="distinct"))
 defop("minimum", "MinimumBackward0", np.minimum,
       lambda F, g, r, a, b: F.masked_fill(F.where(a == b, g / 2, g), mask=a > b),
       lambda F, g, r, a, b: F.masked_fill(F.where(a == b, g / 2, g), mask=a < b),
       promote=PROMOTE_BINARY, sympy=lambda sp, a, b: sp.Min(a, b),
-      formula="d min(a,b)/da = [a<b] (+1/2 on ties)", gradcheck=((4,), (4,)))
+      formula="d min(a,b)/da = [a<b] (+1/2 on ties)", gradcheck=binary_samples(domain="distinct"))
 
 
 # ----- Powers -----
@@ -285,16 +315,19 @@ def _pow_base_rule(F, g, r, exponent, base):
 defop("pow", "PowBackward0", _pow_scalar_forward,
       _pow_scalar_rule,
       promote=PROMOTE_NONE, sympy=lambda sp, x, exponent: x ** exponent,
-      formula="d(x**n)/dx = n*x**(n-1)", gradcheck=((3,),))
+      formula="d(x**n)/dx = n*x**(n-1)", gradcheck=(sample((2, 3), exponent=3), sample((2, 3), exponent=2), sample((4,), domain="positive", exponent=0.5),
+                 sample((2, 3), domain="positive", exponent=-1.5), sample((3,), exponent=0)))
 defop("pow_tensor", "PowBackward1", _pow_tensor_forward,
       lambda F, g, r, x, p: F.where(p == 0.0, F.zeros_like(g), g * (p * F.pow_tensor(x, p - 1))),
       lambda F, g, r, x, p: g * F.where((x == 0) & (p >= 0), F.zeros_like(r), r * F.log(x)),
       saves_result=True, promote=PROMOTE_BINARY, sympy=lambda sp, x, p: x ** p,
-      formula="d(x**p)/dx = p*x**(p-1), d(x**p)/dp = x**p * log(x)", gradcheck=((3,), (3,)))
+      saved_inputs=((0, 1), (0,)),
+      formula="d(x**p)/dx = p*x**(p-1), d(x**p)/dp = x**p * log(x)", gradcheck=binary_samples(domain=("positive", "any")))
 defop("pow_base", "PowBackward2", _pow_base_forward,
       _pow_base_rule,
       saves_result=True, promote=PROMOTE_UNARY_FLOAT, sympy=lambda sp, p, base: base ** p,
-      formula="d(c**p)/dp = c**p * log(c)", gradcheck=((3,),))
+      saved_inputs=((),),
+      formula="d(c**p)/dp = c**p * log(c)", gradcheck=(sample((2, 3), base=2.0), sample((3,), base=0.5)))
 
 
 # ----- Unary elementwise -----
@@ -302,6 +335,7 @@ def _unary(name, grad_fn, forward, rule, sympy, formula, *, saves_result=False, 
            promote=PROMOTE_UNARY_FLOAT, domain=None):
     return defop(name, grad_fn, forward, rule, saves=saves, saves_result=saves_result,
                  promote=promote, sympy=sympy, formula=formula,
+                 saved_inputs=((),) if saves_result else None,  # the rule reads only the result
                  gradcheck=((2, 3),) if domain is None else domain)
 
 
@@ -348,7 +382,7 @@ _unary("reciprocal", "ReciprocalBackward0", lambda x: 1 / x,
        lambda sp, x: 1 / x, "d(1/x)/dx = -1/x**2", saves_result=True, domain=("nonzero",))
 defop("sgn", "SgnBackward0", _sgn, lambda F, g, r, x: F.zeros_like(g),
       promote=PROMOTE_NONE, sympy=lambda sp, x: sp.sign(x), formula="d sign(x)/dx = 0",
-      gradcheck=("nonzero",))
+      gradcheck=(sample((2, 3), domain="nonzero"),))
 
 
 def _clamp_forward(x, min=None, max=None):
@@ -390,8 +424,9 @@ defop("where", "WhereBackward0", _where_forward,
       lambda F, g, r, a, b, condition: F.where(condition, g, F.zeros_like(g)),
       lambda F, g, r, a, b, condition: F.where(condition, F.zeros_like(g), g),
       saves=False, promote=PROMOTE_BINARY,
-      sympy=lambda sp, a, b, condition: a if condition else b,
-      formula="d where(c,a,b)/da = [c], /db = [not c]", gradcheck=("where",))
+      sympy=on_arrays(lambda sp, a, b, condition: np.where(condition, a, b)),
+      formula="d where(c,a,b)/da = [c], /db = [not c]", gradcheck=(sample((2, 3), (2, 3), condition=MASK_2x3), sample((2, 3), (3,), condition=MASK_2x3),
+                 sample((3,), (2, 3), condition=MASK_2x3)))
 
 
 # ----- Softmax -----
@@ -408,18 +443,18 @@ def _log_softmax_forward(x, dim):
 
 defop("softmax", "SoftmaxBackward0", _softmax_forward,
       lambda F, g, r, x, dim: r * (g - F.sum(g * r, dim=dim, keepdim=True)),
-      saves_result=True, promote=PROMOTE_UNARY_FLOAT,
-      sympy=None, formula="d softmax(x)_i/dx_j = s_i*([i=j] - s_j)", gradcheck=("softmax",))
+      saves_result=True, promote=PROMOTE_UNARY_FLOAT, sympy=on_arrays(_sympy_softmax),
+      formula="d softmax(x)_i/dx_j = s_i*([i=j] - s_j)", saved_inputs=((),), gradcheck=(sample((2, 3), dim=1), sample((2, 3), dim=0), sample((4,), dim=0)))
 defop("log_softmax", "LogSoftmaxBackward0", _log_softmax_forward,
       lambda F, g, r, x, dim: g - F.exp(r) * F.sum(g, dim=dim, keepdim=True),
-      saves_result=True, promote=PROMOTE_UNARY_FLOAT,
-      sympy=None, formula="d log_softmax(x)_i/dx_j = [i=j] - softmax(x)_j",
-      gradcheck=("softmax",))
+      saves_result=True, promote=PROMOTE_UNARY_FLOAT, sympy=on_arrays(_sympy_log_softmax),
+      formula="d log_softmax(x)_i/dx_j = [i=j] - softmax(x)_j", saved_inputs=((),),
+      gradcheck=(sample((2, 3), dim=1), sample((2, 3), dim=0), sample((4,), dim=0)))
 
 
 # ----- Reductions -----
 def _mean_forward(x, dim=None, keepdim=False):
-    if x.dtype.kind != "f":
+    if x.dtype.kind not in "fO":  # object: sympy expressions in `gradcli check`
         raise TorchError("mean(): could not infer output dtype. Input dtype must be either a "
                          f"floating point or complex dtype. Got: {_scalar_type_name(x.dtype)}")
     total = torch_sum(x, axis=_dims(dim, x.ndim), keepdims=keepdim)
@@ -458,22 +493,22 @@ def _prod_without_self(x, dim):
 
 defop("sum", "SumBackward0", lambda x: _sum_forward(x),
       lambda F, g, r, x: F.expand(g, shape=tuple(x.shape)),
-      saves=False, sympy=lambda sp, x: x, formula="d sum(x)/dx_i = 1", gradcheck=((2, 3),))
+      saves=False, sympy=lambda sp, x: x, formula="d sum(x)/dx_i = 1", gradcheck=unary_samples())
 defop("sum_dim", "SumBackward1", _sum_forward,
       lambda F, g, r, x, dim, keepdim=False: _sum_backward(F, g, x.shape, dim, keepdim),
-      saves=False, formula="d sum(x, dim)/dx_i = 1", gradcheck=("dim",))
+      saves=False, formula="d sum(x, dim)/dx_i = 1", gradcheck=dim_samples())
 defop("mean", "MeanBackward0", lambda x: _mean_forward(x),
       lambda F, g, r, x: F.expand(g, shape=tuple(x.shape)) / x.size,
-      saves=False, formula="d mean(x)/dx_i = 1/n", gradcheck=((2, 3),))
+      saves=False, formula="d mean(x)/dx_i = 1/n", gradcheck=unary_samples())
 defop("mean_dim", "MeanBackward1", _mean_forward,
       lambda F, g, r, x, dim, keepdim=False:
           _sum_backward(F, g, x.shape, dim, keepdim) / _reduced_count(x.shape, dim),
-      saves=False, formula="d mean(x, dim)/dx_i = 1/n", gradcheck=("dim",))
+      saves=False, formula="d mean(x, dim)/dx_i = 1/n", gradcheck=dim_samples())
 defop("prod", "ProdBackward0", lambda x: _prod_forward(x),
       lambda F, g, r, x: _prod_rule(F, g, r, x),
-      saves_result=True, formula="d prod(x)/dx_i = prod(x)/x_i", gradcheck=((2, 3),))
+      saves_result=True, formula="d prod(x)/dx_i = prod(x)/x_i", gradcheck=unary_samples(domain="nonzero"))
 defop("prod_dim", "ProdBackward1", _prod_forward, _prod_rule,
-      saves_result=True, formula="d prod(x, dim)/dx_i = prod/x_i", gradcheck=("dim1",))
+      saves_result=True, formula="d prod(x, dim)/dx_i = prod/x_i", gradcheck=(sample((2, 3), domain="nonzero", dim=1), sample((2, 3), domain="nonzero", dim=0, keepdim=True)))
 
 
 def _extreme_forward(reduce):
@@ -492,9 +527,9 @@ def _evenly_distribute(F, g, r, x):
 
 
 defop("max", "MaxBackward1", _extreme_forward(np.max), _evenly_distribute,
-      saves_result=True, formula="d max(x)/dx_i = [x_i = max]/count", gradcheck=("distinct",))
+      saves_result=True, formula="d max(x)/dx_i = [x_i = max]/count", gradcheck=(sample((2, 3), domain="distinct"), sample((4,), domain="distinct")))
 defop("min", "MinBackward1", _extreme_forward(np.min), _evenly_distribute,
-      saves_result=True, formula="d min(x)/dx_i = [x_i = min]/count", gradcheck=("distinct",))
+      saves_result=True, formula="d min(x)/dx_i = [x_i = min]/count", gradcheck=(sample((2, 3), domain="distinct"), sample((4,), domain="distinct")))
 
 
 def _select_extreme(arg):
@@ -522,9 +557,9 @@ def _value_selecting_rule(arg):
 
 
 defop("max_dim", "MaxBackward0", _select_extreme(np.argmax), _value_selecting_rule(np.argmax),
-      formula="d max(x, dim)/dx_i = [i = argmax]", gradcheck=("distinct_dim",))
+      formula="d max(x, dim)/dx_i = [i = argmax]", gradcheck=(sample((2, 3), domain="distinct", dim=1), sample((2, 3), domain="distinct", dim=0, keepdim=True)))
 defop("min_dim", "MinBackward0", _select_extreme(np.argmin), _value_selecting_rule(np.argmin),
-      formula="d min(x, dim)/dx_i = [i = argmin]", gradcheck=("distinct_dim",))
+      formula="d min(x, dim)/dx_i = [i = argmin]", gradcheck=(sample((2, 3), domain="distinct", dim=1), sample((2, 3), domain="distinct", dim=0, keepdim=True)))
 
 
 def _norm_forward(x, dim=None, keepdim=False):
@@ -541,7 +576,8 @@ def _norm_rule(F, g, r, x, dim=None, keepdim=False):
 
 
 defop("norm", "LinalgVectorNormBackward0", _norm_forward, _norm_rule, saves_result=True,
-      sympy=None, formula="d |x|/dx = x/|x|", gradcheck=((2, 3), "dim"))
+      sympy=on_arrays(_sympy_norm), formula="d |x|/dx = x/|x|", gradcheck=(sample((2, 3), domain="nonzero"), sample((2, 3), domain="nonzero", dim=1, keepdim=True),
+                 sample((2, 3, 2), domain="nonzero", dim=(0, 2))))
 
 
 # ----- Linear algebra -----
@@ -605,24 +641,24 @@ def _bmm_forward(a, b):
 defop("mm", "MmBackward0", _check_mm,
       lambda F, g, r, a, b: F.mm(g, F.t(b)),
       lambda F, g, r, a, b: F.mm(F.t(a), g),
-      sympy=lambda sp, a, b: a * b, formula="d(A@B)/dA = G@B^T, d(A@B)/dB = A^T@G",
-      gradcheck=((2, 3), (3, 4)))
+      saved_inputs=((1,), (0,)), formula="d(A@B)/dA = G@B^T, d(A@B)/dB = A^T@G",
+      gradcheck=(sample((2, 3), (3, 4)), sample((1, 3), (3, 1))))
 defop("mv", "MvBackward0", _mv_forward,
       lambda F, g, r, a, v: F.outer(g, v),
       lambda F, g, r, a, v: F.mv(F.t(a), g),
-      formula="d(A@v)/dA = g v^T, d(A@v)/dv = A^T g", gradcheck=((2, 3), (3,)))
+      saved_inputs=((1,), (0,)), formula="d(A@v)/dA = g v^T, d(A@v)/dv = A^T g", gradcheck=(sample((2, 3), (3,)),))
 defop("dot", "DotBackward0", _dot_forward,
       lambda F, g, r, a, b: g * b,
       lambda F, g, r, a, b: g * a,
-      formula="d(a.b)/da = b", gradcheck=((3,), (3,)))
+      saved_inputs=((1,), (0,)), formula="d(a.b)/da = b", gradcheck=(sample((3,), (3,)),))
 defop("outer", "OuterBackward0", np.outer,
       lambda F, g, r, a, b: F.mv(g, b),
       lambda F, g, r, a, b: F.mv(F.t(g), a),
-      formula="d(a b^T)/da = G b", gradcheck=((2,), (3,)))
+      formula="d(a b^T)/da = G b", gradcheck=(sample((2,), (3,)),))
 defop("bmm", "BmmBackward0", _bmm_forward,
       lambda F, g, r, a, b: F.bmm(g, F.transpose(b, dim0=-1, dim1=-2)),
       lambda F, g, r, a, b: F.bmm(F.transpose(a, dim0=-1, dim1=-2), g),
-      formula="batched matmul", gradcheck=((2, 2, 3), (2, 3, 2)))
+      saved_inputs=((1,), (0,)), formula="batched matmul", gradcheck=(sample((2, 2, 3), (2, 3, 2)),))
 
 
 # ----- Shape and view ops -----
@@ -693,44 +729,47 @@ def _expand_forward(x, shape):
 
 defop("view", "ViewBackward0", _view_forward,
       lambda F, g, r, x, shape: F.reshape(g, shape=tuple(x.shape)),
-      saves=False, formula="reshaping: the gradient is reshaped back", gradcheck=("view",))
+      saves=False, formula="reshaping: the gradient is reshaped back", gradcheck=(sample((2, 3), shape=(3, 2)), sample((6,), shape=(2, 1, 3))))
 defop("unsafe_view", "UnsafeViewBackward0", _view_forward,
       lambda F, g, r, x, shape: F.reshape(g, shape=tuple(x.shape)),
-      saves=False, formula="reshaping: the gradient is reshaped back", gradcheck=("view",))
+      saves=False, formula="reshaping: the gradient is reshaped back", gradcheck=(sample((2, 3), shape=(3, 2)), sample((6,), shape=(2, 1, 3))))
 defop("reshape", "ReshapeAliasBackward0", _view_forward,
       lambda F, g, r, x, shape: F.reshape(g, shape=tuple(x.shape)),
-      saves=False, formula="reshaping: the gradient is reshaped back", gradcheck=("view",))
+      saves=False, formula="reshaping: the gradient is reshaped back", gradcheck=(sample((2, 3), shape=(3, 2)), sample((6,), shape=(2, 1, 3))))
 defop("t", "TBackward0", _t_forward,
       lambda F, g, r, x: F.t(g),
-      saves=False, formula="transpose: the gradient is transposed back", gradcheck=((2, 3),))
+      saves=False, formula="transpose: the gradient is transposed back", gradcheck=(sample((2, 3)), sample((3,))))
 defop("transpose", "TransposeBackward0", _transpose_forward,
       lambda F, g, r, x, dim0, dim1: F.transpose(g, dim0=dim0, dim1=dim1),
-      saves=False, formula="transpose: the gradient is transposed back", gradcheck=("transpose",))
+      saves=False, formula="transpose: the gradient is transposed back", gradcheck=(sample((2, 3, 4), dim0=0, dim1=2), sample((2, 3), dim0=-1, dim1=0)))
 defop("permute", "PermuteBackward0", _permute_forward,
       lambda F, g, r, x, dims: F.permute(g, dims=_inverse_permutation(dims, x.ndim)),
-      saves=False, formula="permute: the gradient is permuted back", gradcheck=("permute",))
+      saves=False, formula="permute: the gradient is permuted back", gradcheck=(sample((2, 3, 4), dims=(2, 0, 1)), sample((2, 3), dims=(1, 0))))
 defop("unsqueeze", "UnsqueezeBackward0", _unsqueeze_forward,
       lambda F, g, r, x, dim: F.reshape(g, shape=tuple(x.shape)),
-      saves=False, formula="unsqueeze: the gradient is squeezed back", gradcheck=((2, 3),))
+      saves=False, formula="unsqueeze: the gradient is squeezed back", gradcheck=(sample((2, 3), dim=1), sample((3,), dim=0)))
 defop("squeeze", "SqueezeBackward0", _squeeze_forward,
       lambda F, g, r, x: F.reshape(g, shape=tuple(x.shape)),
-      saves=False, formula="squeeze: the gradient is unsqueezed back", gradcheck=((2, 1, 3),))
+      saves=False, formula="squeeze: the gradient is unsqueezed back", gradcheck=(sample((2, 1, 3)), sample((1, 1))))
 defop("squeeze_dim", "SqueezeBackward1", _squeeze_forward,
       lambda F, g, r, x, dim: F.reshape(g, shape=tuple(x.shape)),
-      saves=False, formula="squeeze: the gradient is unsqueezed back", gradcheck=((2, 1, 3),))
+      saves=False, formula="squeeze: the gradient is unsqueezed back", gradcheck=(sample((2, 1, 3), dim=1), sample((2, 3), dim=0)))
+defop("squeeze_dim_", "SqueezeBackward4", _squeeze_forward,  # squeeze_(dim), as matmul uses it
+      lambda F, g, r, x, dim: F.reshape(g, shape=tuple(x.shape)),
+      saves=False, formula="squeeze: the gradient is unsqueezed back", gradcheck=(sample((2, 1, 3), dim=1), sample((1, 3), dim=0)))
 defop("expand", "ExpandBackward0", _expand_forward,
       lambda F, g, r, x, shape: F.sum_to(g, shape=tuple(x.shape)),
-      saves=False, formula="expand: the gradient is summed over the copies", gradcheck=("expand",))
+      saves=False, formula="expand: the gradient is summed over the copies", gradcheck=(sample((3, 1), shape=(2, 3, 4)), sample((3,), shape=(2, 3)), sample((2, 3), shape=(-1, 3))))
 defop("sum_to", "SumToSizeBackward0", _sum_to,
       lambda F, g, r, x, shape: F.expand(g, shape=tuple(x.shape)),
-      saves=False, formula="sum to size: the gradient is expanded back", gradcheck=("expand",))
+      saves=False, formula="sum to size: the gradient is expanded back", gradcheck=(sample((2, 3), shape=(1, 3)), sample((2, 3), shape=(3,)), sample((2, 3, 4), shape=(3, 1))))
 defop("clone", "CloneBackward0", lambda x: x.copy(),
       lambda F, g, r, x: g,
-      saves=False, sympy=lambda sp, x: x, formula="d clone(x)/dx = 1", gradcheck=((2, 3),))
+      saves=False, sympy=lambda sp, x: x, formula="d clone(x)/dx = 1", gradcheck=unary_samples())
 defop("to_dtype", "ToCopyBackward0", lambda x, dtype: x.astype(dtype),
       lambda F, g, r, x, dtype: F.to_dtype(g, dtype=x.dtype),
       saves=False, sympy=lambda sp, x, dtype: x, formula="d x.to(dtype)/dx = 1",
-      gradcheck=((2, 3),))
+      gradcheck=(sample((2, 3), dtype=np.dtype(np.float64)),))
 
 
 def _cat_forward(*arrays, dim=0):
@@ -789,10 +828,10 @@ def _stack_rule(F, g, r, *xs, dim=0):
 
 TABLE["cat"] = Op("cat", "CatBackward0", _cat_forward, backward_all=_cat_rule, saves=False,
                   promote=PROMOTE_NONE, formula="cat: each input gets its slice of the gradient",
-                  gradcheck=("cat",))
+                  gradcheck=(sample((2, 3), (1, 3), dim=0), sample((2, 1), (2, 2), dim=1), sample((3,), (0,), (2,), dim=0)))
 TABLE["stack"] = Op("stack", "StackBackward0", _stack_forward, backward_all=_stack_rule,
                     saves=False, formula="stack: each input gets its slice of the gradient",
-                    gradcheck=("cat",))
+                    gradcheck=(sample((2, 3), (2, 3), dim=1), sample((3,), (3,), dim=0)))
 
 
 # ----- Indexing -----
@@ -838,30 +877,31 @@ def _narrow_forward(x, dim, start, length):
 defop("select", "SelectBackward0", _select_forward,
       lambda F, g, r, x, dim, index: F.select_backward(g, shape=tuple(x.shape), dim=dim % len(x.shape),
                                                        index=index),
-      saves=False, formula="select: the gradient goes back to the selected row", gradcheck=("index",))
+      saves=False, formula="select: the gradient goes back to the selected row", gradcheck=(sample((2, 3), dim=0, index=1), sample((2, 3), dim=1, index=-1)))
 defop("select_backward", "SelectBackwardBackward0", _select_backward_forward,
       lambda F, g, r, x, shape, dim, index: F.select(g, dim=dim, index=index),
-      saves=False, formula="scatter into zeros", gradcheck=())
+      saves=False, formula="scatter into zeros", gradcheck=(sample((3,), shape=(2, 3), dim=0, index=1),))
 defop("slice", "SliceBackward0", _slice_forward,
       lambda F, g, r, x, dim, start, stop, step:
           F.slice_backward(g, shape=tuple(x.shape), dim=dim, start=start, stop=stop, step=step),
       saves=False, formula="slice: the gradient goes back to the sliced positions",
-      gradcheck=("index",))
+      gradcheck=(sample((4, 3), dim=0, start=1, stop=3, step=1), sample((2, 5), dim=1, start=0, stop=5, step=2)))
 defop("slice_backward", "SliceBackwardBackward0", _slice_backward_forward,
       lambda F, g, r, x, shape, dim, start, stop, step:
           F.slice(g, dim=dim, start=start, stop=stop, step=step),
-      saves=False, formula="scatter into zeros", gradcheck=())
+      saves=False, formula="scatter into zeros", gradcheck=(sample((2, 3), shape=(4, 3), dim=0, start=1, stop=3, step=1),))
 defop("narrow", "NarrowBackward0", _narrow_forward,
       lambda F, g, r, x, dim, start, length:
           F.slice_backward(g, shape=tuple(x.shape), dim=dim, start=start, stop=start + length, step=1),
-      saves=False, formula="narrow: the gradient goes back to the kept positions", gradcheck=())
+      saves=False, formula="narrow: the gradient goes back to the kept positions", gradcheck=(sample((4, 3), dim=0, start=1, length=2),))
 defop("index", "IndexBackward0", _index_forward,
       lambda F, g, r, x, index: F.index_backward(g, shape=tuple(x.shape), index=index),
       saves=False, formula="index: gradients are added back at the indexed positions",
-      gradcheck=("mask",))
+      gradcheck=(sample((2, 3), index=MASK_2x3), sample((4,), index=np.array([0, 2, 2])),
+                 sample((3, 4), index=(np.array([0, 2]), np.array([1, 3])))))
 defop("index_backward", "IndexBackwardBackward0", _index_backward_forward,
       lambda F, g, r, x, shape, index: F.index(g, index=index),
-      saves=False, formula="scatter-add into zeros", gradcheck=())
+      saves=False, formula="scatter-add into zeros", gradcheck=(sample((3,), shape=(4,), index=np.array([0, 2, 2])),))
 
 
 def _index_put_forward(x, values, index):
@@ -870,12 +910,21 @@ def _index_put_forward(x, values, index):
     return out
 
 
-defop("index_put", "IndexPutBackward0", _index_put_forward,
-      lambda F, g, r, x, v, index: F.index_put(g, F.zeros_like(v) if hasattr(v, "shape") else 0.0,
-                                               index=index),
-      lambda F, g, r, x, v, index: F.index(g, index=index),
+def _index_put_rule(F, g, r, x, v, index):
+    return F.index_put(g, F.zeros_like(v) if hasattr(v, "shape") else 0.0, index=index)
+
+
+def _index_put_value_rule(F, g, r, x, v, index):
+    return F.index(g, index=index)
+
+
+defop("index_put", "IndexPutBackward0", _index_put_forward, _index_put_rule, _index_put_value_rule,
       saves=False, promote=PROMOTE_NONE, formula="assignment: overwritten positions get no gradient",
-      gradcheck=())
+      gradcheck=(sample((2, 3), (3,), index=MASK_2x3), sample((2, 3), (), index=MASK_2x3)))
+# `y[0] = v` with ints and slices only: PyTorch writes into a view of y, and records CopySlices
+defop("copy_slices", "torch::autograd::CopySlices", _index_put_forward, _index_put_rule,
+      _index_put_value_rule, saves=False, promote=PROMOTE_NONE,
+      formula="assignment: overwritten positions get no gradient", gradcheck=(sample((2, 3), (3,), index=0), sample((2, 3), (2,), index=(slice(None), 1))))
 
 
 def _masked_fill_forward(x, mask, value=0.0):
@@ -886,7 +935,7 @@ def _masked_fill_forward(x, mask, value=0.0):
 defop("masked_fill", "MaskedFillBackward0", lambda x, mask, value=0.0: _masked_fill_forward(
           x, mask, value),
       lambda F, g, r, x, mask, value=0.0: F.masked_fill(g, mask=mask),
-      saves=False, formula="masked_fill: filled positions get no gradient", gradcheck=())
+      saves=False, formula="masked_fill: filled positions get no gradient", gradcheck=(sample((2, 3), mask=MASK_2x3, value=0.5),))
 
 
 # ----- The two faces of the table -----

@@ -20,6 +20,7 @@ from .dtypes import dtype as DType
 from .errors import LimitError, ProgramError, SandboxError, TorchError
 from .methods import METHODS
 from .tensor import AccumulateGrad, Node, OpNode, Size, Tensor
+from .tensor import _HookHandle
 
 # ----- Namespaces -----
 
@@ -235,6 +236,7 @@ ATTRIBUTES = {
     int: frozenset({"bit_length"}),
     dict: frozenset({"keys", "values", "items", "get", "pop", "copy", "setdefault"}),
     fn._NamedResult: frozenset({"values", "indices"}),
+    _HookHandle: frozenset({"remove"}),
 }
 # attributes that are methods wrapped here with a size check
 _CHECKED_METHODS = {(str, "join"), (str, "replace"), (list, "extend")}

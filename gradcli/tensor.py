@@ -89,15 +89,15 @@ class OpNode(Node):
     """The backward node of one op-table row applied to particular inputs."""
 
     __slots__ = ("op", "inputs", "params", "result", "versions", "needs_input_grad", "released",
-                 "label")
+                 "label", "output")
 
     def __init__(self, op, inputs, params, result_array, next_functions, needs_input_grad):
         self.op = op
         self.inputs = inputs
         self.params = params
         self.result = result_array if op.saves_result or GradMode.keep_values else None
-        self.versions = tuple(t._version if type(t) is Tensor else 0 for t in inputs) \
-            if op.saves else None
+        self.versions = _saved_versions(op, inputs, needs_input_grad) if op.saves else None
+        self.output = None  # a weakref to the result, when the rules read it (version check)
         self.next_functions = next_functions
         self.needs_input_grad = needs_input_grad
         self.seq = next(_sequence)
@@ -107,6 +107,23 @@ class OpNode(Node):
 
     def name(self) -> str:
         return self.op.grad_fn_name
+
+    @property
+    def _display_name(self) -> str:
+        return self.op.grad_fn_name.rpartition("::")[2]  # torch::autograd::CopySlices
+
+
+def _saved_versions(op, inputs, needs_input_grad):
+    """The version of each input the node saves (None: not saved).  As in PyTorch, an input
+    is saved only when the rule of an input that needs a gradient reads it."""
+    if op.saved_inputs is None:
+        return tuple(t._version if type(t) is Tensor else None for t in inputs)
+    read = set()
+    for positions, needed in zip(op.saved_inputs, needs_input_grad):
+        if needed:
+            read.update(positions)
+    return tuple(t._version if type(t) is Tensor and i in read else None
+                 for i, t in enumerate(inputs))
 
 
 class AccumulateGrad(Node):
@@ -186,7 +203,7 @@ class Tensor:
                                  "differentiation use var_no_grad = var.detach().")
             return self
         if requires_grad:
-            dtypes.check_float_for_grad(self.dtype)
+            dtypes.check_float_for_grad(self.dtype, factory=False)
         self.requires_grad = bool(requires_grad)
         return self
 
@@ -305,7 +322,7 @@ class Tensor:
         return format(repr(self), spec)
 
     def __repr__(self) -> str:
-        grad_fn = self.grad_fn.name() if self.grad_fn is not None else None
+        grad_fn = self.grad_fn._display_name if self.grad_fn is not None else None
         if isinstance(self.grad_fn, _custom_node_types()):
             grad_fn = self.grad_fn.short_name()
         return tensor_repr(self.array, self.array.dtype.name, grad_fn_name=grad_fn,

@@ -49,7 +49,7 @@ class FunctionCtx:
 class BackwardCFunction(Node):
     """The node of a custom Function application."""
 
-    __slots__ = ("function", "ctx", "input_meta", "released", "label", "result")
+    __slots__ = ("function", "ctx", "input_meta", "released", "label", "result", "args")
 
     def __init__(self, function, ctx, edges, input_meta):
         self.function = function
@@ -152,6 +152,7 @@ class Function(metaclass=FunctionMeta):
         edges = tuple((a.gradient_edge(), 0) if need else (None, 0) for a, need in zip(args, needs))
         meta = tuple(a.array.shape if isinstance(a, Tensor) else () for a in args)
         node = BackwardCFunction(cls, ctx, edges, meta)
+        node.args = args  # kept so `gradcli check` can re-run the forward at other points
         return _attach(output, node)
 
 

@@ -1,0 +1,397 @@
+"""Proving gradients: the recorded forward graph, translated to sympy or replayed
+numerically in float64, against the engine's autograd.
+
+The translation walks the graph that was recorded (never the program's text),
+node by node, using the op table's sympy column: elementwise forms are mapped
+over object arrays of sympy expressions (one symbol per input element), forms
+marked ``on_arrays`` take whole arrays, and structural ops (sums, views,
+matmul, indexing) run their own numpy forward on the object arrays.  No string
+ever reaches ``sympify``, ``parse_expr`` or ``lambdify``.  sympy is imported
+only when a command needs it.
+"""
+
+from __future__ import annotations
+
+import signal
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import numpy as np
+
+from .autograd import BackwardCFunction, FunctionCtx
+from .errors import GradcliError
+from .tensor import AccumulateGrad, GradMode, OpNode, Tensor
+
+MAX_SYMBOLIC_ELEMENTS = 400      # output elements x input elements differentiated symbolically
+MAX_EXPRESSION_OPS = 20_000      # sympy operation count of one output element
+MAX_NUMERIC_ELEMENTS = 20_000    # input elements perturbed for finite differences
+SIMPLIFY_SECONDS = 3.0
+
+
+class Unsupported(Exception):
+    """The graph holds something this translation cannot express (reported, not fatal)."""
+
+
+# ----- numeric replay (float64) -----
+
+def replay(root, values: dict):
+    """Recompute the graph's forward in float64, with leaves (by id) taken from ``values``."""
+    cache: dict = {}
+    return _replay(root, values, cache)
+
+
+def _replay(node, values, cache):
+    if node in cache:
+        return cache[node]
+    if isinstance(node, AccumulateGrad):
+        leaf = node.variable
+        result = values.get(id(leaf), leaf.array.astype(np.float64))
+    elif isinstance(node, OpNode):
+        result = _replay_op(node, values, cache)
+    elif isinstance(node, BackwardCFunction):
+        result = _replay_custom(node, values, cache)
+    else:
+        raise Unsupported(f"cannot replay {node.name()}")
+    cache[node] = result
+    return result
+
+
+def _operands(node, translate):
+    args = []
+    for operand, (edge, _) in zip(node.inputs, node.next_functions):
+        if isinstance(operand, Tensor):
+            args.append(translate(edge) if edge is not None else None)
+            if edge is None:
+                args[-1] = operand
+        else:
+            args.append(operand)
+    return args
+
+
+def _as_float64(value):
+    if isinstance(value, Tensor):
+        array = value.array
+        return array.astype(np.float64) if array.dtype.kind == "f" else array
+    return value
+
+
+def _float64_params(params):
+    # dtype conversions inside the graph would round the replay back to float32
+    return {key: (np.dtype(np.float64) if isinstance(value, np.dtype) and value.kind == "f"
+                  else value) for key, value in params.items()}
+
+
+def _replay_op(node, values, cache):
+    if node.inputs is None:
+        raise Unsupported("the graph was freed")
+    args = [_as_float64(a) for a in _operands(node, lambda e: _replay(e, values, cache))]
+    result = np.asarray(node.op.forward(*args, **_float64_params(node.params)))
+    return result.astype(np.float64) if result.dtype.kind == "f" else result
+
+
+def _replay_custom(node, values, cache):
+    args = []
+    for arg, (edge, _) in zip(node.args, node.next_functions):
+        if isinstance(arg, Tensor):
+            array = _replay(edge, values, cache) if edge is not None else _as_float64(arg)
+            args.append(Tensor(np.asarray(array, dtype=np.float64)))
+        else:
+            args.append(arg)
+    previous = GradMode.enabled
+    GradMode.enabled = False
+    try:
+        output = node.function.forward(FunctionCtx(), *args)
+    finally:
+        GradMode.enabled = previous
+    if not isinstance(output, Tensor):
+        raise Unsupported(f"{node.name()} returned no single tensor")
+    return output.array.astype(np.float64)
+
+
+def _check_replay_matches(output: Tensor) -> None:
+    """Refuse when the inputs changed after the output was computed (e.g. `w -= lr * w.grad`)."""
+    try:
+        again = replay(output.gradient_edge(), {})
+    except Unsupported:
+        return
+    recorded = output.array.astype(np.float64)
+    if again.shape == recorded.shape and not np.allclose(again, recorded, rtol=1e-4, atol=1e-6,
+                                                         equal_nan=True):
+        raise GradcliError(
+            "an input was modified in place after the output was computed, so the recorded graph "
+            "no longer matches the inputs' values", kind="CheckUnavailable",
+            hint="check an output computed after the last update (--of NAME), or move the "
+                 "update before it")
+
+
+def numeric_jacobian(output: Tensor, leaf: Tensor, eps: float = 1e-6) -> np.ndarray:
+    """Central differences in float64: shape output.shape + leaf.shape."""
+    root = output.gradient_edge()
+    base = leaf.array.astype(np.float64)
+    if base.size > MAX_NUMERIC_ELEMENTS:
+        raise Unsupported(f"more than {MAX_NUMERIC_ELEMENTS:,} input elements")
+    columns = []
+    for index in range(base.size):
+        plus, minus = base.copy(), base.copy()
+        plus.flat[index] += eps
+        minus.flat[index] -= eps
+        high = replay(root, {id(leaf): plus})
+        low = replay(root, {id(leaf): minus})
+        columns.append((high - low) / (2 * eps))
+    stacked = np.stack(columns, axis=-1) if columns else np.zeros(output.array.shape + (0,))
+    return stacked.reshape(output.array.shape + leaf.array.shape)
+
+
+# ----- sympy translation -----
+
+def _sympy():
+    import sympy
+    return sympy
+
+
+def leaf_symbols(name: str, leaf: Tensor):
+    """One sympy symbol per element: ``x`` for a scalar, ``x[0, 1]`` for a tensor."""
+    sp = _sympy()
+    array = np.empty(leaf.array.shape, dtype=object)
+    if leaf.array.ndim == 0:
+        array[()] = sp.Symbol(name, real=True)
+        return array
+    for index in np.ndindex(*leaf.array.shape):
+        array[index] = sp.Symbol(f"{name}[{', '.join(map(str, index))}]", real=True)
+    return array
+
+
+def constant(value):
+    """A number as sympy: integers exactly, floats by their shortest decimal."""
+    sp = _sympy()
+    if isinstance(value, (bool, np.bool_)):
+        return sp.Integer(int(value))
+    number = float(value)
+    if number.is_integer() and abs(number) < 2 ** 53:
+        return sp.Integer(int(number))
+    text = np.format_float_positional(value if isinstance(value, np.floating) else np.float64(value),
+                                      unique=True, trim="-")
+    return sp.Float(text, 17)
+
+
+def _constants(array) -> np.ndarray:
+    out = np.empty(np.shape(array), dtype=object)
+    for index in np.ndindex(*out.shape):
+        out[index] = constant(np.asarray(array)[index])
+    return out
+
+
+def translate(output: Tensor, symbols: dict) -> np.ndarray:
+    """The output as an object array of sympy expressions in the leaves' symbols."""
+    cache: dict = {}
+    root = output.gradient_edge()
+    if root is None:
+        return _constants(output.array)
+    return np.asarray(_translate(root, symbols, cache), dtype=object)
+
+
+def _translate(node, symbols, cache):
+    if node in cache:
+        return cache[node]
+    if isinstance(node, AccumulateGrad):
+        leaf = node.variable
+        result = symbols.get(id(leaf))
+        if result is None:
+            result = _constants(leaf.array)
+    elif isinstance(node, OpNode):
+        result = _translate_op(node, symbols, cache)
+    else:
+        raise Unsupported(f"{node.name()} (a custom Function) has no symbolic form")
+    cache[node] = result
+    return result
+
+
+def _translate_op(node, symbols, cache):
+    sp = _sympy()
+    op = node.op
+    if node.inputs is None:
+        raise Unsupported("the graph was freed")
+    args = []
+    for arg in _operands(node, lambda e: _translate(e, symbols, cache)):
+        if isinstance(arg, Tensor):
+            arg = _constants(arg.array)
+        elif isinstance(arg, (int, float)) and not isinstance(arg, bool):
+            arg = constant(arg)
+        args.append(arg)
+    params = node.params
+    try:
+        if op.sympy is not None and getattr(op.sympy, "on_arrays", False):
+            return np.asarray(op.sympy(sp, *args, **params), dtype=object)
+        if op.sympy is not None:
+            mapped = np.frompyfunc(lambda *xs: op.sympy(sp, *xs, **params), len(args), 1)
+            return np.asarray(mapped(*args), dtype=object)
+    except (TypeError, ValueError) as error:
+        raise Unsupported(f"{op.grad_fn_name}: {error}") from error
+    try:
+        return np.asarray(op.forward(*[np.asarray(a, dtype=object) if isinstance(a, np.ndarray)
+                                       else a for a in args], **_object_params(params)),
+                          dtype=object)
+    except (TypeError, ValueError, AttributeError, GradcliError) as error:
+        raise Unsupported(f"{op.grad_fn_name} has no symbolic form") from error
+
+
+def _object_params(params):
+    return {key: (np.dtype(object) if isinstance(value, np.dtype) else value)
+            for key, value in params.items()}
+
+
+def _size(expression) -> int:
+    return int(expression.count_ops()) if hasattr(expression, "count_ops") else 0
+
+
+def symbolic_jacobian(expressions: np.ndarray, symbols: np.ndarray, point: dict) -> np.ndarray:
+    """d(expression_i)/d(symbol_j) evaluated at ``point``: shape out.shape + in.shape."""
+    sp = _sympy()
+    if expressions.size * symbols.size > MAX_SYMBOLIC_ELEMENTS:
+        raise Unsupported(f"{expressions.size} x {symbols.size} derivatives is over the symbolic "
+                          f"limit of {MAX_SYMBOLIC_ELEMENTS}")
+    out = np.zeros(expressions.shape + symbols.shape, dtype=np.float64)
+    for i in np.ndindex(*expressions.shape):
+        expression = sp.sympify(expressions[i]) if not isinstance(expressions[i], sp.Basic) \
+            else expressions[i]
+        if _size(expression) > MAX_EXPRESSION_OPS:
+            raise Unsupported(f"an output expression has over {MAX_EXPRESSION_OPS:,} operations")
+        for j in np.ndindex(*symbols.shape):
+            derivative = sp.diff(expression, symbols[j])
+            out[i + j] = _evaluate(derivative, point)
+    return out
+
+
+def _evaluate(expression, point) -> float:
+    value = expression.xreplace(point).evalf(30)
+    try:
+        return float(value)
+    except TypeError:
+        # e.g. the derivative of relu/abs at a kink: sympy leaves Heaviside(0)/sign(0) undecided
+        raise Unsupported(f"the derivative is undefined at this point ({value})") from None
+
+
+def point_values(symbols: np.ndarray, leaf: Tensor) -> dict:
+    return {symbols[i]: constant(leaf.array[i]) if leaf.array.ndim else constant(leaf.array[()])
+            for i in np.ndindex(*symbols.shape)}
+
+
+# ----- formulas for `grad --symbolic` -----
+
+@contextmanager
+def _time_limit(seconds):
+    """Bound sympy's simplification; without SIGALRM (threads, Windows), run unbounded."""
+    usable = hasattr(signal, "setitimer")
+    if usable:
+        try:
+            previous = signal.signal(signal.SIGALRM, _raise_timeout)
+        except ValueError:  # not the main thread
+            usable = False
+    if usable:
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        if usable:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+
+
+class _Timeout(Exception):
+    pass
+
+
+def _raise_timeout(signum, frame):
+    raise _Timeout()
+
+
+def derivative_formulas(inspection, names, latex=False) -> dict:
+    """``{name: formula}`` of d(output)/d(name) for scalar leaves, in the program's names."""
+    sp = _sympy()
+    output = inspection.output
+    chosen = {}
+    for name in names:
+        variable = inspection.variables[name]
+        if variable.tensor.array.ndim == 0 and variable.tensor.is_leaf:
+            chosen[name] = variable.tensor
+    if not chosen:
+        raise GradcliError("--symbolic needs scalar inputs (0-d leaf tensors)",
+                           kind="SymbolicUnavailable",
+                           hint="bind scalars with --at NAME=VALUE, or use `gradcli check` for "
+                                "tensors")
+    symbols = {id(t): leaf_symbols(name, t) for name, t in chosen.items()}
+    try:
+        expression = translate(output.tensor, symbols)
+    except Unsupported as error:
+        raise GradcliError(f"no symbolic form: {error}", kind="SymbolicUnavailable") from None
+    if expression.size != 1:
+        raise GradcliError("--symbolic needs a scalar output", kind="SymbolicUnavailable")
+    formulas = {}
+    for name, tensor in chosen.items():
+        derivative = sp.diff(expression.reshape(-1)[0], symbols[id(tensor)][()])
+        try:
+            with _time_limit(SIMPLIFY_SECONDS):
+                derivative = sp.simplify(derivative)
+        except _Timeout:
+            pass  # keep the unsimplified form: still correct
+        formulas[name] = sp.latex(derivative) if latex else sp.sstr(derivative)
+    return formulas
+
+
+# ----- the three-way check -----
+
+@dataclass
+class CheckRow:
+    name: str
+    method: str  # which checks ran
+    index: tuple  # worst element
+    autograd: float
+    symbolic: float | None
+    numeric: float | None
+    abs_error: float
+    rel_error: float
+    ok: bool
+    note: str = ""
+
+
+def check_input(output: Tensor, name: str, leaf: Tensor, autograd_jacobian: np.ndarray,
+                rtol: float, atol: float) -> CheckRow:
+    """Compare autograd with sympy and finite differences for one input."""
+    notes = []
+    _check_replay_matches(output)
+    try:
+        numeric = numeric_jacobian(output, leaf)
+    except Unsupported as error:
+        numeric = None
+        notes.append(f"numeric: {error}")
+    try:
+        symbols = leaf_symbols(name, leaf)
+        expressions = translate(output, {id(leaf): symbols})
+        symbolic = symbolic_jacobian(expressions, symbols, point_values(symbols, leaf))
+    except Unsupported as error:
+        symbolic = None
+        notes.append(f"symbolic: {error}")
+    references = [r for r in (symbolic, numeric) if r is not None]
+    if not references:
+        raise GradcliError(f"nothing to compare d/d{name} with: " + "; ".join(notes),
+                           kind="CheckUnavailable")
+    auto = autograd_jacobian.astype(np.float64)
+    errors = [np.abs(auto - r) for r in references]
+    worst = np.maximum.reduce(errors) if len(errors) > 1 else errors[0]
+    scale = np.maximum.reduce([np.abs(r) for r in references])
+    allowed = atol + rtol * scale
+    index = np.unravel_index(int(np.argmax(worst - allowed)), worst.shape) if worst.size else ()
+    abs_error = float(worst[index]) if worst.size else 0.0
+    rel_error = abs_error / float(scale[index]) if worst.size and scale[index] else 0.0
+    ok = bool(np.all(worst <= allowed)) and _agree(symbolic, numeric, rtol, atol)
+    method = " + ".join(m for m, r in (("symbolic", symbolic), ("numeric", numeric)) if r is not None)
+    return CheckRow(name, method, tuple(int(i) for i in index), float(auto[index]) if auto.size else 0.0,
+                    float(symbolic[index]) if symbolic is not None and symbolic.size else None,
+                    float(numeric[index]) if numeric is not None and numeric.size else None,
+                    abs_error, rel_error, ok, "; ".join(notes))
+
+
+def _agree(symbolic, numeric, rtol, atol) -> bool:
+    if symbolic is None or numeric is None:
+        return True
+    return bool(np.all(np.abs(symbolic - numeric) <= atol + rtol * np.abs(symbolic)))
