@@ -115,6 +115,12 @@ def run_options(command):
                      help="Deepest nesting of calls to the program's own functions."),
         click.option("--timeout", type=click.FloatRange(0), default=4.0, show_default=True,
                      help="Wall-clock seconds a run may take (0: no limit)."),
+        click.option("--max-sequence", type=click.IntRange(1), default=1_000_000,
+                     show_default=True, help="Most items in one list, tuple or string."),
+        click.option("--max-int-bits", type=click.IntRange(64), default=4096, show_default=True,
+                     help="Most bits in one integer (no 9**9**9)."),
+        click.option("--max-memory", type=click.IntRange(0), default=1024, show_default=True,
+                     help="MiB of memory a run may add (0: no limit)."),
         click.option("--debug", is_flag=True, help="Show Python tracebacks of internal errors."),
     ]
     for option in reversed(options):
@@ -391,6 +397,15 @@ def _default_wrt(inspection):
     return [v.name for v in (bound or leaves)]
 
 
+def _reachable_leaves(inspection):
+    """The named leaves the output actually depends on, in binding order."""
+    from .graph import build
+    graph = build(inspection.output.tensor, inspection.output.name, inspection.names)
+    reachable = {id(n.node.variable) for n in graph.nodes if n.kind == "leaf"}
+    return [name for name in _default_wrt(inspection)
+            if id(inspection.variables[name].tensor) in reachable]
+
+
 def _gradients(inspection, wrt, jacobian, use_sum, hessian):
     from . import calculus
     from .inspection import find_variable, why_no_gradient
@@ -585,7 +600,7 @@ def check_command(file, expr, wrt, rtol, atol, at, dtype, of, show_output, as_js
     _setup(debug, as_json)
     inspection = _inspect(file, expr, at, dtype, of, show_output, limits)
     output = inspection.output
-    names = list(wrt) or _default_wrt(inspection)
+    names = list(wrt) or _reachable_leaves(inspection)
     if not names:
         raise UsageError("no input that requires grad to check", hint="name one with --wrt NAME")
     float64 = output.tensor.array.dtype == "float64"
@@ -644,6 +659,44 @@ def _check_json(inspection, rows, rtol, atol):
                                   "abs_error": row.abs_error, "rel_error": row.rel_error,
                                   "ok": row.ok, "method": row.method, "note": row.note or None}
                        for row in rows}}
+
+
+@main.command("explain", epilog=EPILOG)
+@program_input
+@click.option("--wrt", "wrt", multiple=True, metavar="NAME",
+              help="Follow the gradient to NAME (repeatable; default: every leaf that requires "
+                   "grad).")
+@inspect_options
+@run_options
+@reports_errors
+def explain_command(file, expr, wrt, at, dtype, of, show_output, debug, **limits):
+    """Walk through the backward pass step by step.
+
+    Nodes appear in the order the engine visits them. At each: the gradient that
+    arrives, the op's local derivative rule, and what flows to each input, with
+    '+=' where a value used twice (like y * y) collects two contributions, down
+    to the .grad of the leaves.
+
+    \b
+    Examples:
+      gradcli explain samples/blitz.py --wrt x
+      gradcli explain -e "x * x + x.sin()" --at x=0.5
+    """
+    from .explain import render, trace
+    from .inspection import find_variable
+    _setup(debug)
+    inspection = _inspect(file, expr, at, dtype, of, show_output, limits)
+    names = list(wrt) or _default_wrt(inspection)
+    if not names:
+        raise UsageError("no input to follow the gradient to", hint="name one with --wrt NAME")
+    tensors = [find_variable(inspection, name).tensor for name in names]
+    for name, tensor in zip(names, tensors):
+        if not tensor.requires_grad:
+            from .inspection import why_no_gradient
+            raise GradcliError(why_no_gradient(inspection.output, find_variable(inspection, name)),
+                               kind="NothingToExplain")
+    click.echo(_output_line(inspection))
+    click.echo(render(trace(inspection, tensors), inspection, names))
 
 
 def entry_point():

@@ -85,6 +85,8 @@ def tensor(data, dtype=None, requires_grad=False):
 
 
 def _array_from_data(data):
+    if Limits.max_elements is not None:
+        Limits.check_elements(_nested_shape(data))  # before walking shared rows: [[0.] * n] * n
     _check_nested(data)
     kind = _infer_kind(data)
     np_dtype = {dtypes.BOOL: np.bool_, dtypes.INT: np.int64, dtypes.FLOAT: dtypes.default_float.np}[kind]
@@ -94,6 +96,17 @@ def _array_from_data(data):
         return np.array(data, dtype=np_dtype)
     except OverflowError:
         raise TorchError("Overflow when unpacking long") from None
+
+
+def _nested_shape(data) -> tuple:
+    """The shape ``data`` claims along its first elements (ragged data is refused later)."""
+    shape = []
+    while isinstance(data, (list, tuple)) and len(shape) <= 32:
+        shape.append(len(data))
+        if not data:
+            break
+        data = data[0]
+    return tuple(shape)
 
 
 def _check_nested(data, depth=0):

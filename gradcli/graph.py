@@ -96,8 +96,9 @@ def _saved(node, names) -> list:
     if op is None or not op.saves or node.inputs is None:
         return []
     saved = []
-    for position, item in enumerate(node.inputs):
-        if isinstance(item, Tensor):
+    versions = node.versions or (None,) * len(node.inputs)
+    for position, (item, version) in enumerate(zip(node.inputs, versions)):
+        if isinstance(item, Tensor) and version is not None:
             name = names.get(id(item), (None, None))[0]
             saved.append((name or f"input {position}", tuple(item.array.shape)))
     if op.saves_result and node.result is not None:

@@ -13,8 +13,8 @@ import numpy as np
 from . import dtypes
 from . import functions as fn
 from .errors import TorchError
-from .ops import TABLE, apply
-from .tensor import GradMode, Tensor, wrap_dim
+from .ops import TABLE, apply, index_result_bound
+from .tensor import GradMode, Limits, Tensor, wrap_dim
 
 OP = TABLE
 
@@ -186,6 +186,8 @@ def _getitem(self, key):
         return _basic_index(self, key if isinstance(key, tuple) else (key,))
     parts = key if isinstance(key, tuple) else (key,)
     index = tuple(_index_value(p) for p in parts)
+    if Limits.max_elements is not None:  # the validation below already allocates the result
+        Limits.check_elements(index_result_bound(self.array.shape, index))
     try:
         self.array[index]  # validate the index before recording anything
     except IndexError as error:

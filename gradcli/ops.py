@@ -47,13 +47,48 @@ class Op:
     formula: str = ""              # the local derivative, for `gradcli explain`
     differentiable: bool = True
     saved_inputs: tuple | None = None  # per rule, the inputs it reads (None: every input)
-    gradcheck: tuple = field(default=())  # sample shapes for the table-driven gradient test
+    gradcheck: tuple = field(default=())  # Samples for the gradient test (tests/test_ops.py)
 
     def __repr__(self) -> str:
         return f"<op {self.name} ({self.grad_fn_name})>"
 
 
 TABLE: dict[str, Op] = {}
+
+
+# ----- Gradient-check samples -----
+# Every row lists where tests/test_ops.py checks its rules against finite differences: input
+# shapes (broadcasting ones among them), where the values are drawn, and the op's parameters.
+# Domains: "any" (uniform in [-1.5, 1.5]), "positive" ([0.5, 2]), "nonzero" (|x| in [0.3, 1.5]),
+# "distinct" (all inputs' values jointly far from each other and from 0: ties and kinks of max,
+# clamp, relu... stay farther away than the finite-difference step).  One domain for all
+# inputs, or a tuple with one per input.
+@dataclass(frozen=True, eq=False)
+class Sample:
+    shapes: tuple
+    domain: str | tuple = "any"
+    params: dict = field(default_factory=dict)
+
+
+def sample(*shapes, domain="any", **params) -> Sample:
+    return Sample(shapes, domain, params)
+
+
+def unary_samples(domain="any") -> tuple:
+    return sample((2, 3), domain=domain), sample((4,), domain=domain), sample((), domain=domain)
+
+
+def binary_samples(domain="any") -> tuple:
+    return (sample((2, 3), (2, 3), domain=domain), sample((2, 3), (3,), domain=domain),
+            sample((2, 1), (1, 3), domain=domain), sample((), (2,), domain=domain))
+
+
+def dim_samples() -> tuple:
+    return (sample((2, 3), dim=1), sample((2, 3), dim=0, keepdim=True),
+            sample((2, 3, 2), dim=(0, -1)), sample((2, 3), dim=-1, keepdim=True))
+
+
+MASK_2x3 = np.array([[True, False, True], [False, False, True]])
 
 
 def on_arrays(sympy_form):
@@ -128,6 +163,8 @@ def _scalars_fit(kind, scalars) -> bool:
 def apply(op: Op, *operands, **params):
     """Run ``op`` forward; record a node when grad mode is on and an input requires grad."""
     arrays = _arrays_for(op, operands)
+    if Limits.max_elements is not None:
+        check_result_size(op, arrays, params)
     try:
         out = op.forward(*arrays, **params)
     except ValueError as error:
@@ -149,6 +186,99 @@ def apply(op: Op, *operands, **params):
     if op.saves_result:
         node.output = weakref.ref(result)  # weak: the result owns its node, not the reverse
     return result
+
+
+# ----- Result sizes, checked before the forward allocates -----
+
+def check_result_size(op: Op, arrays, params) -> None:
+    """Refuse a result over ``Limits.max_elements`` (or a product too costly) before computing it.
+
+    Elementwise ops are sized by broadcasting their array operands and array parameters
+    (``where``'s condition, ``masked_fill``'s mask); ops whose result can outgrow that have a
+    sizer in ``_RESULT_SIZERS``.  Shape errors are left to the forward, which words them.
+    """
+    sizer = _RESULT_SIZERS.get(op.name)
+    if sizer is not None:
+        sizer(*arrays, **params)
+        return
+    shapes = [a.shape for a in arrays if type(a) is np.ndarray]
+    shapes += [v.shape for v in params.values() if type(v) is np.ndarray]
+    if len(shapes) > 1 and shapes.count(shapes[0]) != len(shapes):
+        try:
+            shape = np.broadcast_shapes(*shapes)
+        except ValueError:
+            return
+        Limits.check_elements(shape)
+
+
+def _size_matmul(a, b, **params):
+    if a.ndim < 1 or b.ndim < 1:
+        return
+    batch = ()
+    if a.ndim > 2 or b.ndim > 2:
+        try:
+            batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+        except ValueError:
+            return
+    rows = a.shape[-2] if a.ndim > 1 else 1
+    cols = b.shape[-1] if b.ndim > 1 else 1
+    Limits.check_elements(batch + (rows, cols))
+    work = math.prod(batch) * rows * a.shape[-1] * cols
+    # numpy has BLAS only for float32/float64; other dtypes multiply ~100x slower
+    per_element = 1000 if a.dtype.kind == "f" and a.dtype.itemsize >= 4 else 10
+    if work > Limits.max_elements * per_element:
+        from .errors import LimitError
+        raise LimitError(f"a product of shapes {tuple(a.shape)} and {tuple(b.shape)} needs {work:,} "
+                         f"multiply-adds, over the limit of {Limits.max_elements * per_element:,} "
+                         f"({per_element:,} per allowed element for {a.dtype.name})",
+                         hint="raise it with --max-elements N")
+
+
+def _size_outer(a, b, **params):
+    Limits.check_elements((a.size, b.size))
+
+
+def _size_joined(*arrays, **params):
+    Limits.check_elements((sum(a.size for a in arrays),))
+
+
+def _size_index(x, index=None, **params):
+    Limits.check_elements(index_result_bound(x.shape, index))
+
+
+def index_result_bound(shape, index) -> tuple:
+    """An upper bound on the shape of ``x[index]`` (advanced indexing can outgrow ``x``)."""
+    parts = index if type(index) is tuple else (index,)
+    consuming = sum(p.ndim if isinstance(p, np.ndarray) and p.dtype == np.bool_ else
+                    0 if p is None or p is Ellipsis else 1 for p in parts)
+    kept, advanced, dim = [], [], 0
+    for part in parts:
+        if part is Ellipsis:
+            kept.extend(shape[dim:dim + len(shape) - consuming])
+            dim += max(len(shape) - consuming, 0)
+        elif isinstance(part, (np.ndarray, list)):
+            array = np.asarray(part)
+            if array.dtype == np.bool_:
+                advanced.append((int(np.count_nonzero(array)),))
+                dim += array.ndim
+            else:
+                advanced.append(array.shape)
+                dim += 1
+        elif part is not None:
+            if isinstance(part, slice):
+                kept.append(shape[dim] if dim < len(shape) else 1)
+            dim += 1
+    kept.extend(shape[dim:])
+    try:
+        gathered = np.broadcast_shapes(*advanced) if advanced else ()
+    except ValueError:
+        gathered = ()
+    return tuple(gathered) + tuple(kept)
+
+
+_RESULT_SIZERS = {"mm": _size_matmul, "bmm": _size_matmul, "mv": _size_matmul,
+                  "outer": _size_outer, "cat": _size_joined, "stack": _size_joined,
+                  "index": _size_index}
 
 
 def _count_node() -> None:
@@ -336,7 +466,7 @@ def _unary(name, grad_fn, forward, rule, sympy, formula, *, saves_result=False, 
     return defop(name, grad_fn, forward, rule, saves=saves, saves_result=saves_result,
                  promote=promote, sympy=sympy, formula=formula,
                  saved_inputs=((),) if saves_result else None,  # the rule reads only the result
-                 gradcheck=((2, 3),) if domain is None else domain)
+                 gradcheck=unary_samples(domain or "any"))
 
 
 def _sigmoid(x):
@@ -356,7 +486,7 @@ _unary("neg", "NegBackward0", np.negative, lambda F, g, r, x: -g,
 _unary("exp", "ExpBackward0", np.exp, lambda F, g, r, x: g * r,
        lambda sp, x: sp.exp(x), "d exp(x)/dx = exp(x)", saves_result=True)
 _unary("log", "LogBackward0", np.log, lambda F, g, r, x: g / x,
-       lambda sp, x: sp.log(x), "d log(x)/dx = 1/x", domain=("positive",))
+       lambda sp, x: sp.log(x), "d log(x)/dx = 1/x", domain="positive")
 _unary("sin", "SinBackward0", np.sin, lambda F, g, r, x: g * F.cos(x),
        lambda sp, x: sp.sin(x), "d sin(x)/dx = cos(x)")
 _unary("cos", "CosBackward0", np.cos, lambda F, g, r, x: g * -F.sin(x),
@@ -371,15 +501,15 @@ _unary("sigmoid", "SigmoidBackward0", _sigmoid, lambda F, g, r, x: g * (1 - r) *
 _unary("relu", "ReluBackward0", _relu,
        lambda F, g, r, x: F.where(r <= 0, F.zeros_like(g), g),
        lambda sp, x: sp.Max(x, 0), "d relu(x)/dx = [x > 0]", saves_result=True,
-       promote=PROMOTE_NONE, domain=("nonzero",))
+       promote=PROMOTE_NONE, domain="nonzero")
 _unary("sqrt", "SqrtBackward0", np.sqrt, lambda F, g, r, x: g / (2 * r),
        lambda sp, x: sp.sqrt(x), "d sqrt(x)/dx = 1/(2*sqrt(x))", saves_result=True,
-       domain=("positive",))
+       domain="positive")
 _unary("abs", "AbsBackward0", np.abs, lambda F, g, r, x: g * F.sgn(x),
-       lambda sp, x: sp.Abs(x), "d|x|/dx = sign(x)", promote=PROMOTE_NONE, domain=("nonzero",))
+       lambda sp, x: sp.Abs(x), "d|x|/dx = sign(x)", promote=PROMOTE_NONE, domain="nonzero")
 _unary("reciprocal", "ReciprocalBackward0", lambda x: 1 / x,
        lambda F, g, r, x: -g * (r * r),
-       lambda sp, x: 1 / x, "d(1/x)/dx = -1/x**2", saves_result=True, domain=("nonzero",))
+       lambda sp, x: 1 / x, "d(1/x)/dx = -1/x**2", saves_result=True, domain="nonzero")
 defop("sgn", "SgnBackward0", _sgn, lambda F, g, r, x: F.zeros_like(g),
       promote=PROMOTE_NONE, sympy=lambda sp, x: sp.sign(x), formula="d sign(x)/dx = 0",
       gradcheck=(sample((2, 3), domain="nonzero"),))
@@ -410,10 +540,16 @@ def _clamp_sympy(sp, x, min=None, max=None):
     return x
 
 
+_CLAMP_SAMPLES = {
+    "clamp": (sample((2, 3), domain="distinct", min=-0.5, max=0.5),
+              sample((4,), domain="distinct", min=0.0), sample((4,), domain="distinct", max=0.2)),
+    "clamp_min": (sample((2, 3), domain="distinct", min=-0.1), sample((), domain="distinct", min=0.0)),
+    "clamp_max": (sample((2, 3), domain="distinct", max=0.2), sample((), domain="distinct", max=0.0)),
+}
 for _name, _grad_fn in (("clamp", "ClampBackward1"), ("clamp_min", "ClampMinBackward0"),
                         ("clamp_max", "ClampMaxBackward0")):
     defop(_name, _grad_fn, _clamp_forward, _clamp_rule, sympy=_clamp_sympy,
-          formula="d clamp(x)/dx = [min <= x <= max]", gradcheck=("clamp",))
+          formula="d clamp(x)/dx = [min <= x <= max]", gradcheck=_CLAMP_SAMPLES[_name])
 
 
 def _where_forward(a, b, condition):
@@ -493,12 +629,12 @@ def _prod_without_self(x, dim):
 
 defop("sum", "SumBackward0", lambda x: _sum_forward(x),
       lambda F, g, r, x: F.expand(g, shape=tuple(x.shape)),
-      saves=False, sympy=lambda sp, x: x, formula="d sum(x)/dx_i = 1", gradcheck=unary_samples())
+      saves=False, formula="d sum(x)/dx_i = 1", gradcheck=unary_samples())
 defop("sum_dim", "SumBackward1", _sum_forward,
       lambda F, g, r, x, dim, keepdim=False: _sum_backward(F, g, x.shape, dim, keepdim),
       saves=False, formula="d sum(x, dim)/dx_i = 1", gradcheck=dim_samples())
 defop("mean", "MeanBackward0", lambda x: _mean_forward(x),
-      lambda F, g, r, x: F.expand(g, shape=tuple(x.shape)) / x.size,
+      lambda F, g, r, x: F.expand(g, shape=tuple(x.shape)) / _reduced_count(x.shape, None),
       saves=False, formula="d mean(x)/dx_i = 1/n", gradcheck=unary_samples())
 defop("mean_dim", "MeanBackward1", _mean_forward,
       lambda F, g, r, x, dim, keepdim=False:
@@ -767,7 +903,7 @@ defop("clone", "CloneBackward0", lambda x: x.copy(),
       lambda F, g, r, x: g,
       saves=False, sympy=lambda sp, x: x, formula="d clone(x)/dx = 1", gradcheck=unary_samples())
 defop("to_dtype", "ToCopyBackward0", lambda x, dtype: x.astype(dtype),
-      lambda F, g, r, x, dtype: F.to_dtype(g, dtype=x.dtype),
+      lambda F, g, r, x, dtype: F.to_dtype(g, dtype=F.as_array(x).dtype),
       saves=False, sympy=lambda sp, x, dtype: x, formula="d x.to(dtype)/dx = 1",
       gradcheck=(sample((2, 3), dtype=np.dtype(np.float64)),))
 

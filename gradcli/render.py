@@ -21,8 +21,9 @@ def use_colour(stream=None) -> bool:
 def console():
     from rich.console import Console
     colour = use_colour()
+    # piped output is never cut to a terminal's width: lines are as long as they need
     return Console(no_color=not colour, force_terminal=colour, highlight=False, soft_wrap=True,
-                   emoji=False)
+                   emoji=False, width=None if colour else 1000)
 
 
 def labelled(label: str, tensor_text: str) -> str:

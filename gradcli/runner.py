@@ -7,7 +7,9 @@ Nothing here prints; ``cli.py`` decides how results and errors are shown.
 from __future__ import annotations
 
 import contextlib
+import faulthandler
 import gc
+import os
 import signal
 import sys
 from dataclasses import dataclass, field
@@ -17,7 +19,13 @@ from .errors import GradcliError, LimitError, ParseError
 from .language import Interpreter, Settings
 from .tensor import Limits
 
+try:
+    import resource
+except ImportError:  # not on Windows: no memory cap there
+    resource = None
+
 MAX_SOURCE_BYTES = 1 << 20
+HARD_DEADLINE_GRACE = 1.0  # seconds after --timeout before the process is ended outright
 
 
 @dataclass
@@ -29,6 +37,9 @@ class RunOptions:
     max_nodes: int = 100_000
     max_depth: int = 100
     timeout: float = 4.0
+    max_sequence: int = 1_000_000
+    max_int_bits: int = 4096
+    max_memory: int = 1024  # MiB of address space the run may add; 0: no limit
     keep_graphs: bool = False
     bindings: dict = field(default_factory=dict)
 
@@ -99,12 +110,70 @@ def limits(options: RunOptions):
         previous = signal.signal(signal.SIGALRM, _timeout_handler(options.timeout))
         signal.setitimer(signal.ITIMER_REAL, options.timeout)
     try:
-        yield
+        with _memory_cap(options.max_memory), _hard_deadline(options.timeout if alarm else 0):
+            yield
     finally:
         if alarm:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
         Limits.max_elements, Limits.max_nodes, Limits.nodes, engine.Options.keep_graphs = saved
+
+
+@contextlib.contextmanager
+def _memory_cap(mebibytes: int):
+    """Cap the address space at what the process uses now plus ``mebibytes``.
+
+    The kernel enforces it, so memory built up anywhere (many tensors, lists of lists,
+    a C loop) ends in MemoryError, which the run reports as a LimitError.
+    """
+    if not mebibytes or resource is None or not _in_main_thread():
+        yield
+        return
+    _warm_up_blas()  # BLAS threads map their buffers on first use: count them in the base
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    cap = _address_space() + mebibytes * 2**20
+    if hard != resource.RLIM_INFINITY:
+        cap = min(cap, hard)
+    if soft != resource.RLIM_INFINITY and soft <= cap:
+        yield
+        return
+    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
+def _address_space() -> int:
+    with open("/proc/self/statm", "rb") as statm:
+        return int(statm.read().split()[0]) * resource.getpagesize()
+
+
+def _warm_up_blas() -> None:
+    import numpy as np
+    for dtype in (np.float32, np.float64):
+        matrix = np.ones((256, 256), dtype=dtype)
+        matrix @ matrix
+
+
+@contextlib.contextmanager
+def _hard_deadline(seconds: float):
+    """End the process (exit 1) if the alarm could not: a program stuck in one long C call.
+
+    The Python-level alarm only runs between bytecodes.  faulthandler's watchdog is a C
+    thread that needs no GIL, so it ends even a loop inside a builtin.  Its traceback goes
+    to /dev/null: a user sees exit status 1 and the message printed below by the CLI is lost,
+    which is why known slow builtins are refused before they start.
+    """
+    if not seconds:
+        yield
+        return
+    with open(os.devnull, "w") as sink:
+        faulthandler.dump_traceback_later(seconds + HARD_DEADLINE_GRACE, exit=True, file=sink)
+        try:
+            yield
+        finally:
+            faulthandler.cancel_dump_traceback_later()
 
 
 def _in_main_thread() -> bool:
@@ -121,7 +190,8 @@ def _timeout_handler(seconds):
 
 def run_program(name: str, source: str, options: RunOptions, output=None) -> Interpreter:
     """Run a program under the limits; GradcliError escapes with its location set."""
-    settings = Settings(max_steps=options.max_steps, max_depth=options.max_depth)
+    settings = Settings(max_steps=options.max_steps, max_depth=options.max_depth,
+                        max_int_bits=options.max_int_bits, max_sequence=options.max_sequence)
     interp = Interpreter(name, source, output=output, settings=settings, bindings=options.bindings)
     # Graphs are acyclic chains of small objects: full collections only slow them down.
     gc.freeze()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import builtins
 import difflib
+import itertools
 import math
 import re
 
@@ -171,12 +172,19 @@ def _builtins(interp) -> dict:
     def isinstance_(obj, kinds):
         return builtins.isinstance(obj, _real_types(kinds))
 
+    def sum_(iterable, start=0):
+        # list + list in C is quadratic and cannot be interrupted: sum([[0]] * 10**6, [])
+        if isinstance(start, (list, tuple, str)):
+            raise ProgramError("sum() adds numbers and tensors, not sequences",
+                               hint="build lists with a comprehension or list.extend")
+        return sum(iterable, start)
+
     table = {
         "print": print_, "range": range_, "len": len, "abs": abs, "round": round,
         "repr": repr, "str": str, "bool": bool, "float": float, "int": _int, "chr": chr,
         "ord": ord, "divmod": divmod, "pow": pow_, "isinstance": isinstance_,
     }
-    for name, function in (("min", min), ("max", max), ("sum", sum), ("sorted", sorted),
+    for name, function in (("min", min), ("max", max), ("sum", sum_), ("sorted", sorted),
                            ("list", list), ("tuple", tuple), ("dict", dict), ("enumerate", enumerate),
                            ("zip", zip), ("reversed", reversed), ("any", any), ("all", all),
                            ("map", map), ("filter", filter)):
@@ -239,7 +247,10 @@ ATTRIBUTES = {
     _HookHandle: frozenset({"remove"}),
 }
 # attributes that are methods wrapped here with a size check
-_CHECKED_METHODS = {(str, "join"), (str, "replace"), (list, "extend")}
+# (append and insert too: called from C, e.g. `any(map(a.append, a))`, a builtin method could
+# grow the list it iterates forever where neither the step count nor the alarm can stop it)
+_CHECKED_METHODS = {(str, "join"), (str, "replace"), (list, "extend"), (list, "append"),
+                    (list, "insert")}
 
 
 def get_attribute(obj, name: str):
@@ -272,25 +283,63 @@ def _ctx_attribute(ctx, name):
 
 
 def _checked_method(obj, name):
-    from .language import Settings
-    cap = Settings().max_sequence
+    return _CHECKED_MAKERS[name](obj, _default_cap())
 
+
+def _default_cap() -> int:
+    from .language import Settings
+    return Settings().max_sequence
+
+
+def _checked_join(obj, cap):
     def join(items):
         items = list(items) if not isinstance(items, (list, tuple)) else items
         if sum(len(i) for i in items if isinstance(i, str)) + len(obj) * len(items) > cap:
             raise LimitError(f"string longer than {cap:,} characters")
         return obj.join(items)
+    return join
 
+
+def _checked_replace(obj, cap):
     def replace(old, new, count=-1):
         if len(new) > len(old) and len(obj) * builtins.max(len(new), 1) > cap:
             raise LimitError(f"string longer than {cap:,} characters")
         return obj.replace(old, new, count)
+    return replace
 
+
+def _list_too_long(cap):
+    return LimitError(f"list longer than {cap:,} elements", hint="raise it with --max-sequence N")
+
+
+def _checked_extend(obj, cap):
     def extend(items):
-        if isinstance(items, (range, list, tuple, str)) and len(obj) + len(items) > cap:
-            raise LimitError(f"list longer than {cap:,} elements")
+        if not isinstance(items, (range, list, tuple, str)):
+            items = bounded_list(None, items)
+        if len(obj) + len(items) > cap:
+            raise _list_too_long(cap)
         obj.extend(items)
-    return {"join": join, "replace": replace, "extend": extend}[name]
+    return extend
+
+
+def _checked_append(obj, cap):
+    def append(item):
+        if len(obj) >= cap:
+            raise _list_too_long(cap)
+        obj.append(item)
+    return append
+
+
+def _checked_insert(obj, cap):
+    def insert(index, item):
+        if len(obj) >= cap:
+            raise _list_too_long(cap)
+        obj.insert(index, item)
+    return insert
+
+
+_CHECKED_MAKERS = {"join": _checked_join, "replace": _checked_replace, "extend": _checked_extend,
+                   "append": _checked_append, "insert": _checked_insert}
 
 
 def _type_name(obj) -> str:
@@ -374,7 +423,13 @@ def iterate(interp, obj):
 def bounded_list(interp, value) -> list:
     if isinstance(value, (range, list, tuple, str)):
         check_length(interp, len(value))
-    return list(iterate(interp, value))
+        return list(value)
+    cap = interp.settings.max_sequence if interp is not None else _default_cap()
+    items = list(itertools.islice(iterate(interp, value), cap + 1))
+    if len(items) > cap:
+        raise LimitError(f"a sequence of more than {cap:,} items is over the limit",
+                         hint="raise it with --max-sequence N")
+    return items
 
 
 def call(target, args, kwargs):

@@ -12,6 +12,7 @@ only when a command needs it.
 
 from __future__ import annotations
 
+import functools
 import signal
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -377,8 +378,8 @@ def check_input(output: Tensor, name: str, leaf: Tensor, autograd_jacobian: np.n
                            kind="CheckUnavailable")
     auto = autograd_jacobian.astype(np.float64)
     errors = [np.abs(auto - r) for r in references]
-    worst = np.maximum.reduce(errors) if len(errors) > 1 else errors[0]
-    scale = np.maximum.reduce([np.abs(r) for r in references])
+    worst = functools.reduce(np.maximum, errors)
+    scale = functools.reduce(np.maximum, [np.abs(r) for r in references])
     allowed = atol + rtol * scale
     index = np.unravel_index(int(np.argmax(worst - allowed)), worst.shape) if worst.size else ()
     abs_error = float(worst[index]) if worst.size else 0.0
