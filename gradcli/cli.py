@@ -341,7 +341,7 @@ def _output_line(inspection) -> str:
     output = inspection.output
     where = f"line {output.line}, " if output.line else ""
     return labelled(output.name, repr(output.tensor)) + "  " + dim(
-        f"# output: {where}{inspection.output_chosen}")
+        f"# {where}{inspection.output_chosen}")
 
 
 @main.command("grad", epilog=EPILOG)
@@ -638,7 +638,7 @@ def _check_table(inspection, rows, rtol, atol) -> str:
         return "n/a" if value is None else f"{value:.6g}"
     body, styles = [], []
     for row in rows:
-        index = "[" + ", ".join(map(str, row.index)) + "]" if row.index else "-"
+        index = _element_text(row, inspection.output)
         body.append([f"d({out})/d({row.name})", index, number(row.autograd), number(row.symbolic),
                      number(row.numeric), f"{row.abs_error:.2e}", f"{row.rel_error:.2e}",
                      "ok" if row.ok else "MISMATCH"])
@@ -649,6 +649,18 @@ def _check_table(inspection, rows, rtol, atol) -> str:
     notes = [f"{row.name}: checked by {row.method}" + (f" ({row.note})" if row.note else "")
              for row in rows]
     return text + "\n" + "\n".join(notes)
+
+
+def _element_text(row, output) -> str:
+    """The worst element of a Jacobian as `out[i], x[j]` (just `x[j]` for a scalar output)."""
+    split = output.tensor.array.ndim
+    out_index, in_index = row.index[:split], row.index[split:]
+    parts = []
+    if out_index:
+        parts.append(f"{output.name}[{', '.join(map(str, out_index))}]")
+    if in_index:
+        parts.append(f"{row.name}[{', '.join(map(str, in_index))}]")
+    return ", ".join(parts) or "-"
 
 
 def _check_json(inspection, rows, rtol, atol):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import heapq
 import re
+import sys
 
 import numpy as np
 
@@ -109,13 +110,37 @@ def _execute(roots, targets, retain_graph, create_graph, accumulate):
             if needed is None or child in needed:
                 child_grad = grads[i] if grads is not None else None
                 if child_grad is not None:
-                    held = buffers.get(child)
-                    buffers[child] = child_grad if held is None else held + child_grad
+                    _add_into(buffers, child, child_grad)
             remaining = dependencies[child] - 1
             dependencies[child] = remaining
             if remaining == 0:
                 heapq.heappush(ready, (-child.seq, id(child), child))
     return captured
+
+
+def _add_into(buffers, child, grad) -> None:
+    """Sum a gradient into a node's input buffer: in place when no one else can see the
+    buffered array (PyTorch's InputBuffer does the same), saving a temporary per sum."""
+    held = buffers.get(child)
+    if held is None:
+        buffers[child] = grad
+    elif (type(held) is np.ndarray and held.base is None and held.shape == grad.shape
+          and held.dtype == grad.dtype and held.flags.writeable
+          and sys.getrefcount(held) <= _SOLE_OWNER):
+        np.add(held, grad, out=held)  # the same ufunc loop as held + grad: the same bits
+    else:
+        buffers[child] = held + grad
+
+
+def _sole_owner_count() -> int:
+    # The reference count _add_into sees for an array held by the buffer dict alone (the
+    # same pattern of dict, local and argument), measured rather than assumed.
+    buffers = {None: np.empty(1)}
+    held = buffers.get(None)
+    return sys.getrefcount(held)
+
+
+_SOLE_OWNER = _sole_owner_count()
 
 
 def _count_dependencies(root_nodes):
@@ -167,8 +192,19 @@ def _run_hooks(hooks, grad, create_graph):
         wrapped = grad if create_graph else Tensor(grad)
         result = hook(wrapped)
         if result is not None:
+            _check_hook_result(hook, result, wrapped)
             grad = result if create_graph else result.array
     return grad
+
+
+def _check_hook_result(hook, result, grad) -> None:
+    """A hook is program code: what it returns must be a gradient of the same shape."""
+    name = getattr(hook, "name", getattr(hook, "__name__", "hook"))
+    if not isinstance(result, Tensor):
+        raise TorchError(f"hook '{name}' has returned an incorrect value (expected a Tensor or "
+                         f"None, got {type(result).__name__})", kind="TypeError")
+    if result.array.shape != grad.array.shape:
+        raise TorchError(f"hook '{name}' has changed the size of value")
 
 
 def _accumulate(node: AccumulateGrad, grad, create_graph: bool) -> None:
@@ -215,11 +251,11 @@ def apply_node(node: OpNode, grad, create_graph: bool):
     if node.versions is not None:
         _check_versions(node)
     if create_graph:
-        from .ops import T as F
+        F = _rule_namespace(True)
         result = Tensor(node.result, requires_grad=True, grad_fn=node) if op.saves_result else None
         args = inputs
     else:
-        from .ops import NP as F
+        F = _NAMESPACES[0] if _NAMESPACES else _rule_namespace(False)
         result = node.result
         args = [x.array if type(x) is Tensor else x for x in inputs]
     if op.backward_all is not None:
@@ -227,13 +263,27 @@ def apply_node(node: OpNode, grad, create_graph: bool):
         return [_fit(F, g, arg, create_graph) if needed else None
                 for g, needed, arg in zip(grads, node.needs_input_grad, inputs)]
     out = []
-    for rule, needed, arg in zip(op.backward, node.needs_input_grad, inputs):
+    params = node.params
+    for rule, needed, arg in zip(op.backward, node.needs_input_grad, args):
         if not needed:
             out.append(None)
             continue
-        g = rule(F, grad, result, *args, **node.params)
-        out.append(_fit(F, g, arg, create_graph))
+        g = rule(F, grad, result, *args, **params)
+        if create_graph or g.shape != arg.shape or g.dtype != arg.dtype:
+            g = _fit(F, g, arg, create_graph)
+        out.append(g)
     return out
+
+
+_NAMESPACES = []  # [NP, T] from ops.py, fetched on first use: ops sits above the engine
+
+
+def _rule_namespace(create_graph: bool):
+    """The op namespace rules run against: numpy arrays, or Tensors when recording."""
+    if not _NAMESPACES:
+        from .ops import NP, T
+        _NAMESPACES.extend((NP, T))
+    return _NAMESPACES[1 if create_graph else 0]
 
 
 def _fit(F, g, arg, create_graph):

@@ -148,7 +148,7 @@ def _choose_output(variables, of):
         return variables[of], f"--of {of}"
     for variable in reversed(ordered):
         if variable.tensor.grad_fn is not None and variables.get(variable.name) is not None:
-            return variable, "the last tensor with a grad_fn; --of NAME picks another"
+            return variable, "the last tensor with a grad_fn (--of NAME picks another)"
     raise GradcliError("the program computes no tensor with a grad_fn, so there is nothing to "
                        "differentiate", kind="NothingToDifferentiate",
                        hint="create inputs with requires_grad=True (or bind them with --at "

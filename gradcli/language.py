@@ -25,6 +25,8 @@ from .tensor import Tensor
 
 MAX_SOURCE_BYTES = 1 << 20
 MAX_AST_DEPTH = 400
+OUT_OF_MEMORY = "the program ran out of memory (its memory cap or the machine's)"
+MEMORY_HINT = "raise the cap with --max-memory MIB, or use smaller tensors and lists"
 
 
 class Settings:
@@ -227,7 +229,7 @@ def convert_python_error(error: BaseException) -> GradcliError | None:
     if isinstance(error, RecursionError):
         return LimitError("Python's recursion limit was reached", hint="simplify the program")
     if isinstance(error, MemoryError):
-        return LimitError("out of memory", hint="use smaller tensors")
+        return LimitError(OUT_OF_MEMORY, hint=MEMORY_HINT)
     if isinstance(error, (TypeError, ValueError, ZeroDivisionError, IndexError, KeyError,
                           OverflowError, ArithmeticError, AssertionError, StopIteration)):
         message = str(error) if not isinstance(error, KeyError) else f"key {error} not found"

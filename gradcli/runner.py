@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 
 from . import engine
 from .errors import GradcliError, LimitError, ParseError
+from .language import MEMORY_HINT as _MEMORY_HINT, OUT_OF_MEMORY as _OUT_OF_MEMORY
 from .language import Interpreter, Settings
-from .tensor import Limits
+from .tensor import GradMode, Limits
 
 try:
     import resource
@@ -100,7 +101,8 @@ def _position(raw: bytes, offset: int) -> tuple[int, int]:
 @contextlib.contextmanager
 def limits(options: RunOptions):
     """Set the engine's caps and a wall-clock alarm for the duration of a run."""
-    saved = (Limits.max_elements, Limits.max_nodes, Limits.nodes, engine.Options.keep_graphs)
+    saved = (Limits.max_elements, Limits.max_nodes, Limits.nodes, engine.Options.keep_graphs,
+             GradMode.enabled)
     Limits.max_elements = options.max_elements or None
     Limits.max_nodes = options.max_nodes or None
     Limits.nodes = 0
@@ -116,7 +118,9 @@ def limits(options: RunOptions):
         if alarm:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
-        Limits.max_elements, Limits.max_nodes, Limits.nodes, engine.Options.keep_graphs = saved
+        # a program's torch.set_grad_enabled(False) must not outlive its run
+        (Limits.max_elements, Limits.max_nodes, Limits.nodes, engine.Options.keep_graphs,
+         GradMode.enabled) = saved
 
 
 @contextlib.contextmanager
@@ -203,8 +207,7 @@ def run_program(name: str, source: str, options: RunOptions, output=None) -> Int
             raise LimitError("the program nested calls too deeply",
                              hint="raise --max-depth or simplify the recursion") from None
         except MemoryError:
-            raise LimitError("the program ran out of memory",
-                             hint="use smaller tensors or lower --max-elements") from None
+            raise LimitError(_OUT_OF_MEMORY, hint=_MEMORY_HINT) from None
     return interp
 
 
