@@ -222,7 +222,16 @@ def _tensor_json(tensor, name=None):
 
 
 def emit_json(payload) -> None:
-    click.echo(json.dumps(payload, allow_nan=False))
+    click.echo(json.dumps(_json_safe(payload), allow_nan=False))
+
+
+def _json_safe(value):
+    """nan and inf have no JSON spelling: they become the strings "nan", "inf", "-inf"."""
+    if isinstance(value, dict):
+        return {key: _json_safe(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(item) for item in value]
+    return _finite(value)
 
 
 def json_option(command):
@@ -616,7 +625,8 @@ def check_command(file, expr, wrt, rtol, atol, at, dtype, of, show_output, as_js
         jac = calculus.jacobian(output.tensor, variable.tensor)
         if jac is None:
             raise GradcliError(why_no_gradient(output, variable), kind="NothingToCheck")
-        rows.append(check_input(output.tensor, name, variable.tensor, jac.array, rtol, atol))
+        with _progress(f"checking d({output.name})/d({name}): sympy and finite differences"):
+            rows.append(check_input(output.tensor, name, variable.tensor, jac.array, rtol, atol))
     failed = [row for row in rows if not row.ok]
     if as_json:
         emit_json(_check_json(inspection, rows, rtol, atol))
@@ -628,6 +638,15 @@ def check_command(file, expr, wrt, rtol, atol, at, dtype, of, show_output, as_js
         raise CheckMismatch(f"autograd disagrees with the reference for d({output.name})/d({names})",
                             hint="a custom Function's backward is the usual suspect: compare it "
                                  "with the derivative of its forward")
+
+
+def _progress(message):
+    """A spinner on a terminal (checks of big inputs take a while); nothing when piped."""
+    import contextlib
+    from .render import console, use_colour
+    if not use_colour(sys.stderr):
+        return contextlib.nullcontext()
+    return console().status(message)
 
 
 def _check_table(inspection, rows, rtol, atol) -> str:
@@ -679,9 +698,10 @@ def _check_json(inspection, rows, rtol, atol):
               help="Follow the gradient to NAME (repeatable; default: every leaf that requires "
                    "grad).")
 @inspect_options
+@json_option
 @run_options
 @reports_errors
-def explain_command(file, expr, wrt, at, dtype, of, show_output, debug, **limits):
+def explain_command(file, expr, wrt, at, dtype, of, show_output, as_json, debug, **limits):
     """Walk through the backward pass step by step.
 
     Nodes appear in the order the engine visits them. At each: the gradient that
@@ -694,9 +714,10 @@ def explain_command(file, expr, wrt, at, dtype, of, show_output, debug, **limits
       gradcli explain samples/blitz.py --wrt x
       gradcli explain -e "x * x + x.sin()" --at x=0.5
     """
+    from .explain import as_json as steps_json
     from .explain import render, trace
     from .inspection import find_variable
-    _setup(debug)
+    _setup(debug, as_json)
     inspection = _inspect(file, expr, at, dtype, of, show_output, limits)
     names = list(wrt) or _default_wrt(inspection)
     if not names:
@@ -707,8 +728,14 @@ def explain_command(file, expr, wrt, at, dtype, of, show_output, debug, **limits
             from .inspection import why_no_gradient
             raise GradcliError(why_no_gradient(inspection.output, find_variable(inspection, name)),
                                kind="NothingToExplain")
+    steps = trace(inspection, tensors)
+    if as_json:
+        emit_json({"output": {"name": inspection.output.name,
+                              **_tensor_json(inspection.output.tensor)},
+                   "wrt": names, "steps": steps_json(steps)})
+        return
     click.echo(_output_line(inspection))
-    click.echo(render(trace(inspection, tensors), inspection, names))
+    click.echo(render(steps, inspection, names))
 
 
 def entry_point():

@@ -312,9 +312,10 @@ def _check_versions(node: OpNode) -> None:
 
 
 def _modified_error(tensor, version, grad_fn) -> TorchError:
-    # PyTorch names the node without its "Backward0" suffix here ("output 0 of Exp")
-    which = "" if grad_fn is None else \
-        f", which is output 0 of {re.sub(r'Backward[0-9]+$', '', grad_fn.name())},"
+    # PyTorch names the node here as "Exp" for ExpBackward0, "Pow1" for PowBackward1
+    name = re.sub(r"Backward([0-9]+)$", lambda m: "" if m.group(1) == "0" else m.group(1),
+                  grad_fn.name()) if grad_fn is not None else None
+    which = "" if grad_fn is None else f", which is output 0 of {name},"
     return TorchError(
         "one of the variables needed for gradient computation has been modified by an inplace "
         f"operation: [{_type_name(tensor)} {list(tensor.array.shape)}]{which} is at version "

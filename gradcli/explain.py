@@ -116,3 +116,14 @@ def _field(label: str, array) -> str:
     text = tensor_repr(np.asarray(array), np.asarray(array).dtype.name)
     rows = text.split("\n")
     return "\n".join([prefix + rows[0]] + [" " * len(prefix) + row for row in rows[1:]])
+
+
+def as_json(steps) -> list:
+    """The steps for `explain --json`: values as nested lists."""
+    def values(array):
+        return np.asarray(array).tolist()
+    return [{"step": step.number, "node": step.title, "where": step.where or None,
+             "gradient_in": values(step.incoming), "rule": step.rule,
+             "sends": [{"to": target, "value": values(value), "accumulates": accumulates}
+                       for target, value, accumulates in step.sends]}
+            for step in steps]

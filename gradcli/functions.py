@@ -275,7 +275,20 @@ def add(input, other, alpha=1):
     return apply(OP["add"], input, _operand(other))
 
 
+def _check_bool_subtraction(input, other):
+    bools = [isinstance(x, Tensor) and x.array.dtype == np.bool_ or type(x) is bool
+             for x in (input, other)]
+    if builtins.all(bools):
+        raise TorchError("Subtraction, the `-` operator, with two bool tensors is not supported. "
+                         "Use the `^` or `logical_xor()` operator instead.")
+    if builtins.any(bools):
+        raise TorchError("Subtraction, the `-` operator, with a bool tensor is not supported. If "
+                         "you are trying to invert a mask, use the `~` or `logical_not()` operator "
+                         "instead.")
+
+
 def sub(input, other, alpha=1):
+    _check_bool_subtraction(input, other)
     if alpha != 1:
         other = other * alpha
     return apply(OP["sub"], input, _operand(other))
@@ -290,6 +303,7 @@ def div(input, other):
 
 
 def rsub(input, other):
+    _check_bool_subtraction(input, other)
     if isinstance(other, Tensor):
         return apply(OP["sub"], other, input)
     return apply(OP["rsub"], input, other=other)
@@ -322,7 +336,13 @@ def _unary_function(name):
     return function
 
 
-neg = _unary_function("neg")
+def neg(input):
+    if input.array.dtype == np.bool_:
+        raise TorchError("Negation, the `-` operator, on a bool tensor is not supported. If you are "
+                         "trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+    return apply(OP["neg"], input)
+
+
 negative = neg
 exp = _unary_function("exp")
 log = _unary_function("log")
@@ -335,8 +355,8 @@ relu = _unary_function("relu")
 sqrt = _unary_function("sqrt")
 abs = _unary_function("abs")
 reciprocal = _unary_function("reciprocal")
-sign = _unary_function("sgn")
-sgn = sign
+sign = _unary_function("sign")
+sgn = _unary_function("sgn")
 
 
 def clamp(input, min=None, max=None):

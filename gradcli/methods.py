@@ -8,6 +8,8 @@ moved onto the new node, as PyTorch rebases history on in-place ops.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from . import dtypes
@@ -135,16 +137,11 @@ def _inplace_binary(function):
 
 
 def _zero_(self):
-    if GradMode.enabled and self.requires_grad and self.grad_fn is None:
-        raise TorchError("a leaf Variable that requires grad is being used in an in-place operation.")
-    self.array[...] = 0
-    self._version += 1
-    return self
+    return _inplace(self, lambda old: apply(OP["zero"], old))
 
 
 def _fill_(self, value):
-    mask = np.ones(self.array.shape, dtype=bool)
-    return _inplace(self, lambda old: apply(OP["masked_fill"], old, mask=mask, value=value))
+    return _inplace(self, lambda old: apply(OP["fill"], old, value=value))
 
 
 def _clamp_(self, min=None, max=None):
@@ -152,8 +149,7 @@ def _clamp_(self, min=None, max=None):
 
 
 def _copy_(self, src):
-    mask = np.ones(self.array.shape, dtype=bool)
-    return _inplace(self, lambda old: fn.where(Tensor(mask), src, old))
+    return _inplace(self, lambda old: apply(OP["copy"], old, src))
 
 
 def _requires_grad_method(self, requires_grad=True):
@@ -182,6 +178,8 @@ def _index_value(part):
 
 
 def _getitem(self, key):
+    if type(key) is slice:  # a lone slice always records SliceBackward0, even x[:]
+        return _slice(self, 0, key, always=True)
     if _is_basic(key):
         return _basic_index(self, key if isinstance(key, tuple) else (key,))
     parts = key if isinstance(key, tuple) else (key,)
@@ -191,15 +189,35 @@ def _getitem(self, key):
     try:
         self.array[index]  # validate the index before recording anything
     except IndexError as error:
-        raise TorchError(_index_message(error, self), kind="IndexError") from None
+        raise TorchError(_index_message(error, parts), kind="IndexError") from None
     return apply(OP["index"], self, index=index if len(index) > 1 else index[0])
 
 
-def _index_message(error, tensor):
+def _index_message(error, parts):
     text = str(error)
     if "boolean index did not match" in text:
         return f"The shape of the mask does not match the shape of the indexed tensor: {text}"
-    return text
+    found = re.search(r"for axis (\d+) with size", text)
+    if found is None:
+        return text
+    return text.replace(found.group(0), f"for dimension {_advanced_position(parts, int(found.group(1)))} "
+                                        "with size")
+
+
+def _advanced_position(parts, axis):
+    """PyTorch numbers the dims of a failing index among the indexed (list/tensor) dims only."""
+    position = 0
+    for part in parts:
+        if part is None:
+            continue
+        if part is Ellipsis:
+            return axis
+        if axis == 0:
+            return position
+        axis -= 1
+        if not isinstance(part, (int, slice)):
+            position += 1
+    return position
 
 
 def _basic_index(tensor, parts):
@@ -223,10 +241,8 @@ def _basic_index(tensor, parts):
 
 
 def _alias(tensor):
-    # `x[...]` or `x[:]` returns a new tensor sharing memory, with no new graph node
-    if tensor.grad_fn is not None or not tensor.requires_grad:
-        return Tensor(tensor.array, tensor.requires_grad, tensor.grad_fn)
-    return tensor
+    # `x[...]` or `x[:, :]` is a new tensor sharing memory (AliasBackward0)
+    return apply(OP["alias"], tensor)
 
 
 def _select(tensor, dim, index):
@@ -237,12 +253,12 @@ def _select(tensor, dim, index):
     return apply(OP["select"], tensor, dim=dim, index=index % size)
 
 
-def _slice(tensor, dim, part):
+def _slice(tensor, dim, part, always=False):
     size = tensor.array.shape[dim]
     start, stop, step = part.indices(size)
     if step <= 0:
         raise TorchError("step must be greater than zero", kind="ValueError")
-    if start == 0 and stop >= size and step == 1:
+    if start == 0 and stop >= size and step == 1 and not always:
         return tensor
     stop = max(stop, start)
     return apply(OP["slice"], tensor, dim=dim, start=start, stop=stop, step=step)

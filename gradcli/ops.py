@@ -136,7 +136,19 @@ def _arrays_for(op: Op, operands):
     return _promoted(operands, op.promote == PROMOTE_FLOAT)
 
 
+_PYTHON_NUMBERS = frozenset((float, int, bool))
+
+
 def _promoted(operands, to_float: bool):
+    if len(operands) == 2:
+        # the common case, first: a float tensor with a Python number or a same-dtype tensor
+        a, b = operands
+        if type(a) is Tensor and a.array.dtype.kind == "f":
+            if type(b) is Tensor:
+                if b.array.dtype is a.array.dtype:
+                    return (a.array, b.array)
+            elif type(b) in _PYTHON_NUMBERS:
+                return (a.array, b)
     first = operands[0]
     kinds = {x.array.dtype for x in operands if type(x) is Tensor}
     scalars = [x for x in operands if type(x) is not Tensor]
@@ -168,19 +180,21 @@ def apply(op: Op, *operands, **params):
     try:
         out = op.forward(*arrays, **params)
     except ValueError as error:
-        raise _shape_error(op, arrays, error) from None
+        raise _shape_error(op, arrays, error, params) from None
     if type(out) is not np.ndarray:
         out = np.asarray(out)
     if not (GradMode.enabled and op.differentiable):
         return Tensor(out)
-    needs = tuple(type(x) is Tensor and x.requires_grad for x in operands)
+    # list comprehensions: measurably cheaper than generators at two or three items
+    needs = tuple([type(x) is Tensor and x.requires_grad for x in operands])
     if True not in needs:
         return Tensor(out)
     if out.dtype.kind != "f":
         return Tensor(out)
     if Limits.max_nodes is not None:
         _count_node()
-    edges = tuple((x.gradient_edge(), 0) if need else (None, 0) for x, need in zip(operands, needs))
+    edges = tuple([(x.gradient_edge(), 0) if need else (None, 0)
+                   for x, need in zip(operands, needs)])
     node = OpNode(op, operands, params, out, edges, needs)
     result = Tensor(out, True, node)
     if op.saves_result:
@@ -289,17 +303,24 @@ def _count_node() -> None:
                          hint="raise it with --max-nodes N, or wrap updates in torch.no_grad()")
 
 
-def _shape_error(op, arrays, error):
+def _shape_error(op, arrays, error, params):
+    """PyTorch's infer_size message, folding the operand shapes left to right (where's
+    condition first)."""
     shapes = [a.shape for a in arrays if isinstance(a, np.ndarray)]
-    if len(shapes) == 2 and "broadcast" in str(error):
-        a, b = shapes
-        for back in range(1, max(len(a), len(b)) + 1):
+    if isinstance(params.get("condition"), np.ndarray):
+        shapes.insert(0, params["condition"].shape)
+    if len(shapes) < 2 or "broadcast" not in str(error):
+        return TorchError(str(error))
+    a = shapes[0]
+    for b in shapes[1:]:
+        ndim = max(len(a), len(b))
+        for back in range(ndim, 0, -1):
             sa = a[-back] if back <= len(a) else 1
             sb = b[-back] if back <= len(b) else 1
             if sa != sb and sa != 1 and sb != 1:
-                dim = max(len(a), len(b)) - back
                 return TorchError(f"The size of tensor a ({sa}) must match the size of tensor b "
-                                  f"({sb}) at non-singleton dimension {dim}")
+                                  f"({sb}) at non-singleton dimension {ndim - back}")
+        a = np.broadcast_shapes(a, b)
     return TorchError(str(error))
 
 
@@ -513,6 +534,23 @@ _unary("reciprocal", "ReciprocalBackward0", lambda x: 1 / x,
 defop("sgn", "SgnBackward0", _sgn, lambda F, g, r, x: F.zeros_like(g),
       promote=PROMOTE_NONE, sympy=lambda sp, x: sp.sign(x), formula="d sign(x)/dx = 0",
       gradcheck=(sample((2, 3), domain="nonzero"),))
+defop("sign", "SignBackward0", _sgn, lambda F, g, r, x: F.zeros_like(g),
+      saves=False, promote=PROMOTE_NONE, sympy=lambda sp, x: sp.sign(x),
+      formula="d sign(x)/dx = 0", gradcheck=(sample((2, 3), domain="nonzero"),))
+
+
+# ----- What in-place writes record (the op the in-place method rebases history onto) -----
+defop("zero", "ZeroBackward0", np.zeros_like, lambda F, g, r, x: F.zeros_like(g),
+      saves=False, formula="x.zero_(): no gradient flows back", gradcheck=unary_samples())
+defop("fill", "FillBackward2", lambda x, value: np.full_like(x, value),
+      lambda F, g, r, x, value: F.zeros_like(g),
+      saves=False, formula="x.fill_(v): no gradient flows back to x",
+      gradcheck=(sample((2, 3), value=0.5),))
+defop("copy", "CopyBackwards", lambda x, src: np.broadcast_to(src, x.shape).astype(x.dtype),
+      lambda F, g, r, x, src: F.zeros_like(g),
+      lambda F, g, r, x, src: g,
+      saves=False, formula="x.copy_(src): the gradient goes to src",
+      gradcheck=(sample((2, 3), (2, 3)), sample((2, 3), (3,))))
 
 
 def _clamp_forward(x, min=None, max=None):
@@ -899,6 +937,9 @@ defop("expand", "ExpandBackward0", _expand_forward,
 defop("sum_to", "SumToSizeBackward0", _sum_to,
       lambda F, g, r, x, shape: F.expand(g, shape=tuple(x.shape)),
       saves=False, formula="sum to size: the gradient is expanded back", gradcheck=(sample((2, 3), shape=(1, 3)), sample((2, 3), shape=(3,)), sample((2, 3, 4), shape=(3, 1))))
+defop("alias", "AliasBackward0", lambda x: x.view(),  # x[...], x[:, :]: the same memory
+      lambda F, g, r, x: g,
+      saves=False, sympy=lambda sp, x: x, formula="d alias(x)/dx = 1", gradcheck=unary_samples())
 defop("clone", "CloneBackward0", lambda x: x.copy(),
       lambda F, g, r, x: g,
       saves=False, sympy=lambda sp, x: x, formula="d clone(x)/dx = 1", gradcheck=unary_samples())

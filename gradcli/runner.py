@@ -62,25 +62,31 @@ def _read_file(path: str) -> bytes:
         with open(path, "rb") as handle:
             return handle.read(MAX_SOURCE_BYTES + 1)
     except FileNotFoundError:
-        raise ParseError("no such file", kind="FileError",
-                         hint="check the path; use '-' to read the program from stdin") from None
+        raise ParseError("cannot read the program: no such file", kind="FileError",
+                         hint="check the path and the current directory; use '-' to read the "
+                              "program from stdin or -e CODE to pass it inline") from None
     except IsADirectoryError:
-        raise ParseError("is a directory, not a program file", kind="FileError") from None
+        raise ParseError("cannot read the program: it is a directory, not a file",
+                         kind="FileError", hint="pass one .py file") from None
     except PermissionError:
-        raise ParseError("permission denied", kind="FileError") from None
+        raise ParseError("cannot read the program: permission denied", kind="FileError",
+                         hint="check the file's permissions (it needs to be readable)") from None
     except OSError as error:
-        raise ParseError(error.strerror or str(error), kind="FileError") from None
+        raise ParseError(f"cannot read the program: {error.strerror or error}",
+                         kind="FileError", hint="check that FILE is a readable text file") \
+            from None
 
 
 def decode_source(name: str, raw: bytes) -> str:
     if len(raw) > MAX_SOURCE_BYTES:
-        raise LimitError(f"the source is larger than {MAX_SOURCE_BYTES:,} bytes")
+        raise LimitError(f"the source is larger than {MAX_SOURCE_BYTES:,} bytes",
+                         hint="programs are limited to 1 MiB; split the data out of the program")
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     nul = raw.find(b"\x00")
     if nul >= 0:
         line, column = _position(raw, nul)
-        raise ParseError("source contains a NUL byte", kind="EncodingError", line=line,
+        raise ParseError(f"NUL byte at byte offset {nul}", kind="EncodingError", line=line,
                          column=column, hint="the file looks binary; programs are UTF-8 text")
     try:
         return raw.decode("utf-8")
@@ -154,10 +160,16 @@ def _address_space() -> int:
 
 
 def _warm_up_blas() -> None:
+    if _warmed_up:
+        return
     import numpy as np
     for dtype in (np.float32, np.float64):
         matrix = np.ones((256, 256), dtype=dtype)
         matrix @ matrix
+    _warmed_up.append(True)
+
+
+_warmed_up: list = []
 
 
 @contextlib.contextmanager

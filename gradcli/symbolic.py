@@ -253,8 +253,8 @@ def symbolic_jacobian(expressions: np.ndarray, symbols: np.ndarray, point: dict)
                           f"limit of {MAX_SYMBOLIC_ELEMENTS}")
     out = np.zeros(expressions.shape + symbols.shape, dtype=np.float64)
     for i in np.ndindex(*expressions.shape):
-        expression = sp.sympify(expressions[i]) if not isinstance(expressions[i], sp.Basic) \
-            else expressions[i]
+        expression = expressions[i] if isinstance(expressions[i], sp.Basic) \
+            else constant(expressions[i])  # a plain number: never through sympify
         if _size(expression) > MAX_EXPRESSION_OPS:
             raise Unsupported(f"an output expression has over {MAX_EXPRESSION_OPS:,} operations")
         for j in np.ndindex(*symbols.shape):

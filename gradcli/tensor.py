@@ -93,10 +93,13 @@ class OpNode(Node):
 
     def __init__(self, op, inputs, params, result_array, next_functions, needs_input_grad):
         self.op = op
-        self.inputs = inputs
         self.params = params
         self.result = result_array if op.saves_result or GradMode.keep_values else None
-        self.versions = _saved_versions(op, inputs, needs_input_grad) if op.saves else None
+        if op.saves:
+            inputs, self.versions = _saved_inputs(op, inputs, needs_input_grad)
+        else:
+            self.versions = None
+        self.inputs = inputs
         self.output = None  # a weakref to the result, when the rules read it (version check)
         self.next_functions = next_functions
         self.needs_input_grad = needs_input_grad
@@ -113,17 +116,23 @@ class OpNode(Node):
         return self.op.grad_fn_name.rpartition("::")[2]  # torch::autograd::CopySlices
 
 
-def _saved_versions(op, inputs, needs_input_grad):
-    """The version of each input the node saves (None: not saved).  As in PyTorch, an input
-    is saved only when the rule of an input that needs a gradient reads it."""
+def _saved_inputs(op, inputs, needs_input_grad):
+    """The inputs a node keeps and the version of each it saves (None: not saved).  As in
+    PyTorch, an input is saved only when the rule of an input that needs a gradient reads
+    it; one that is not is kept as its shape and dtype, so its memory can go early (unless
+    the inspection commands keep the whole graph to replay it)."""
     if op.saved_inputs is None:
-        return tuple(t._version if type(t) is Tensor else None for t in inputs)
+        return inputs, tuple([t._version if type(t) is Tensor else None for t in inputs])
     read = set()
     for positions, needed in zip(op.saved_inputs, needs_input_grad):
         if needed:
             read.update(positions)
-    return tuple(t._version if type(t) is Tensor and i in read else None
-                 for i, t in enumerate(inputs))
+    versions = tuple([t._version if type(t) is Tensor and i in read else None
+                      for i, t in enumerate(inputs)])
+    if not GradMode.keep_values:
+        inputs = tuple([t if i in read or type(t) is not Tensor else Meta(t.array)
+                        for i, t in enumerate(inputs)])
+    return inputs, versions
 
 
 class AccumulateGrad(Node):
