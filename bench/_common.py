@@ -34,17 +34,19 @@ def single_thread_torch():
     return torch
 
 
-def best_of(function, repeat: int = 5, warmup: int = 1) -> float:
-    """The fastest of ``repeat`` runs in seconds (GC on, as a user's program would run)."""
-    for _ in range(warmup):
+def interleaved_best(runs: dict, repeat: int = 5) -> dict:
+    """The fastest run of each function, taking turns so that load from elsewhere on the
+    machine falls on all of them alike rather than on whichever ran during it."""
+    for function in runs.values():
         function()
-    times = []
+    best = {name: float("inf") for name in runs}
     for _ in range(repeat):
-        gc.collect()
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return min(times)
+        for name, function in runs.items():
+            gc.collect()
+            start = time.perf_counter()
+            function()
+            best[name] = min(best[name], time.perf_counter() - start)
+    return best
 
 
 def median(values) -> float:

@@ -15,7 +15,7 @@ import argparse
 
 import numpy as np
 
-from _common import best_of, machine, optional, ratio, single_thread_torch, table
+from _common import interleaved_best, machine, optional, ratio, single_thread_torch, table
 from small_chain import framework_run, numpy_run
 
 
@@ -27,7 +27,7 @@ def measure(ops: int, size: int, repeat: int):
     torch = single_thread_torch()
     if torch is not None:
         runs["PyTorch (1 thread)"] = framework_run(torch, start, ops)
-    return {name: best_of(run, repeat=repeat) / ops for name, run in runs.items()}
+    return {name: seconds / ops for name, seconds in interleaved_best(runs, repeat).items()}
 
 
 def main(argv=None):

@@ -1,8 +1,9 @@
 """Target 3: peak memory of the large chain (forward+backward), each implementation in a
 fresh subprocess.
 
-Peak resident memory added by the run: ``ru_maxrss`` after it minus the resident size
-before it (imports and the input tensor excluded).  For the numpy-backed
+Peak resident memory added by the run: the high-water mark ``VmHWM`` after it minus the
+resident size before it (imports and the input tensor excluded).  Not ``ru_maxrss``:
+Linux carries that over from the parent across exec.  For the numpy-backed
 implementations tracemalloc's peak (numpy reports its buffers to it) is shown too.
 
     python bench/memory.py [--ops 100] [--size 1000]
@@ -13,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tracemalloc
@@ -28,6 +28,14 @@ IMPLEMENTATIONS = ("gradcli", "PyTorch (1 thread)", "numpy by hand")
 def _resident_bytes() -> int:
     with open("/proc/self/statm") as handle:
         return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def _peak_resident_bytes() -> int:
+    with open("/proc/self/status") as handle:
+        for line in handle:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    raise OSError("no VmHWM in /proc/self/status")
 
 
 def child(name: str, ops: int, size: int) -> dict:
@@ -49,7 +57,7 @@ def child(name: str, ops: int, size: int) -> dict:
         tracemalloc.start()
     run()
     peak_traced = tracemalloc.get_traced_memory()[1] if traced else None
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    peak = _peak_resident_bytes()
     return {"rss": (peak - before) / 1e6, "traced": peak_traced and peak_traced / 1e6}
 
 

@@ -14,7 +14,7 @@ import argparse
 
 import numpy as np
 
-from _common import best_of, machine, optional, ratio, single_thread_torch, table
+from _common import interleaved_best, machine, optional, ratio, single_thread_torch, table
 
 
 def chain(lib, y, ops: int):
@@ -88,9 +88,7 @@ def measure(ops: int, repeat: int, shape=(2, 2)):
     if hips is not None:
         runs["HIPS autograd"] = hips
     runs["numpy by hand"] = numpy_run(start, ops)
-    results = {}
-    for name, run in runs.items():
-        results[name] = best_of(run, repeat=repeat) / ops
+    results = {name: seconds / ops for name, seconds in interleaved_best(runs, repeat).items()}
     return results, runs
 
 

@@ -80,8 +80,12 @@ def reports_errors(command):
             code = EXIT_MISMATCH if isinstance(error, CheckMismatch) else \
                 EXIT_USAGE if isinstance(error, UsageError) else EXIT_ERROR
             sys.exit(code)
+        except KeyboardInterrupt:
+            # Ctrl-C: end quietly with the shell's status for SIGINT (click would say "Aborted!")
+            _flush_stdout()
+            sys.exit(130)
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit,
-                KeyboardInterrupt, BrokenPipeError):
+                BrokenPipeError):
             raise
         except Exception:  # noqa: BLE001 - a bug in gradcli itself
             if ctx.debug:
@@ -108,7 +112,7 @@ def run_options(command):
         click.option("--max-elements", type=click.IntRange(0), default=10_000_000, show_default=True,
                      help="Most elements one tensor may have (0: no limit)."),
         click.option("--max-steps", type=click.IntRange(0), default=1_000_000, show_default=True,
-                     help="Most loop iterations and calls in a run."),
+                     help="Most loop iterations and calls in a run (0: no limit)."),
         click.option("--max-nodes", type=click.IntRange(0), default=100_000, show_default=True,
                      help="Most graph nodes a run may record (0: no limit)."),
         click.option("--max-depth", type=click.IntRange(1), default=100, show_default=True,

@@ -17,7 +17,7 @@ import sys
 import numpy as np
 
 from .errors import TorchError
-from .tensor import AccumulateGrad, GradMode, Meta, OpNode, Tensor
+from .tensor import AccumulateGrad, GradMode, Meta, OpNode, Tensor, modified_view
 
 SECOND_BACKWARD = (
     "Trying to backward through the graph a second time (or directly access saved tensors after "
@@ -62,10 +62,13 @@ def _root_gradients(outputs, grad_outputs, create_graph):
     for index, (out, grad) in enumerate(zip(outputs, grad_outputs)):
         if not out.requires_grad:
             raise TorchError(f"element {index} of tensors does not require grad and does not have "
-                             "a grad_fn")
+                             "a grad_fn", hint="create the inputs with requires_grad=True, and "
+                             "compute this tensor from them outside torch.no_grad()")
         if grad is None:
             if out.array.size != 1:
-                raise TorchError("grad can be implicitly created only for scalar outputs")
+                raise TorchError("grad can be implicitly created only for scalar outputs",
+                                 hint="reduce it first (y.sum().backward()) or pass the vector of "
+                                      "a vector-Jacobian product: y.backward(torch.ones_like(y))")
             grad = Tensor(np.ones_like(out.array))
         elif grad.array.shape != out.array.shape:
             raise TorchError(f"Mismatch in shape: grad_output[{index}] has a shape of "
@@ -110,6 +113,8 @@ def _execute(roots, targets, retain_graph, create_graph, accumulate):
             if needed is None or child in needed:
                 child_grad = grads[i] if grads is not None else None
                 if child_grad is not None:
+                    if type(grads) is list:
+                        grads[i] = None  # the buffer alone holds it now: _add_into may reuse it
                     _add_into(buffers, child, child_grad)
             remaining = dependencies[child] - 1
             dependencies[child] = remaining
@@ -145,22 +150,19 @@ _SOLE_OWNER = _sole_owner_count()
 
 def _count_dependencies(root_nodes):
     """How many edges lead into each node reachable from the roots."""
-    dependencies = {}
-    seen = set()
-    stack = [node for node in root_nodes if node is not None]
-    for node in stack:
-        seen.add(node)
+    dependencies = {node: 0 for node in root_nodes if node is not None}
+    stack = list(dependencies)
     while stack:
         node = stack.pop()
         for child, _ in node.next_functions:
             if child is None:
                 continue
-            dependencies[child] = dependencies.get(child, 0) + 1
-            if child not in seen:
-                seen.add(child)
+            count = dependencies.get(child)
+            if count is None:  # first time seen: walk on from it
+                dependencies[child] = 1
                 stack.append(child)
-    for node in seen:
-        dependencies.setdefault(node, 0)
+            else:
+                dependencies[child] = count + 1
     return dependencies
 
 
@@ -246,7 +248,8 @@ def apply_node(node: OpNode, grad, create_graph: bool):
     """Run one op's backward rules: the gradient for each input that needs one."""
     op = node.op
     if node.released and op.saves:
-        raise TorchError(SECOND_BACKWARD)
+        raise TorchError(SECOND_BACKWARD, hint="pass retain_graph=True to the earlier backward() "
+                                               "call, or recompute the forward")
     inputs = node.inputs
     if node.versions is not None:
         _check_versions(node)
@@ -269,7 +272,8 @@ def apply_node(node: OpNode, grad, create_graph: bool):
             out.append(None)
             continue
         g = rule(F, grad, result, *args, **params)
-        if create_graph or g.shape != arg.shape or g.dtype != arg.dtype:
+        if create_graph or g.shape != arg.shape or (g.dtype is not arg.dtype
+                                                     and g.dtype != arg.dtype):
             g = _fit(F, g, arg, create_graph)
         out.append(g)
     return out
@@ -305,17 +309,42 @@ def _check_versions(node: OpNode) -> None:
     """PyTorch's SavedVariable check: a saved input or result modified in place since."""
     for tensor, version in zip(node.inputs, node.versions):
         if version is not None and type(tensor) is Tensor and tensor._version != version:
-            raise _modified_error(tensor, version, tensor.grad_fn)
+            _raise_first_modified(node)  # the common case costs only this loop
     output = node.output() if node.output is not None else None
     if output is not None and output._version != 0:
-        raise _modified_error(output, 0, node)
+        _raise_first_modified(node)
 
 
-def _modified_error(tensor, version, grad_fn) -> TorchError:
+def _raise_first_modified(node: OpNode) -> None:
+    """Report the first modified one in the order PyTorch's generated code unpacks saved
+    variables: inputs by argument name (mm's mat2 before self), then the saved result."""
+    names = node.op.arg_names
+    saved = [(names[i] if i < len(names) else f"input{i}", i)
+             for i, version in enumerate(node.versions) if version is not None]
+    output = node.output() if node.output is not None else None
+    if output is not None:
+        saved.append(("~result", -1))  # sorts last
+    for _, position in sorted(saved):
+        if position == -1:
+            if output._version != 0:
+                raise _modified_error(output, 0, node.name())
+            continue
+        tensor, version = node.inputs[position], node.versions[position]
+        if type(tensor) is Tensor and tensor._version != version:
+            raise _modified_error(tensor, version, _current_grad_fn_name(tensor))
+
+
+def _current_grad_fn_name(tensor):
+    # a view modified through its family gets a fresh grad_fn in PyTorch: AsStridedBackward0
+    if modified_view(tensor):
+        return "AsStridedBackward0"
+    return tensor.grad_fn.name() if tensor.grad_fn is not None else None
+
+
+def _modified_error(tensor, version, grad_fn_name) -> TorchError:
     # PyTorch names the node here as "Exp" for ExpBackward0, "Pow1" for PowBackward1
-    name = re.sub(r"Backward([0-9]+)$", lambda m: "" if m.group(1) == "0" else m.group(1),
-                  grad_fn.name()) if grad_fn is not None else None
-    which = "" if grad_fn is None else f", which is output 0 of {name},"
+    which = "" if grad_fn_name is None else ", which is output 0 of " + re.sub(
+        r"Backward([0-9]+)$", lambda m: "" if m.group(1) == "0" else m.group(1), grad_fn_name) + ","
     return TorchError(
         "one of the variables needed for gradient computation has been modified by an inplace "
         f"operation: [{_type_name(tensor)} {list(tensor.array.shape)}]{which} is at version "
@@ -337,7 +366,7 @@ def release_node(node: OpNode) -> None:
     """Free what a node saved for backward, keeping only input shapes and dtypes."""
     node.released = True
     if node.op.saves:
-        node.inputs = tuple(Meta(x.array) if type(x) is Tensor else x for x in node.inputs)
+        node.inputs = tuple([Meta(x.array) if type(x) is Tensor else x for x in node.inputs])
         node.result = None
 
 

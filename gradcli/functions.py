@@ -16,7 +16,7 @@ import numpy as np
 
 from . import dtypes
 from .errors import TorchError
-from .ops import TABLE, apply
+from .ops import TABLE, apply, extreme_indices
 from .tensor import GradMode, Limits, Size, Tensor, wrap_dim
 
 OP = TABLE
@@ -78,18 +78,20 @@ def tensor(data, dtype=None, requires_grad=False):
     if isinstance(data, Tensor):
         array = data.array.copy()
     else:
-        array = _array_from_data(data)
+        array = _array_from_data(data, _dtype_np(dtype))
     if dtype is not None:
         array = array.astype(_dtype_np(dtype))
     return _leaf(array, requires_grad)
 
 
-def _array_from_data(data):
+def _array_from_data(data, want=None):
     if Limits.max_elements is not None:
         Limits.check_elements(_nested_shape(data))  # before walking shared rows: [[0.] * n] * n
     _check_nested(data)
     kind = _infer_kind(data)
     np_dtype = {dtypes.BOOL: np.bool_, dtypes.INT: np.int64, dtypes.FLOAT: dtypes.default_float.np}[kind]
+    if kind == dtypes.FLOAT and want is not None and want.kind == "f":
+        np_dtype = want  # float64 straight from the Python floats, not rounded via float32
     try:
         if kind == dtypes.FLOAT:
             return np.array(np.array(data, dtype=np.float64), dtype=np_dtype)
@@ -480,12 +482,11 @@ def _extreme(name, arg, input, dim, keepdim, other):
         return maximum(input, other) if name == "max" else minimum(input, other)
     if dim is None:
         return apply(OP[name], input)
-    values = apply(OP[f"{name}_dim"], input, dim=dim, keepdim=keepdim)
-    d = wrap_dim(dim, input.array.ndim)
-    indices = arg(input.array, axis=d) if input.array.ndim else np.asarray(0)
-    if keepdim and input.array.ndim:
-        indices = np.expand_dims(indices, d)
-    return _NamedResult(name, (values, Tensor(np.asarray(indices, dtype=np.int64))))
+    kept = extreme_indices(arg, input.array, dim)
+    values = apply(OP[f"{name}_dim"], input, dim=dim, keepdim=keepdim, indices=kept)
+    indices = kept if keepdim or not input.array.ndim else np.squeeze(
+        kept, axis=wrap_dim(dim, input.array.ndim))
+    return _NamedResult(name, (values, Tensor(indices)))
 
 
 def max(input, dim=None, keepdim=False, other=None):
@@ -496,7 +497,16 @@ def min(input, dim=None, keepdim=False, other=None):
     return _extreme("min", np.argmin, input, dim, keepdim, other)
 
 
+def _check_arg_reduction(name, input, dim):
+    if dim is None and input.array.size == 0:
+        raise TorchError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
+    if dim is not None and input.array.ndim and input.array.shape[wrap_dim(dim, input.array.ndim)] == 0:
+        raise TorchError(f"{name}(): Expected reduction dim {wrap_dim(dim, input.array.ndim)} to "
+                         "have non-zero size.", kind="IndexError")
+
+
 def argmax(input, dim=None, keepdim=False):
+    _check_arg_reduction("argmax", input, dim)
     if dim is None:
         return Tensor(np.asarray(np.argmax(input.array), dtype=np.int64))
     result = np.argmax(input.array, axis=wrap_dim(dim, input.array.ndim), keepdims=keepdim)
@@ -504,6 +514,7 @@ def argmax(input, dim=None, keepdim=False):
 
 
 def argmin(input, dim=None, keepdim=False):
+    _check_arg_reduction("argmin", input, dim)
     if dim is None:
         return Tensor(np.asarray(np.argmin(input.array), dtype=np.int64))
     result = np.argmin(input.array, axis=wrap_dim(dim, input.array.ndim), keepdims=keepdim)

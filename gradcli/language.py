@@ -18,6 +18,8 @@ import copy
 import difflib
 import operator
 import sys
+import types
+import warnings
 
 from . import sandbox
 from .errors import GradcliError, LimitError, ParseError, ProgramError, SandboxError, TorchError
@@ -25,6 +27,9 @@ from .tensor import Tensor
 
 MAX_SOURCE_BYTES = 1 << 20
 MAX_AST_DEPTH = 400
+# On a syntax error CPython opens the file named in ast.parse to quote the line.  gradcli has
+# the source already, so it names a path that cannot exist: nothing is read, whatever the name.
+PARSE_FILENAME = "/dev/null/gradcli-program"
 OUT_OF_MEMORY = "the program ran out of memory (its memory cap or the machine's)"
 MEMORY_HINT = "raise the cap with --max-memory MIB, or use smaller tensors and lists"
 
@@ -99,11 +104,23 @@ class Interpreter:
         self.depth = 0
         self.line = 0
         self.last_value = None
-        self.assignments: list = []  # (name, line, value) of every tensor bound at module level
+        # (name, line) -> (name, line, tensor): the latest tensor each module-level line bound.
+        # Only the latest: a loop rebinding `x = x @ x` must not keep every x alive.
+        self.latest_bindings: dict = {}
         self.globals = sandbox.program_namespace(self)
         if bindings:
             self.globals.update(bindings)
         self.frame = Frame(self.globals)
+
+    @property
+    def assignments(self) -> list:
+        """(name, line, tensor) of the tensors bound at module level, in order of last binding."""
+        return list(self.latest_bindings.values())
+
+    def note_binding(self, name, line, tensor) -> None:
+        key = (name, line)
+        self.latest_bindings.pop(key, None)  # re-inserted last: the order is of last binding
+        self.latest_bindings[key] = (name, line, tensor)
 
     # --- entry point ---
     def run(self):
@@ -174,7 +191,9 @@ def parse(filename: str, source: str) -> ast.Module:
     if len(source.encode("utf-8", "surrogatepass")) > MAX_SOURCE_BYTES:
         raise LimitError(f"the source is larger than {MAX_SOURCE_BYTES:,} bytes")
     try:
-        tree = ast.parse(source, filename=filename)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # Python's SyntaxWarnings are not gradcli's errors
+            tree = ast.parse(source, filename=PARSE_FILENAME)
     except SyntaxError as error:
         raise ParseError(error.msg, line=error.lineno, column=error.offset,
                          hint=_syntax_hint(error)) from None
@@ -189,9 +208,17 @@ def parse(filename: str, source: str) -> ast.Module:
 
 
 def _syntax_hint(error: SyntaxError) -> str | None:
-    if error.msg and "parenthes" in error.msg:
-        return "check that every bracket is closed"
-    return None
+    message = error.msg or ""
+    if any(word in message for word in ("parenthes", "never closed", "unmatched",
+                                        "does not match")):
+        return "check that every bracket is closed, on this line or the lines before"
+    if "indent" in message:
+        return "indent each block by the same amount (4 spaces), and never mix tabs and spaces"
+    if "string literal" in message:
+        return "close the string with the quote that opened it"
+    if message.startswith("expected ':'"):
+        return "if, for, while, def and class lines end with ':'"
+    return "gradcli programs are Python: check this line, and the end of the one before"
 
 
 def _check_depth(tree) -> None:
@@ -227,14 +254,28 @@ _CONSTRUCT_NAMES = {
 def convert_python_error(error: BaseException) -> GradcliError | None:
     """Errors Python raises for a program's mistakes (1/0, [][1], int('a')) become user errors."""
     if isinstance(error, RecursionError):
-        return LimitError("Python's recursion limit was reached", hint="simplify the program")
+        return LimitError("Python's recursion limit was reached (calls or values nested too deeply)",
+                          hint="lower --max-depth, or build less deeply nested lists")
     if isinstance(error, MemoryError):
         return LimitError(OUT_OF_MEMORY, hint=MEMORY_HINT)
+    if isinstance(error, AttributeError) and isinstance(getattr(error, "obj", None),
+                                                         _PROGRAM_VALUES):
+        # gradcli's API looked for a tensor's attribute on a value the program passed it
+        kind = "module" if isinstance(error.obj, sandbox.ModuleNamespace) else \
+            "function" if callable(error.obj) else type(error.obj).__name__
+        return ProgramError(f"expected a Tensor but got {kind}",
+                            hint="check the types of the arguments of the call on this line")
     if isinstance(error, (TypeError, ValueError, ZeroDivisionError, IndexError, KeyError,
                           OverflowError, ArithmeticError, AssertionError, StopIteration)):
         message = str(error) if not isinstance(error, KeyError) else f"key {error} not found"
         return ProgramError(message or type(error).__name__, kind=type(error).__name__)
     return None
+
+
+# What a program can hold other than tensors (and gradcli's internals never are).
+_PROGRAM_VALUES = (int, float, str, type(None), list, tuple, dict, range, slice, type(Ellipsis),
+                   UserFunction, type, types.FunctionType, types.BuiltinFunctionType,
+                   types.MethodType) + sandbox.PROGRAM_OBJECT_TYPES
 
 
 def _run_block(statements, frame):
@@ -292,7 +333,7 @@ def c_expr_statement(interp, node):
             interp.last_value = result
             if isinstance(result, Tensor):
                 # an unnamed result (calculator mode: `x ** 2 * sin(x)`) can be the output too
-                interp.assignments.append((None, node.lineno, result))
+                interp.note_binding(None, node.lineno, result)
     return _located(interp, node, run)
 
 
@@ -373,13 +414,21 @@ def compile_store(interp, target):
 
 
 def _compile_unpack(interp, target):
-    stores = [compile_store(interp, element) for element in target.elts]
+    starred = [i for i, e in enumerate(target.elts) if isinstance(e, ast.Starred)]
+    if len(starred) > 1:
+        raise SandboxError("multiple starred expressions in assignment", kind="SyntaxError",
+                           line=target.lineno, column=target.col_offset + 1)
+    stores = [compile_store(interp, e.value if isinstance(e, ast.Starred) else e)
+              for e in target.elts]
     count = len(stores)
+    star = starred[0] if starred else None
 
     def store_many(frame, value):
         items = sandbox.bounded_list(interp, value)
-        if len(items) != count:
-            raise ProgramError(f"cannot unpack {len(items)} values into {count} names"
+        if star is not None:
+            items = _gather_starred(items, star, count)
+        elif len(items) != count:
+            raise ProgramError(f"too many values to unpack (expected {count})"
                                if len(items) > count else
                                f"not enough values to unpack (expected {count}, got {len(items)})",
                                kind="ValueError")
@@ -388,9 +437,18 @@ def _compile_unpack(interp, target):
     return store_many
 
 
+def _gather_starred(items, star, count):
+    """``first, *rest, last = items``: the starred name takes what the others leave."""
+    after = count - star - 1
+    if len(items) < count - 1:
+        raise ProgramError(f"not enough values to unpack (expected at least {count - 1}, got "
+                           f"{len(items)})", kind="ValueError")
+    return items[:star] + [items[star:len(items) - after]] + items[len(items) - after:]
+
+
 def _note_assignment(interp, name, line, value):
     if isinstance(value, Tensor):
-        interp.assignments.append((name, line, value))
+        interp.note_binding(name, line, value)
         node = value.grad_fn
         if node is not None and getattr(node, "label", None) is None:
             node.label = (name, line)
@@ -399,6 +457,7 @@ def _note_assignment(interp, name, line, value):
 def _check_name(name: str, node) -> str:
     if name.startswith("_") and name != "_":
         raise SandboxError(f"names starting with '_' are not available ('{name}')",
+                           hint="they are Python's internals; programs use torch's public API",
                            line=node.lineno, column=node.col_offset + 1)
     return name
 

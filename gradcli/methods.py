@@ -16,7 +16,7 @@ from . import dtypes
 from . import functions as fn
 from .errors import TorchError
 from .ops import TABLE, apply, index_result_bound
-from .tensor import GradMode, Limits, Tensor, wrap_dim
+from .tensor import GradMode, Limits, Tensor, bump_version, view_base, wrap_dim
 
 OP = TABLE
 
@@ -62,20 +62,21 @@ def _invert(self):
 
 
 OPERATORS = {
-    "__add__": lambda self, other: fn.add(self, other),
-    "__radd__": lambda self, other: fn.add(self, other),
-    "__sub__": lambda self, other: fn.sub(self, other),
+    # the functions themselves where the signatures agree: one call frame less per operator
+    "__add__": fn.add,
+    "__radd__": fn.add,
+    "__sub__": fn.sub,
     "__rsub__": lambda self, other: fn.rsub(self, fn._operand(other)),
-    "__mul__": lambda self, other: fn.mul(self, other),
-    "__rmul__": lambda self, other: fn.mul(self, other),
-    "__truediv__": lambda self, other: fn.div(self, other),
+    "__mul__": fn.mul,
+    "__rmul__": fn.mul,
+    "__truediv__": fn.div,
     "__rtruediv__": lambda self, other: fn.true_divide_reflected(self, other),
     "__pow__": _pow,
     "__rpow__": _rpow,
     "__matmul__": _matmul,
-    "__neg__": lambda self: fn.neg(self),
+    "__neg__": fn.neg,
     "__pos__": lambda self: self,
-    "__abs__": lambda self: fn.abs(self),
+    "__abs__": fn.abs,
     "__invert__": _invert,
     "__lt__": _compare(np.less),
     "__le__": _compare(np.less_equal),
@@ -96,16 +97,55 @@ def _inplace(self, compute):
     recording = GradMode.enabled
     if recording and self.requires_grad and self.grad_fn is None:
         raise TorchError("a leaf Variable that requires grad is being used in an in-place operation.")
+    base = view_base(self)
+    if recording and base is not None and base.requires_grad and base.grad_fn is None:
+        raise TorchError("a view of a leaf Variable that requires grad is being used in an in-place "
+                         "operation.")
     snapshot = Tensor(self.array.copy() if recording and self.requires_grad else self.array,
                       self.requires_grad, self.grad_fn)
     snapshot._accumulator = self._accumulator
+    base_before = _snapshot(base) if base is not None and recording and base.array.ndim \
+        else None
     result = compute(snapshot)
     _write_back(self, result.array)
     if result.grad_fn is not None:
         self.grad_fn = result.grad_fn
         self.requires_grad = True
-    self._version += 1
+        if base_before is not None:
+            _rebase_view(self, base, base_before, result)
+    bump_version(self)
     return self
+
+
+def _snapshot(tensor):
+    old = Tensor(tensor.array.copy(), tensor.requires_grad, tensor.grad_fn)
+    old._accumulator = tensor._accumulator
+    return old
+
+
+def _rebase_view(view, base, base_before, result):
+    """PyTorch's in-place write through a view: the base's history continues with a
+    CopySlices node (the old base with the view's region replaced by ``result``), and the
+    view becomes an AsStrided view of the new base."""
+    index = _positions_in(base.array, view.array)
+    written = apply(OP["copy_slices"], base_before, result, index=index)
+    base.grad_fn, base.requires_grad = written.grad_fn, True
+    view.grad_fn = apply(OP["as_strided"], base, index=index).grad_fn
+
+
+def _positions_in(base, view):
+    """The index (one int array per base dim, shaped like ``view``) of each view element."""
+    itemsize = base.itemsize
+    offsets = (view.__array_interface__["data"][0] - base.__array_interface__["data"][0]) // itemsize
+    for size, stride in zip(view.shape, view.strides):
+        offsets = np.add.outer(offsets, np.arange(size) * (stride // itemsize))
+    base_offsets = np.zeros((), dtype=np.int64)
+    for size, stride in zip(base.shape, base.strides):
+        base_offsets = np.add.outer(base_offsets, np.arange(size) * (stride // itemsize))
+    flat = np.empty(base.size, dtype=np.int64)
+    flat[base_offsets.ravel() - base_offsets.min(initial=0)] = np.arange(base.size)
+    start = base_offsets.min(initial=0)
+    return np.unravel_index(flat[np.asarray(offsets) - start], base.shape)
 
 
 def _write_back(self, array):
@@ -226,17 +266,18 @@ def _basic_index(tensor, parts):
     if explicit > tensor.array.ndim:
         raise TorchError(f"too many indices for tensor of dimension {tensor.array.ndim}",
                          kind="IndexError")
-    out, dim = tensor, 0
+    out, dim, real_dim = tensor, 0, 0  # real_dim: the dim of `tensor` (error messages use it)
     for part in parts:
         if part is Ellipsis:
             dim += tensor.array.ndim - explicit
+            real_dim += tensor.array.ndim - explicit
         elif part is None:
             out = fn.unsqueeze(out, dim)
             dim += 1
         elif isinstance(part, int):
-            out = _select(out, dim, part)
+            out, real_dim = _select(out, dim, part, real_dim), real_dim + 1
         else:
-            out, dim = _slice(out, dim, part), dim + 1
+            out, dim, real_dim = _slice(out, dim, part), dim + 1, real_dim + 1
     return out if out is not tensor else _alias(tensor)
 
 
@@ -245,10 +286,11 @@ def _alias(tensor):
     return apply(OP["alias"], tensor)
 
 
-def _select(tensor, dim, index):
+def _select(tensor, dim, index, real_dim=None):
     size = tensor.array.shape[dim]
     if not -size <= index < size:
-        raise TorchError(f"index {index} is out of bounds for dimension {dim} with size {size}",
+        raise TorchError(f"index {index} is out of bounds for dimension "
+                         f"{dim if real_dim is None else real_dim} with size {size}",
                          kind="IndexError")
     return apply(OP["select"], tensor, dim=dim, index=index % size)
 
@@ -274,7 +316,7 @@ def _setitem(self, key, value):
             self.array[index] = value.array if isinstance(value, Tensor) else value
         except (IndexError, ValueError) as error:
             raise TorchError(str(error), kind="IndexError") from None
-        self._version += 1
+        bump_version(self)
         return
     op = OP["copy_slices"] if _is_basic(key) else OP["index_put"]
     _inplace(self, lambda old: apply(op, old, value, index=index))

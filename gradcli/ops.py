@@ -26,7 +26,7 @@ import numpy as np
 from . import dtypes
 from ._reduce import torch_sum
 from .errors import TorchError
-from .tensor import GradMode, Limits, OpNode, Tensor, wrap_dim
+from .tensor import GradMode, Limits, OpNode, Tensor, share_version, wrap_dim
 
 PROMOTE_NONE, PROMOTE_BINARY, PROMOTE_FLOAT, PROMOTE_UNARY_FLOAT = range(4)
 
@@ -47,6 +47,9 @@ class Op:
     formula: str = ""              # the local derivative, for `gradcli explain`
     differentiable: bool = True
     saved_inputs: tuple | None = None  # per rule, the inputs it reads (None: every input)
+    view: bool = False             # the result shares the first input's memory (and version)
+    arg_names: tuple = ("self", "other")  # PyTorch's argument names (the order saved ones are
+                                          # unpacked in, and so which modified one is reported)
     gradcheck: tuple = field(default=())  # Samples for the gradient test (tests/test_ops.py)
 
     def __repr__(self) -> str:
@@ -62,7 +65,8 @@ TABLE: dict[str, Op] = {}
 # Domains: "any" (uniform in [-1.5, 1.5]), "positive" ([0.5, 2]), "nonzero" (|x| in [0.3, 1.5]),
 # "distinct" (all inputs' values jointly far from each other and from 0: ties and kinks of max,
 # clamp, relu... stay farther away than the finite-difference step).  One domain for all
-# inputs, or a tuple with one per input.
+# inputs, or a tuple with one per input.  A parameter may be a function of the drawn input
+# arrays (max(dim)'s indices).
 @dataclass(frozen=True, eq=False)
 class Sample:
     shapes: tuple
@@ -132,11 +136,15 @@ def _arrays_for(op: Op, operands):
         array = operands[0].array
         if array.dtype.kind not in "f":
             array = array.astype(dtypes.default_float.np)
+        if len(operands) == 1:
+            return (array,)
         return [array] + [x.array if type(x) is Tensor else x for x in operands[1:]]
     return _promoted(operands, op.promote == PROMOTE_FLOAT)
 
 
 _PYTHON_NUMBERS = frozenset((float, int, bool))
+_NO_EDGE = (None, 0)  # next_functions entry of an input that needs no gradient (shared)
+_NEEDS_PATTERNS: dict = {}
 
 
 def _promoted(operands, to_float: bool):
@@ -184,21 +192,30 @@ def apply(op: Op, *operands, **params):
     if type(out) is not np.ndarray:
         out = np.asarray(out)
     if not (GradMode.enabled and op.differentiable):
-        return Tensor(out)
+        return _untracked(op, operands, out)
     # list comprehensions: measurably cheaper than generators at two or three items
     needs = tuple([type(x) is Tensor and x.requires_grad for x in operands])
-    if True not in needs:
-        return Tensor(out)
-    if out.dtype.kind != "f":
-        return Tensor(out)
+    if True not in needs or out.dtype.kind != "f":
+        return _untracked(op, operands, out)
+    # one shared tuple per pattern: every object a node keeps is one more for the GC to scan
+    needs = _NEEDS_PATTERNS.setdefault(needs, needs) if len(needs) < 4 else needs
     if Limits.max_nodes is not None:
         _count_node()
-    edges = tuple([(x.gradient_edge(), 0) if need else (None, 0)
+    edges = tuple([(x.gradient_edge(), 0) if need else _NO_EDGE
                    for x, need in zip(operands, needs)])
     node = OpNode(op, operands, params, out, edges, needs)
     result = Tensor(out, True, node)
     if op.saves_result:
         node.output = weakref.ref(result)  # weak: the result owns its node, not the reverse
+    if op.view:
+        share_version(operands[0], result)
+    return result
+
+
+def _untracked(op, operands, out):
+    result = Tensor(out)
+    if op.view and type(operands[0]) is Tensor:
+        share_version(operands[0], result)
     return result
 
 
@@ -215,14 +232,23 @@ def check_result_size(op: Op, arrays, params) -> None:
     if sizer is not None:
         sizer(*arrays, **params)
         return
-    shapes = [a.shape for a in arrays if type(a) is np.ndarray]
-    shapes += [v.shape for v in params.values() if type(v) is np.ndarray]
-    if len(shapes) > 1 and shapes.count(shapes[0]) != len(shapes):
-        try:
-            shape = np.broadcast_shapes(*shapes)
-        except ValueError:
-            return
-        Limits.check_elements(shape)
+    shape = None  # the common case, one shape throughout, costs one pass and no allocation
+    for value in (*arrays, *params.values()) if params else arrays:
+        if type(value) is np.ndarray:
+            if shape is None:
+                shape = value.shape
+            elif value.shape != shape:
+                _check_broadcast(arrays, params)
+                return
+
+
+def _check_broadcast(arrays, params) -> None:
+    shapes = [a.shape for a in (*arrays, *params.values()) if type(a) is np.ndarray]
+    try:
+        shape = np.broadcast_shapes(*shapes)
+    except ValueError:
+        return  # the forward raises PyTorch's shape error
+    Limits.check_elements(shape)
 
 
 def _size_matmul(a, b, **params):
@@ -314,7 +340,7 @@ def _shape_error(op, arrays, error, params):
     a = shapes[0]
     for b in shapes[1:]:
         ndim = max(len(a), len(b))
-        for back in range(ndim, 0, -1):
+        for back in range(1, ndim + 1):  # PyTorch's infer_size walks from the last dim
             sa = a[-back] if back <= len(a) else 1
             sb = b[-back] if back <= len(b) else 1
             if sa != sb and sa != 1 and sb != 1:
@@ -440,7 +466,7 @@ def _pow_scalar_forward(x, exponent):
         return 1 / x
     if exponent == -2:
         return 1 / (x * x)
-    return np.power(x, np.asarray(exponent, dtype=x.dtype))
+    return _pow_rounded(x, np.asarray(exponent, dtype=x.dtype))
 
 
 def _pow_scalar_rule(F, g, r, x, exponent):
@@ -449,12 +475,27 @@ def _pow_scalar_rule(F, g, r, x, exponent):
     return g * (exponent * F.pow(x, exponent=exponent - 1))
 
 
-def _pow_tensor_forward(x, p):
+def _pow_rounded(x, p):
+    # float32 through float64 (the float32 exponent or base as it is), like exp and log below
+    if x.dtype == np.float32 and np.asarray(p).dtype == np.float32:
+        return np.power(x.astype(np.float64), np.asarray(p, dtype=np.float64)).astype(np.float32)
     return np.power(x, p)
 
 
+def _pow_tensor_forward(x, p):
+    return _pow_rounded(x, p)
+
+
 def _pow_base_forward(exponent, base):
-    return np.power(np.asarray(base, dtype=exponent.dtype), exponent)
+    return _pow_rounded(np.asarray(base, dtype=exponent.dtype), exponent)
+
+
+def _pow_tensor_self_rule(F, g, r, x, p):
+    if F.as_array(p).dtype == np.bool_:  # PyTorch's formula computes exponent - 1
+        raise TorchError("Subtraction, the `-` operator, with a bool tensor is not supported. If "
+                         "you are trying to invert a mask, use the `~` or `logical_not()` operator "
+                         "instead.")
+    return F.where(p == 0.0, F.zeros_like(g), g * (p * F.pow_tensor(x, p - 1)))
 
 
 def _pow_base_rule(F, g, r, exponent, base):
@@ -469,15 +510,15 @@ defop("pow", "PowBackward0", _pow_scalar_forward,
       formula="d(x**n)/dx = n*x**(n-1)", gradcheck=(sample((2, 3), exponent=3), sample((2, 3), exponent=2), sample((4,), domain="positive", exponent=0.5),
                  sample((2, 3), domain="positive", exponent=-1.5), sample((3,), exponent=0)))
 defop("pow_tensor", "PowBackward1", _pow_tensor_forward,
-      lambda F, g, r, x, p: F.where(p == 0.0, F.zeros_like(g), g * (p * F.pow_tensor(x, p - 1))),
+      _pow_tensor_self_rule,
       lambda F, g, r, x, p: g * F.where((x == 0) & (p >= 0), F.zeros_like(r), r * F.log(x)),
       saves_result=True, promote=PROMOTE_BINARY, sympy=lambda sp, x, p: x ** p,
       saved_inputs=((0, 1), (0,)),
-      formula="d(x**p)/dx = p*x**(p-1), d(x**p)/dp = x**p * log(x)", gradcheck=binary_samples(domain=("positive", "any")))
+      arg_names=("self", "exponent"), formula="d(x**p)/dx = p*x**(p-1), d(x**p)/dp = x**p * log(x)", gradcheck=binary_samples(domain=("positive", "any")))
 defop("pow_base", "PowBackward2", _pow_base_forward,
       _pow_base_rule,
       saves_result=True, promote=PROMOTE_UNARY_FLOAT, sympy=lambda sp, p, base: base ** p,
-      saved_inputs=((),),
+      saved_inputs=((0,),), arg_names=("exponent",),
       formula="d(c**p)/dp = c**p * log(c)", gradcheck=(sample((2, 3), base=2.0), sample((3,), base=0.5)))
 
 
@@ -490,8 +531,23 @@ def _unary(name, grad_fn, forward, rule, sympy, formula, *, saves_result=False, 
                  gradcheck=unary_samples(domain or "any"))
 
 
+def _rounded_from_double(ufunc):
+    """float32 through float64: PyTorch's float32 exp, log, sin... are within an ulp of the
+    exact value and agree with this ~99% of the time; numpy's own float32 kernels only ~60%."""
+    def forward(x):
+        if x.dtype == np.float32:
+            return ufunc(x.astype(np.float64)).astype(np.float32)
+        return ufunc(x)
+    forward.__name__ = ufunc.__name__
+    return forward
+
+
+_exp = _rounded_from_double(np.exp)
+_log = _rounded_from_double(np.log)
+
+
 def _sigmoid(x):
-    return 1 / (1 + np.exp(-x))
+    return 1 / (1 + _exp(-x))
 
 
 def _relu(x):
@@ -504,29 +560,43 @@ def _sgn(x):
 
 _unary("neg", "NegBackward0", np.negative, lambda F, g, r, x: -g,
        lambda sp, x: -x, "d(-x)/dx = -1", saves=False, promote=PROMOTE_NONE)
-_unary("exp", "ExpBackward0", np.exp, lambda F, g, r, x: g * r,
+_unary("exp", "ExpBackward0", _rounded_from_double(np.exp), lambda F, g, r, x: g * r,
        lambda sp, x: sp.exp(x), "d exp(x)/dx = exp(x)", saves_result=True)
-_unary("log", "LogBackward0", np.log, lambda F, g, r, x: g / x,
+_unary("log", "LogBackward0", _rounded_from_double(np.log), lambda F, g, r, x: g / x,
        lambda sp, x: sp.log(x), "d log(x)/dx = 1/x", domain="positive")
-_unary("sin", "SinBackward0", np.sin, lambda F, g, r, x: g * F.cos(x),
+_unary("sin", "SinBackward0", _rounded_from_double(np.sin), lambda F, g, r, x: g * F.cos(x),
        lambda sp, x: sp.sin(x), "d sin(x)/dx = cos(x)")
-_unary("cos", "CosBackward0", np.cos, lambda F, g, r, x: g * -F.sin(x),
+_unary("cos", "CosBackward0", _rounded_from_double(np.cos), lambda F, g, r, x: g * -F.sin(x),
        lambda sp, x: sp.cos(x), "d cos(x)/dx = -sin(x)")
-_unary("tan", "TanBackward0", np.tan, lambda F, g, r, x: g * (1 + F.pow(r, exponent=2)),
+_unary("tan", "TanBackward0", _rounded_from_double(np.tan), lambda F, g, r, x: g * (1 + F.pow(r, exponent=2)),
        lambda sp, x: sp.tan(x), "d tan(x)/dx = 1 + tan(x)**2", saves_result=True)
-_unary("tanh", "TanhBackward0", np.tanh, lambda F, g, r, x: g * (1 - r * r),
+_unary("tanh", "TanhBackward0", _rounded_from_double(np.tanh), lambda F, g, r, x: g * (1 - r * r),
        lambda sp, x: sp.tanh(x), "d tanh(x)/dx = 1 - tanh(x)**2", saves_result=True)
 _unary("sigmoid", "SigmoidBackward0", _sigmoid, lambda F, g, r, x: g * (1 - r) * r,
        lambda sp, x: 1 / (1 + sp.exp(-x)), "d sigmoid(x)/dx = sigmoid(x)*(1 - sigmoid(x))",
        saves_result=True)
 _unary("relu", "ReluBackward0", _relu,
-       lambda F, g, r, x: F.where(r <= 0, F.zeros_like(g), g),
+       lambda F, g, r, x: F.threshold_backward(g, r, threshold=0),
        lambda sp, x: sp.Max(x, 0), "d relu(x)/dx = [x > 0]", saves_result=True,
        promote=PROMOTE_NONE, domain="nonzero")
+defop("threshold_backward", "ThresholdBackwardBackward0",  # relu's rule, differentiable again
+      lambda g, x, threshold: np.where(x <= threshold, np.zeros((), dtype=g.dtype), g),
+      lambda F, g, r, grad_output, x, threshold: F.threshold_backward(g, x, threshold=threshold),
+      lambda F, g, r, grad_output, x, threshold: F.zeros_like(g),
+      saves=True, saved_inputs=((1,), ()), promote=PROMOTE_BINARY,
+      arg_names=("grad_output", "self"), formula="d threshold_backward(g, x)/dg = [x > t]",
+      gradcheck=(sample((2, 3), (2, 3), domain="nonzero", threshold=0),
+                 sample((3,), (2, 3), domain="nonzero", threshold=0.1)))
 _unary("sqrt", "SqrtBackward0", np.sqrt, lambda F, g, r, x: g / (2 * r),
        lambda sp, x: sp.sqrt(x), "d sqrt(x)/dx = 1/(2*sqrt(x))", saves_result=True,
        domain="positive")
-_unary("abs", "AbsBackward0", np.abs, lambda F, g, r, x: g * F.sgn(x),
+def _abs(x):
+    if x.dtype == np.bool_:
+        raise TorchError('"abs_cpu" not implemented for \'Bool\'', kind="NotImplementedError")
+    return np.abs(x)
+
+
+_unary("abs", "AbsBackward0", _abs, lambda F, g, r, x: g * F.sgn(x),
        lambda sp, x: sp.Abs(x), "d|x|/dx = sign(x)", promote=PROMOTE_NONE, domain="nonzero")
 _unary("reciprocal", "ReciprocalBackward0", lambda x: 1 / x,
        lambda F, g, r, x: -g * (r * r),
@@ -605,25 +675,109 @@ defop("where", "WhereBackward0", _where_forward,
 
 # ----- Softmax -----
 def _softmax_forward(x, dim):
-    shifted = np.exp(x - np.max(x, axis=dim, keepdims=True))
-    return shifted * (1 / torch_sum(shifted, axis=(dim % x.ndim,) if x.ndim else None, keepdims=True))
+    shifted = _exp(x - np.max(x, axis=dim, keepdims=True))
+    total = torch_sum(shifted, axis=(dim % x.ndim,) if x.ndim else None, keepdims=True)
+    if x.ndim and dim % x.ndim != x.ndim - 1:
+        return shifted / total  # PyTorch's kernel divides for an inner dim...
+    return shifted * (1 / total)  # ...and multiplies by the reciprocal along the last one
 
 
 def _log_softmax_forward(x, dim):
     shifted = x - np.max(x, axis=dim, keepdims=True)
     axis = (dim % x.ndim,) if x.ndim else None
-    return shifted - np.log(torch_sum(np.exp(shifted), axis=axis, keepdims=True))
+    return shifted - _log(torch_sum(_exp(shifted), axis=axis, keepdims=True))
 
 
+def _fma(a, b, c):
+    """a * b + c rounded once, as the fused multiply-adds of PyTorch's vectorized kernels."""
+    if a.dtype == np.float32:
+        return (a.astype(np.float64) * b + c).astype(np.float32)
+    product = a * b  # float64: Dekker's exact product and Knuth's two-sum give the fused result
+    total = product + c
+    back = total - product
+    sum_error = (product - (total - back)) + (c - back)
+    return total + (sum_error + _product_error(a, b, product))
+
+
+def _product_error(a, b, product):
+    def split(x):
+        scaled = 134217729.0 * x  # 2**27 + 1
+        high = scaled - (scaled - x)
+        return high, x - high
+    a_high, a_low = split(a)
+    b_high, b_low = split(b)
+    return ((a_high * b_high - product) + a_high * b_low + a_low * b_high) + a_low * b_low
+
+
+def _softmax_backward_forward(g, r, dim):
+    g, r = np.broadcast_arrays(g, r)
+    if r.ndim and dim % r.ndim == r.ndim - 1:
+        total = torch_sum(g * r, axis=(dim % r.ndim,), keepdims=True)
+    else:  # an inner dim: one fused multiply-add per step along it
+        total = np.zeros(np.sum(r, axis=dim, keepdims=True).shape, dtype=r.dtype)
+        for i in range(r.shape[dim] if r.ndim else 1):
+            pick = (slice(None),) * (dim % r.ndim) + (slice(i, i + 1),) if r.ndim else ()
+            total = _fma(g[pick], r[pick], total)
+    return r * (g - total)
+
+
+def _log_softmax_backward_forward(g, r, dim):
+    g, r = np.broadcast_arrays(g, r)
+    total = torch_sum(g, axis=(dim % r.ndim,) if r.ndim else None, keepdims=True)
+    return _fma(-_exp(r), total, g)
+
+
+# derivatives.yaml: _softmax_backward_data and _log_softmax_backward_data, so that their own
+# derivatives (a second backward) record the nodes PyTorch records
+defop("softmax_backward_data", "SoftmaxBackwardDataBackward0", _softmax_backward_forward,
+      lambda F, g, r, grad_output, output, dim: F.softmax_backward_data(g, output, dim=dim),
+      lambda F, g, r, grad_output, output, dim:
+          g * (grad_output - F.sum(grad_output * output, dim=dim, keepdim=True))
+          - grad_output * F.sum(g * output, dim=dim, keepdim=True),
+      promote=PROMOTE_BINARY, arg_names=("grad_output", "output"), formula="d (s*(g - sum(g*s)))", gradcheck=(
+          sample((2, 3), (2, 3), dim=1), sample((2, 3), (2, 3), dim=0), sample((4,), (4,), dim=0)))
+defop("log_softmax_backward_data", "LogSoftmaxBackwardDataBackward0",
+      _log_softmax_backward_forward,
+      lambda F, g, r, grad_output, output, dim:
+          g - F.sum(g * F.exp(output), dim=dim, keepdim=True),
+      lambda F, g, r, grad_output, output, dim:
+          -g * F.exp(output) * F.sum(grad_output, dim=dim, keepdim=True),
+      promote=PROMOTE_BINARY, arg_names=("grad_output", "output"), formula="d (g - exp(o)*sum(g))", gradcheck=(
+          sample((2, 3), (2, 3), dim=1), sample((2, 3), (2, 3), dim=0), sample((4,), (4,), dim=0)))
 defop("softmax", "SoftmaxBackward0", _softmax_forward,
-      lambda F, g, r, x, dim: r * (g - F.sum(g * r, dim=dim, keepdim=True)),
+      lambda F, g, r, x, dim: F.softmax_backward_data(g, r, dim=dim),
       saves_result=True, promote=PROMOTE_UNARY_FLOAT, sympy=on_arrays(_sympy_softmax),
       formula="d softmax(x)_i/dx_j = s_i*([i=j] - s_j)", saved_inputs=((),), gradcheck=(sample((2, 3), dim=1), sample((2, 3), dim=0), sample((4,), dim=0)))
 defop("log_softmax", "LogSoftmaxBackward0", _log_softmax_forward,
-      lambda F, g, r, x, dim: g - F.exp(r) * F.sum(g, dim=dim, keepdim=True),
+      lambda F, g, r, x, dim: F.log_softmax_backward_data(g, r, dim=dim),
       saves_result=True, promote=PROMOTE_UNARY_FLOAT, sympy=on_arrays(_sympy_log_softmax),
       formula="d log_softmax(x)_i/dx_j = [i=j] - softmax(x)_j", saved_inputs=((),),
       gradcheck=(sample((2, 3), dim=1), sample((2, 3), dim=0), sample((4,), dim=0)))
+
+
+# ----- Losses -----
+def _mse_loss_forward(a, b, reduction="mean"):
+    difference = a - b
+    loss = difference * difference
+    if reduction == "none":
+        return loss
+    total = torch_sum(loss, axis=tuple(range(loss.ndim)), keepdims=False)
+    return total / loss.size if reduction == "mean" else total
+
+
+def _mse_loss_rule(F, g, r, a, b, reduction="mean"):
+    # derivatives.yaml: mse_loss_backward = norm * (input - target) * grad
+    count = _reduced_count(np.broadcast_shapes(a.shape, b.shape), None)
+    norm = (2.0 / count if count else math.inf) if reduction == "mean" else 2.0
+    return norm * (a - b) * g
+
+
+defop("mse_loss", "MseLossBackward0", _mse_loss_forward,
+      _mse_loss_rule, lambda F, g, r, a, b, reduction="mean": _mse_loss_rule(F, g, r, b, a, reduction),
+      promote=PROMOTE_BINARY, arg_names=("self", "target"),
+      formula="d mean((a-b)**2)/da = 2*(a-b)/n", gradcheck=(
+          sample((2, 3), (2, 3)), sample((2, 3), (3,), reduction="sum"),
+          sample((3,), (3,), reduction="none")))
 
 
 # ----- Reductions -----
@@ -646,10 +800,15 @@ def _prod_forward(x, dim=None, keepdim=False):
 
 
 def _prod_rule(F, g, r, x, dim=None, keepdim=False):
+    if len(x.shape) == 0:
+        return g  # PyTorch returns the incoming gradient itself for a 0-d input
     g = _restore_dims(F, g, x.shape, dim, keepdim)
     r = _restore_dims(F, r, x.shape, dim, keepdim)
-    if not bool((F.as_array(x) == 0).any()):
+    zeros = int((F.as_array(x) == 0).sum())
+    if not zeros:
         return g * (r / x)
+    if dim is None and zeros > 1 and F is NP:
+        return np.zeros(x.shape, dtype=x.dtype)  # PyTorch's shortcut outside grad mode
     return g * F.constant(_prod_without_self(F.as_array(x), dim), like=g)
 
 
@@ -706,34 +865,43 @@ defop("min", "MinBackward1", _extreme_forward(np.min), _evenly_distribute,
       saves_result=True, formula="d min(x)/dx_i = [x_i = min]/count", gradcheck=(sample((2, 3), domain="distinct"), sample((4,), domain="distinct")))
 
 
-def _select_extreme(arg):
-    def forward(x, dim, keepdim=False):
-        d = wrap_dim(dim, x.ndim)
-        indices = np.expand_dims(arg(x, axis=d), d) if x.ndim else np.asarray(0)
-        values = np.take_along_axis(x, indices, axis=d) if x.ndim else x.copy()
-        return values if keepdim or not x.ndim else np.squeeze(values, axis=d)
-    return forward
+def extreme_indices(arg, x, dim):
+    """argmax/argmin along ``dim``, the dim kept (what max(dim)/min(dim) return, and save)."""
+    if not x.ndim:
+        return np.asarray(0, dtype=np.int64)
+    d = wrap_dim(dim, x.ndim)
+    return np.expand_dims(arg(x, axis=d), d).astype(np.int64)
 
 
-def _value_selecting_rule(arg):
-    def rule(F, g, r, x, dim, keepdim=False):
-        d = wrap_dim(dim, x.ndim)
-        plain = F.as_array(x)
-        indices = np.expand_dims(arg(plain, axis=d), d) if plain.ndim else None
-        g = _restore_dims(F, g, x.shape, dim, keepdim)
-        mask = np.zeros(plain.shape, dtype=bool)
-        if indices is None:
-            mask[...] = True
-        else:
-            np.put_along_axis(mask, indices, True, axis=d)
-        return F.where(F.constant(mask, like=g), F.expand(g, shape=tuple(x.shape)), F.zeros_like(x))
-    return rule
+def _selected_values_forward(x, dim, indices, keepdim=False):
+    if not x.ndim:
+        return x.copy()
+    d = wrap_dim(dim, x.ndim)
+    values = np.take_along_axis(x, indices, axis=d)
+    return values if keepdim else np.squeeze(values, axis=d)
 
 
-defop("max_dim", "MaxBackward0", _select_extreme(np.argmax), _value_selecting_rule(np.argmax),
-      formula="d max(x, dim)/dx_i = [i = argmax]", gradcheck=(sample((2, 3), domain="distinct", dim=1), sample((2, 3), domain="distinct", dim=0, keepdim=True)))
-defop("min_dim", "MinBackward0", _select_extreme(np.argmin), _value_selecting_rule(np.argmin),
-      formula="d min(x, dim)/dx_i = [i = argmin]", gradcheck=(sample((2, 3), domain="distinct", dim=1), sample((2, 3), domain="distinct", dim=0, keepdim=True)))
+def _value_selecting_rule(F, g, r, x, dim, indices, keepdim=False):
+    # PyTorch saves the indices, not the input: x here is only its shape
+    g = _restore_dims(F, g, x.shape, dim, keepdim)
+    mask = np.zeros(x.shape, dtype=bool)
+    if len(x.shape):
+        np.put_along_axis(mask, indices, True, axis=wrap_dim(dim, len(x.shape)))
+    else:
+        mask[...] = True
+    return F.where(F.constant(mask, like=g), F.expand(g, shape=tuple(x.shape)), F.zeros_like(g))
+
+
+def _extreme_samples(arg):
+    at = lambda d: lambda x: extreme_indices(arg, x, d)  # noqa: E731 - a parameter of the draw
+    return (sample((2, 3), domain="distinct", dim=1, indices=at(1)),
+            sample((2, 3), domain="distinct", dim=0, keepdim=True, indices=at(0)))
+
+
+defop("max_dim", "MaxBackward0", _selected_values_forward, _value_selecting_rule, saved_inputs=((),),
+      formula="d max(x, dim)/dx_i = [i = argmax]", gradcheck=_extreme_samples(np.argmax))
+defop("min_dim", "MinBackward0", _selected_values_forward, _value_selecting_rule, saved_inputs=((),),
+      formula="d min(x, dim)/dx_i = [i = argmin]", gradcheck=_extreme_samples(np.argmin))
 
 
 def _norm_forward(x, dim=None, keepdim=False):
@@ -815,16 +983,16 @@ def _bmm_forward(a, b):
 defop("mm", "MmBackward0", _check_mm,
       lambda F, g, r, a, b: F.mm(g, F.t(b)),
       lambda F, g, r, a, b: F.mm(F.t(a), g),
-      saved_inputs=((1,), (0,)), formula="d(A@B)/dA = G@B^T, d(A@B)/dB = A^T@G",
+      saved_inputs=((1,), (0,)), arg_names=("self", "mat2"), formula="d(A@B)/dA = G@B^T, d(A@B)/dB = A^T@G",
       gradcheck=(sample((2, 3), (3, 4)), sample((1, 3), (3, 1))))
 defop("mv", "MvBackward0", _mv_forward,
       lambda F, g, r, a, v: F.outer(g, v),
       lambda F, g, r, a, v: F.mv(F.t(a), g),
-      saved_inputs=((1,), (0,)), formula="d(A@v)/dA = g v^T, d(A@v)/dv = A^T g", gradcheck=(sample((2, 3), (3,)),))
+      saved_inputs=((1,), (0,)), arg_names=("self", "vec"), formula="d(A@v)/dA = g v^T, d(A@v)/dv = A^T g", gradcheck=(sample((2, 3), (3,)),))
 defop("dot", "DotBackward0", _dot_forward,
       lambda F, g, r, a, b: g * b,
       lambda F, g, r, a, b: g * a,
-      saved_inputs=((1,), (0,)), formula="d(a.b)/da = b", gradcheck=(sample((3,), (3,)),))
+      saved_inputs=((1,), (0,)), arg_names=("self", "tensor"), formula="d(a.b)/da = b", gradcheck=(sample((3,), (3,)),))
 defop("outer", "OuterBackward0", np.outer,
       lambda F, g, r, a, b: F.mv(g, b),
       lambda F, g, r, a, b: F.mv(F.t(g), a),
@@ -832,7 +1000,7 @@ defop("outer", "OuterBackward0", np.outer,
 defop("bmm", "BmmBackward0", _bmm_forward,
       lambda F, g, r, a, b: F.bmm(g, F.transpose(b, dim0=-1, dim1=-2)),
       lambda F, g, r, a, b: F.bmm(F.transpose(a, dim0=-1, dim1=-2), g),
-      saved_inputs=((1,), (0,)), formula="batched matmul", gradcheck=(sample((2, 2, 3), (2, 3, 2)),))
+      saved_inputs=((1,), (0,)), arg_names=("self", "mat2"), formula="batched matmul", gradcheck=(sample((2, 2, 3), (2, 3, 2)),))
 
 
 # ----- Shape and view ops -----
@@ -903,48 +1071,48 @@ def _expand_forward(x, shape):
 
 defop("view", "ViewBackward0", _view_forward,
       lambda F, g, r, x, shape: F.reshape(g, shape=tuple(x.shape)),
-      saves=False, formula="reshaping: the gradient is reshaped back", gradcheck=(sample((2, 3), shape=(3, 2)), sample((6,), shape=(2, 1, 3))))
+      view=True, saves=False, formula="reshaping: the gradient is reshaped back", gradcheck=(sample((2, 3), shape=(3, 2)), sample((6,), shape=(2, 1, 3))))
 defop("unsafe_view", "UnsafeViewBackward0", _view_forward,
       lambda F, g, r, x, shape: F.reshape(g, shape=tuple(x.shape)),
       saves=False, formula="reshaping: the gradient is reshaped back", gradcheck=(sample((2, 3), shape=(3, 2)), sample((6,), shape=(2, 1, 3))))
 defop("reshape", "ReshapeAliasBackward0", _view_forward,
       lambda F, g, r, x, shape: F.reshape(g, shape=tuple(x.shape)),
-      saves=False, formula="reshaping: the gradient is reshaped back", gradcheck=(sample((2, 3), shape=(3, 2)), sample((6,), shape=(2, 1, 3))))
+      view=True, saves=False, formula="reshaping: the gradient is reshaped back", gradcheck=(sample((2, 3), shape=(3, 2)), sample((6,), shape=(2, 1, 3))))
 defop("t", "TBackward0", _t_forward,
       lambda F, g, r, x: F.t(g),
-      saves=False, formula="transpose: the gradient is transposed back", gradcheck=(sample((2, 3)), sample((3,))))
+      view=True, saves=False, formula="transpose: the gradient is transposed back", gradcheck=(sample((2, 3)), sample((3,))))
 defop("transpose", "TransposeBackward0", _transpose_forward,
       lambda F, g, r, x, dim0, dim1: F.transpose(g, dim0=dim0, dim1=dim1),
-      saves=False, formula="transpose: the gradient is transposed back", gradcheck=(sample((2, 3, 4), dim0=0, dim1=2), sample((2, 3), dim0=-1, dim1=0)))
+      view=True, saves=False, formula="transpose: the gradient is transposed back", gradcheck=(sample((2, 3, 4), dim0=0, dim1=2), sample((2, 3), dim0=-1, dim1=0)))
 defop("permute", "PermuteBackward0", _permute_forward,
       lambda F, g, r, x, dims: F.permute(g, dims=_inverse_permutation(dims, x.ndim)),
-      saves=False, formula="permute: the gradient is permuted back", gradcheck=(sample((2, 3, 4), dims=(2, 0, 1)), sample((2, 3), dims=(1, 0))))
+      view=True, saves=False, formula="permute: the gradient is permuted back", gradcheck=(sample((2, 3, 4), dims=(2, 0, 1)), sample((2, 3), dims=(1, 0))))
 defop("unsqueeze", "UnsqueezeBackward0", _unsqueeze_forward,
       lambda F, g, r, x, dim: F.reshape(g, shape=tuple(x.shape)),
-      saves=False, formula="unsqueeze: the gradient is squeezed back", gradcheck=(sample((2, 3), dim=1), sample((3,), dim=0)))
+      view=True, saves=False, formula="unsqueeze: the gradient is squeezed back", gradcheck=(sample((2, 3), dim=1), sample((3,), dim=0)))
 defop("squeeze", "SqueezeBackward0", _squeeze_forward,
       lambda F, g, r, x: F.reshape(g, shape=tuple(x.shape)),
-      saves=False, formula="squeeze: the gradient is unsqueezed back", gradcheck=(sample((2, 1, 3)), sample((1, 1))))
+      view=True, saves=False, formula="squeeze: the gradient is unsqueezed back", gradcheck=(sample((2, 1, 3)), sample((1, 1))))
 defop("squeeze_dim", "SqueezeBackward1", _squeeze_forward,
       lambda F, g, r, x, dim: F.reshape(g, shape=tuple(x.shape)),
-      saves=False, formula="squeeze: the gradient is unsqueezed back", gradcheck=(sample((2, 1, 3), dim=1), sample((2, 3), dim=0)))
+      view=True, saves=False, formula="squeeze: the gradient is unsqueezed back", gradcheck=(sample((2, 1, 3), dim=1), sample((2, 3), dim=0)))
 defop("squeeze_dim_", "SqueezeBackward4", _squeeze_forward,  # squeeze_(dim), as matmul uses it
       lambda F, g, r, x, dim: F.reshape(g, shape=tuple(x.shape)),
       saves=False, formula="squeeze: the gradient is unsqueezed back", gradcheck=(sample((2, 1, 3), dim=1), sample((1, 3), dim=0)))
 defop("expand", "ExpandBackward0", _expand_forward,
       lambda F, g, r, x, shape: F.sum_to(g, shape=tuple(x.shape)),
-      saves=False, formula="expand: the gradient is summed over the copies", gradcheck=(sample((3, 1), shape=(2, 3, 4)), sample((3,), shape=(2, 3)), sample((2, 3), shape=(-1, 3))))
+      view=True, saves=False, formula="expand: the gradient is summed over the copies", gradcheck=(sample((3, 1), shape=(2, 3, 4)), sample((3,), shape=(2, 3)), sample((2, 3), shape=(-1, 3))))
 defop("sum_to", "SumToSizeBackward0", _sum_to,
       lambda F, g, r, x, shape: F.expand(g, shape=tuple(x.shape)),
       saves=False, formula="sum to size: the gradient is expanded back", gradcheck=(sample((2, 3), shape=(1, 3)), sample((2, 3), shape=(3,)), sample((2, 3, 4), shape=(3, 1))))
 defop("alias", "AliasBackward0", lambda x: x.view(),  # x[...], x[:, :]: the same memory
       lambda F, g, r, x: g,
-      saves=False, sympy=lambda sp, x: x, formula="d alias(x)/dx = 1", gradcheck=unary_samples())
+      view=True, saves=False, sympy=lambda sp, x: x, formula="d alias(x)/dx = 1", gradcheck=unary_samples())
 defop("clone", "CloneBackward0", lambda x: x.copy(),
       lambda F, g, r, x: g,
       saves=False, sympy=lambda sp, x: x, formula="d clone(x)/dx = 1", gradcheck=unary_samples())
 defop("to_dtype", "ToCopyBackward0", lambda x, dtype: x.astype(dtype),
-      lambda F, g, r, x, dtype: F.to_dtype(g, dtype=F.as_array(x).dtype),
+      lambda F, g, r, x, dtype: F.to_dtype(g, dtype=x.array.dtype if type(x) is Tensor else x.dtype),
       saves=False, sympy=lambda sp, x, dtype: x, formula="d x.to(dtype)/dx = 1",
       gradcheck=(sample((2, 3), dtype=np.dtype(np.float64)),))
 
@@ -1018,7 +1186,7 @@ def _select_forward(x, dim, index):
     if not -size <= index < size:
         raise TorchError(f"index {index} is out of bounds for dimension {d} with size {size}",
                          kind="IndexError")
-    return np.take(x, index, axis=d) if False else x[(slice(None),) * d + (index,)]
+    return x[(slice(None),) * d + (index, Ellipsis)]  # a view, even when 0-d
 
 
 def _select_backward_forward(g, shape, dim, index):
@@ -1038,7 +1206,7 @@ def _slice_backward_forward(g, shape, dim, start, stop, step):
 
 
 def _index_forward(x, index):
-    return x[index]
+    return np.ascontiguousarray(x[index])  # PyTorch's index result is contiguous
 
 
 def _index_backward_forward(g, shape, index):
@@ -1054,14 +1222,14 @@ def _narrow_forward(x, dim, start, length):
 defop("select", "SelectBackward0", _select_forward,
       lambda F, g, r, x, dim, index: F.select_backward(g, shape=tuple(x.shape), dim=dim % len(x.shape),
                                                        index=index),
-      saves=False, formula="select: the gradient goes back to the selected row", gradcheck=(sample((2, 3), dim=0, index=1), sample((2, 3), dim=1, index=-1)))
+      view=True, saves=False, formula="select: the gradient goes back to the selected row", gradcheck=(sample((2, 3), dim=0, index=1), sample((2, 3), dim=1, index=-1)))
 defop("select_backward", "SelectBackwardBackward0", _select_backward_forward,
       lambda F, g, r, x, shape, dim, index: F.select(g, dim=dim, index=index),
       saves=False, formula="scatter into zeros", gradcheck=(sample((3,), shape=(2, 3), dim=0, index=1),))
 defop("slice", "SliceBackward0", _slice_forward,
       lambda F, g, r, x, dim, start, stop, step:
           F.slice_backward(g, shape=tuple(x.shape), dim=dim, start=start, stop=stop, step=step),
-      saves=False, formula="slice: the gradient goes back to the sliced positions",
+      view=True, saves=False, formula="slice: the gradient goes back to the sliced positions",
       gradcheck=(sample((4, 3), dim=0, start=1, stop=3, step=1), sample((2, 5), dim=1, start=0, stop=5, step=2)))
 defop("slice_backward", "SliceBackwardBackward0", _slice_backward_forward,
       lambda F, g, r, x, shape, dim, start, stop, step:
@@ -1070,7 +1238,7 @@ defop("slice_backward", "SliceBackwardBackward0", _slice_backward_forward,
 defop("narrow", "NarrowBackward0", _narrow_forward,
       lambda F, g, r, x, dim, start, length:
           F.slice_backward(g, shape=tuple(x.shape), dim=dim, start=start, stop=start + length, step=1),
-      saves=False, formula="narrow: the gradient goes back to the kept positions", gradcheck=(sample((4, 3), dim=0, start=1, length=2),))
+      view=True, saves=False, formula="narrow: the gradient goes back to the kept positions", gradcheck=(sample((4, 3), dim=0, start=1, length=2),))
 defop("index", "IndexBackward0", _index_forward,
       lambda F, g, r, x, index: F.index_backward(g, shape=tuple(x.shape), index=index),
       saves=False, formula="index: gradients are added back at the indexed positions",
@@ -1098,6 +1266,10 @@ def _index_put_value_rule(F, g, r, x, v, index):
 defop("index_put", "IndexPutBackward0", _index_put_forward, _index_put_rule, _index_put_value_rule,
       saves=False, promote=PROMOTE_NONE, formula="assignment: overwritten positions get no gradient",
       gradcheck=(sample((2, 3), (3,), index=MASK_2x3), sample((2, 3), (), index=MASK_2x3)))
+defop("as_strided", "AsStridedBackward0", _index_forward,  # a view written through in place
+      lambda F, g, r, x, index: F.index_backward(g, shape=tuple(x.shape), index=index),
+      saves=False, formula="as_strided: the gradient goes back to the viewed positions",
+      gradcheck=(sample((2, 3), index=(np.array([[0, 1], [0, 1]]), np.array([[2, 2], [0, 1]]))),))
 # `y[0] = v` with ints and slices only: PyTorch writes into a view of y, and records CopySlices
 defop("copy_slices", "torch::autograd::CopySlices", _index_put_forward, _index_put_rule,
       _index_put_value_rule, saves=False, promote=PROMOTE_NONE,

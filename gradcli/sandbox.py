@@ -145,7 +145,11 @@ def program_namespace(interp) -> dict:
 
 
 def _builtins(interp) -> dict:
-    def print_(*args, sep=" ", end="\n"):
+    def print_(*args, sep=" ", end="\n", **unsupported):
+        if unsupported:
+            raise ProgramError(f"print() got an unexpected keyword argument "
+                               f"'{next(iter(unsupported))}'",
+                               hint="gradcli's print takes sep and end; it writes to stdout only")
         if not isinstance(sep, str) or not isinstance(end, str):
             raise ProgramError("sep and end must be strings")
         interp.output.write(sep.join(str(a) for a in args) + end)
@@ -189,6 +193,9 @@ def _builtins(interp) -> dict:
                            ("zip", zip), ("reversed", reversed), ("any", any), ("all", all),
                            ("map", map), ("filter", filter)):
         table[name] = bounded(function)
+    for name, function in table.items():
+        if function.__name__.endswith("_") or function.__name__ == "call":
+            function.__name__ = function.__qualname__ = name  # Python's words in messages
     _REAL_TYPES.update({id(table[name]): real for name, real in (
         ("list", list), ("tuple", tuple), ("dict", dict), ("int", int))})
     return table
@@ -223,11 +230,19 @@ def _real_type(kind):
 
 # ----- Attributes -----
 
+# the gradcli objects a program can hold besides tensors (for wording type errors)
+PROGRAM_OBJECT_TYPES = (ModuleNamespace, TensorType, DType, Node, fn._NamedResult, _HookHandle,
+                        fn.no_grad, fn.enable_grad, fn.set_grad_enabled)
+
 TENSOR_ATTRIBUTES = frozenset(
     {"data", "grad", "requires_grad", "grad_fn", "is_leaf", "shape", "dtype", "ndim", "T",
      "backward", "item", "tolist", "size", "dim", "numel", "requires_grad_", "detach", "detach_",
      "retain_grad", "register_hook", "is_floating_point"}
     | {name for name in METHODS if not name.startswith("_")})
+# Tensor methods that hand out raw memory stay out even if the tensor API grows them.
+RAW_MEMORY = frozenset({"numpy", "array", "storage", "untyped_storage", "data_ptr", "tobytes",
+                        "tofile", "ctypes", "__array__", "__array_interface__"})
+TENSOR_ATTRIBUTES -= RAW_MEMORY
 NODE_ATTRIBUTES = frozenset({"name", "next_functions"})
 ACCUMULATE_ATTRIBUTES = NODE_ATTRIBUTES | {"variable"}
 CTX_METHODS = frozenset({"save_for_backward", "saved_tensors", "needs_input_grad",
@@ -439,7 +454,32 @@ def call(target, args, kwargs):
                          f"{target.__name__}.apply(...) instead")
     if not callable(target):
         raise ProgramError(f"'{_type_name(target)}' object is not callable")
+    name = _TENSOR_INPUT.get(id(target))
+    if name is not None:
+        _check_tensor_input(name, args[0] if args else kwargs.get("input", TENSOR_TYPE))
     return target(*args, **kwargs)
+
+
+def _check_tensor_input(name, value) -> None:
+    if not isinstance(value, Tensor) and value is not TENSOR_TYPE:
+        kind = "function" if callable(value) else _type_name(value)
+        raise TorchError(f"{name}(): argument 'input' (position 1) must be Tensor, not {kind}",
+                         kind="TypeError")
+
+
+def _tensor_input_functions() -> dict:
+    """torch functions whose first parameter is ``input``: they need a Tensor there."""
+    found = {}
+    for namespace in MODULES.values():
+        for name, member in namespace.members.items():
+            code = getattr(member, "__code__", None)  # read directly: inspect costs start-up
+            if code is not None and code.co_argcount and code.co_varnames[0] == "input" \
+                    and name != "pow":  # torch.pow(2, x) is valid
+                found[id(member)] = name
+    return found
+
+
+_TENSOR_INPUT = _tensor_input_functions()
 
 
 def context_manager(value):
@@ -475,7 +515,8 @@ def check_length(interp, length: int) -> None:
 def check_int(interp, value: int) -> None:
     if value.bit_length() > interp.settings.max_int_bits:
         raise LimitError(f"an integer of {value.bit_length():,} bits is over the limit of "
-                         f"{interp.settings.max_int_bits:,} bits")
+                         f"{interp.settings.max_int_bits:,} bits", hint="raise it with "
+                         "--max-int-bits N")
 
 
 _SEQUENCES = (str, list, tuple)
@@ -487,17 +528,18 @@ def checked_binary(interp, op_name: str, function):
     cap = interp.settings.max_sequence
 
     def too_big(what):
-        return LimitError(f"{what} is over the limit", hint="integers are limited to "
-                          f"{bits:,} bits and sequences to {cap:,} items")
+        return LimitError(f"{what} is over the limit", hint=f"integers are limited to {bits:,} "
+                          f"bits (--max-int-bits N) and sequences to {cap:,} items "
+                          "(--max-sequence N)")
 
     def run(left, right):
         left_int = type(left) is int
         right_int = type(right) is int
         if op_name == "Pow" and left_int and right_int and right > 0 and \
                 builtins.max(left.bit_length() - 1, 1) * right > bits:
-            raise too_big(f"{left} ** {right}")
+            raise too_big(f"an integer power of about {(left.bit_length() - 1) * right:,} bits")
         if op_name == "LShift" and left_int and right_int and left.bit_length() + right > bits:
-            raise too_big(f"{left} << {right}")
+            raise too_big(f"a shift to {left.bit_length() + right:,} bits")
         if op_name == "Mult":
             if left_int and right_int and left.bit_length() + right.bit_length() > bits:
                 raise too_big("the product")

@@ -21,7 +21,7 @@ import numpy as np
 
 from .autograd import BackwardCFunction, FunctionCtx
 from .errors import GradcliError
-from .tensor import AccumulateGrad, GradMode, OpNode, Tensor
+from .tensor import AccumulateGrad, GradMode, Meta, OpNode, Tensor
 
 MAX_SYMBOLIC_ELEMENTS = 400      # output elements x input elements differentiated symbolically
 MAX_EXPRESSION_OPS = 20_000      # sympy operation count of one output element
@@ -60,7 +60,8 @@ def _replay(node, values, cache):
 def _operands(node, translate):
     args = []
     for operand, (edge, _) in zip(node.inputs, node.next_functions):
-        if isinstance(operand, Tensor):
+        # a Meta: an input the node did not need to keep; its edge still leads to its value
+        if isinstance(operand, (Tensor, Meta)):
             args.append(translate(edge) if edge is not None else None)
             if edge is None:
                 args[-1] = operand

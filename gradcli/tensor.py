@@ -79,10 +79,23 @@ class Node:
 class Meta:
     """What a released node still knows of an input: its shape and dtype."""
 
-    __slots__ = ("shape", "dtype", "ndim", "size")
+    __slots__ = ("shape", "dtype")
 
     def __init__(self, array):
-        self.shape, self.dtype, self.ndim, self.size = array.shape, array.dtype, array.ndim, array.size
+        self.shape = array.shape
+        self.dtype = array.dtype
+
+    # derived on demand: a Meta is made for every input a node drops, and these are rarely read
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        count = 1
+        for size in self.shape:
+            count *= size
+        return count
 
 
 class OpNode(Node):
@@ -99,6 +112,8 @@ class OpNode(Node):
             inputs, self.versions = _saved_inputs(op, inputs, needs_input_grad)
         else:
             self.versions = None
+            if not GradMode.keep_values:
+                inputs = _shapes_only(inputs, needs_input_grad)
         self.inputs = inputs
         self.output = None  # a weakref to the result, when the rules read it (version check)
         self.next_functions = next_functions
@@ -119,20 +134,43 @@ class OpNode(Node):
 def _saved_inputs(op, inputs, needs_input_grad):
     """The inputs a node keeps and the version of each it saves (None: not saved).  As in
     PyTorch, an input is saved only when the rule of an input that needs a gradient reads
-    it; one that is not is kept as its shape and dtype, so its memory can go early (unless
-    the inspection commands keep the whole graph to replay it)."""
+    it; an unsaved one with a gradient edge is kept as its shape and dtype, so its memory
+    can go early (unless the inspection commands keep the whole graph to replay it)."""
     if op.saved_inputs is None:
         return inputs, tuple([t._version if type(t) is Tensor else None for t in inputs])
+    plan = _SAVE_PLANS.get((op, needs_input_grad)) or _save_plan(op, needs_input_grad)
+    kept, versions = [], []
+    for t, saved, need in zip(inputs, plan, needs_input_grad):
+        if type(t) is not Tensor:
+            kept.append(t)
+            versions.append(None)
+        elif saved:
+            kept.append(t)
+            versions.append(t._version)
+        else:
+            kept.append(Meta(t.array) if need and not GradMode.keep_values else t)
+            versions.append(None)
+    if op.saves_result or versions.count(None) != len(versions):
+        return tuple(kept), tuple(versions)
+    return tuple(kept), None  # nothing saved to check (x * 2.0 needs only the 2.0)
+
+
+def _shapes_only(inputs, needs_input_grad):
+    # Of an input with a gradient edge, a node that saves nothing keeps only the shape and
+    # dtype (the edge still leads to its value); constants stay, for the symbolic replay.
+    return tuple([Meta(t.array) if need else t for t, need in zip(inputs, needs_input_grad)])
+
+
+_SAVE_PLANS: dict = {}  # (op, needs_input_grad) -> whether each input position is saved
+
+
+def _save_plan(op, needs_input_grad) -> tuple:
     read = set()
     for positions, needed in zip(op.saved_inputs, needs_input_grad):
         if needed:
             read.update(positions)
-    versions = tuple([t._version if type(t) is Tensor and i in read else None
-                      for i, t in enumerate(inputs)])
-    if not GradMode.keep_values:
-        inputs = tuple([t if i in read or type(t) is not Tensor else Meta(t.array)
-                        for i, t in enumerate(inputs)])
-    return inputs, versions
+    plan = _SAVE_PLANS[op, needs_input_grad] = tuple(i in read for i in range(len(needs_input_grad)))
+    return plan
 
 
 class AccumulateGrad(Node):
@@ -178,7 +216,7 @@ class Tensor:
     """A numpy array with PyTorch's autograd state (data, grad, requires_grad, grad_fn)."""
 
     __slots__ = ("array", "requires_grad", "grad_fn", "grad", "_version", "_accumulator",
-                 "_retains_grad", "__weakref__")
+                 "_retains_grad", "_family", "__weakref__")  # _family: set on views only
 
     def __init__(self, array: np.ndarray, requires_grad: bool = False, grad_fn: Node | None = None):
         self.array = array
@@ -217,7 +255,9 @@ class Tensor:
         return self
 
     def detach(self) -> "Tensor":
-        return Tensor(self.array)
+        detached = Tensor(self.array)
+        share_version(self, detached)  # same memory, same version counter (as in PyTorch)
+        return detached
 
     def detach_(self) -> "Tensor":
         self.grad_fn = None
@@ -332,7 +372,9 @@ class Tensor:
 
     def __repr__(self) -> str:
         grad_fn = self.grad_fn._display_name if self.grad_fn is not None else None
-        if isinstance(self.grad_fn, _custom_node_types()):
+        if modified_view(self):
+            grad_fn = "AsStridedBackward0"
+        elif isinstance(self.grad_fn, _custom_node_types()):
             grad_fn = self.grad_fn.short_name()
         return tensor_repr(self.array, self.array.dtype.name, grad_fn_name=grad_fn,
                            requires_grad=self.requires_grad and self.grad_fn is None)
@@ -340,6 +382,69 @@ class Tensor:
     __str__ = __repr__
 
     __hash__ = object.__hash__
+
+
+# ----- Version counters shared by views -----
+# PyTorch's views share their base's version counter, so modifying either in place is seen by
+# every saved view.  Here each tensor keeps its own counter; a view and its base (and all
+# views of that base) are one "family", bumped together, and a view starts at the base's count.
+
+def share_version(base: "Tensor", view: "Tensor") -> None:
+    """Make ``view`` (an op result sharing ``base``'s memory) one of ``base``'s family."""
+    family = getattr(base, "_family", None)
+    if family is None:
+        family = base._family = _Family(base)
+    family.members.append((weakref.ref(view), base._version))
+    if len(family.members) > family.prune_at:
+        family.prune()
+    view._family = family
+    view._version = base._version
+
+
+def bump_version(tensor: "Tensor") -> None:
+    """An in-place write: the tensor and every view of the same memory move to a new version."""
+    family = getattr(tensor, "_family", None)
+    if family is None:
+        tensor._version += 1
+        return
+    for ref, _ in family.members:
+        member = ref()
+        if member is not None:
+            member._version += 1
+
+
+def view_base(tensor: "Tensor") -> "Tensor | None":
+    """The tensor whose memory ``tensor`` views (None when it is not a view)."""
+    family = getattr(tensor, "_family", None)
+    if family is None:
+        return None
+    base = family.members[0][0]()
+    return base if base is not tensor else None
+
+
+def modified_view(tensor: "Tensor") -> bool:
+    """A view written to (through itself or its base) since it was made: PyTorch then shows
+    its grad_fn as AsStridedBackward0."""
+    family = getattr(tensor, "_family", None)
+    if family is None or not tensor.requires_grad:
+        return False
+    for ref, created in family.members[1:]:
+        if ref() is tensor:
+            return tensor._version != created
+    return False
+
+
+class _Family:
+    __slots__ = ("members", "prune_at")
+
+    def __init__(self, base):
+        self.members = [(weakref.ref(base), 0)]
+        self.prune_at = 64
+
+    def prune(self) -> None:
+        base, rest = self.members[0], self.members[1:]
+        self.members = [base] + [entry for entry in rest if entry[0]() is not None]
+        self.prune_at = 2 * len(self.members) + 64
 
 
 def _custom_node_types():

@@ -287,3 +287,15 @@ def test_no_colour_when_piped(tmp_path):
                             timeout=60)
     assert "\x1b[" not in result.stdout
     assert result.stdout.startswith("MeanBackward0  out  line 12")
+
+
+def test_graph_renders_through_graphviz(cli, tmp_path):
+    import shutil
+    target = tmp_path / "mlp.svg"
+    result = cli("graph", SAMPLES / "mlp.py", "-o", target)
+    if shutil.which("dot") is None:  # the other branch: say how to get it
+        assert result.exit_code == 1 and "install Graphviz" in result.stderr
+        return
+    assert result.exit_code == 0, result.stderr
+    svg = target.read_text()
+    assert svg.lstrip().startswith("<?xml") and "MeanBackward0" in svg and "w1" in svg

@@ -58,20 +58,28 @@ def differentiable_inputs(op, count):
     return [i for i, rule in enumerate(op.backward) if rule is not None]
 
 
-def forward(op, sample, arrays):
+def parameters(sample, arrays) -> dict:
+    """The sample's parameters, those given as functions of the inputs evaluated on them."""
+    return {name: value(*arrays) if callable(value) else value
+            for name, value in sample.params.items()}
+
+
+def forward(op, sample, arrays, params=None):
     with torch.no_grad():
-        return apply(op, *[Tensor(a) for a in arrays], **sample.params).array
+        return apply(op, *[Tensor(a) for a in arrays],
+                     **(params or parameters(sample, arrays))).array
 
 
 def numeric_jacobian(op, sample, arrays, i):
     """d out / d arrays[i] by central differences: one column per input element."""
-    out_size = forward(op, sample, arrays).size
+    params = parameters(sample, arrays)  # fixed at the sample point, as the indices of max(dim)
+    out_size = forward(op, sample, arrays, params).size
     columns = []
     for j in range(arrays[i].size):
         plus, minus = [a.copy() for a in arrays], [a.copy() for a in arrays]
         plus[i].flat[j] += EPS
         minus[i].flat[j] -= EPS
-        diff = forward(op, sample, plus) - forward(op, sample, minus)
+        diff = forward(op, sample, plus, params) - forward(op, sample, minus, params)
         columns.append(diff.reshape(out_size) / (2 * EPS))
     return np.stack(columns, axis=1) if columns else np.zeros((out_size, 0))
 
@@ -79,7 +87,7 @@ def numeric_jacobian(op, sample, arrays, i):
 def analytic_jacobian(op, sample, arrays, i, create_graph):
     """d out / d arrays[i] through the engine: one backward pass per output element."""
     inputs = [Tensor(a.copy(), requires_grad=True) for a in arrays]
-    out = apply(op, *inputs, **sample.params)
+    out = apply(op, *inputs, **parameters(sample, arrays))
     rows = []
     for k in range(out.array.size):
         onehot = np.zeros(out.array.size)
@@ -116,7 +124,7 @@ def test_rules_match_finite_differences(name, create_graph):
 def first_order_vjp(op, sample, arrays, weights):
     """The gradient of sum(out * weights) for every input, recorded for differentiation."""
     inputs = [Tensor(a, requires_grad=True) for a in arrays]
-    out = apply(op, *inputs, **sample.params)
+    out = apply(op, *inputs, **parameters(sample, arrays))
     grads = torch.autograd.grad(out, inputs, Tensor(weights), create_graph=True)
     return inputs, grads
 

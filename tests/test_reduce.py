@@ -4,6 +4,8 @@ There are golden results (real PyTorch 2.13 CPU output, no torch needed) and
 hypothesis differential tests against ``torch.sum``, skipped without torch.
 """
 
+import math
+
 import numpy as np
 import pytest
 
@@ -155,10 +157,11 @@ def _torch_reference(torch, a, axes, keepdims):
 def _draw_case(st, draw, max_numel, min_numel=1):
     nd = draw(st.integers(1, 4))
     shape = [draw(st.integers(1, max_numel)) for _ in range(nd)]
-    while int(np.prod(shape)) > max_numel:          # shrink to the size budget
+    # math.prod: Python ints (np.prod wraps around in int64 for four dims of 150,000)
+    while math.prod(shape) > max_numel:          # shrink to the size budget
         k = int(np.argmax(shape))
         shape[k] = max(1, shape[k] // 2)
-    while int(np.prod(shape)) < min_numel:
+    while math.prod(shape) < min_numel:
         shape[int(np.argmin(shape))] *= 2
     dtype = draw(st.sampled_from([f32, f64]))
     seed = draw(st.integers(0, 2**32 - 1))

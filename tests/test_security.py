@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from conftest import TESTS
+from gradcli.sandbox import RAW_MEMORY
 
 HOSTILE = sorted((TESTS / "hostile").glob("h*.py"))
 CANARY = "/tmp/gradcli-canary-*"
@@ -174,7 +175,8 @@ VARIATIONS = {
 
 
 # variations that need a flag to reach the limit they test
-VARIATION_FLAGS = {"recursion_big_depth_flag": ["--max-depth", "1000000"]}
+VARIATION_FLAGS = {"recursion_big_depth_flag": ["--max-depth", "1000000"],
+                   "map_insert_grows_forever": ["--timeout", "1"]}
 
 
 @pytest.mark.parametrize("name", sorted(VARIATIONS))
@@ -186,6 +188,12 @@ def test_variation_fails_cleanly(name, cli, tmp_path):
     _clean_failure(result, str(path))
     assert result.stderr.split(":")[1].isdigit(), result.stderr  # located: FILE:LINE:COL
     assert time.monotonic() - started < 10
+
+
+@pytest.mark.parametrize("name", sorted(RAW_MEMORY - {"__array__", "__array_interface__"}))
+def test_tensor_never_hands_out_raw_memory(name, cli):
+    result = cli("eval", "-e", f"torch.ones(2).{name}")
+    assert result.exit_code == 1 and name in result.stderr
 
 
 def test_program_state_does_not_outlive_its_run(cli, tmp_path):
@@ -237,7 +245,9 @@ FORBIDDEN = ("exec", "compile", "import", "open", "os.system", "subprocess.Popen
              "os.posix_spawn", "os.spawn", "os.fork", "os.forkpty", "ctypes.", "socket.",
              "os.remove", "os.unlink", "os.rename", "os.mkdir", "shutil.", "os.chmod")
 # the run's own set-up (memory cap, hard deadline) opens these two, before the program starts
-SETUP_OPENS = {"/proc/self/statm", os.devnull}
+# and CPython, quoting a syntax error, opens the (impossible) path gradcli names in ast.parse
+from gradcli.language import PARSE_FILENAME
+SETUP_OPENS = {"/proc/self/statm", os.devnull, PARSE_FILENAME}
 programs = []
 for path in sys.argv[1:]:
     try:

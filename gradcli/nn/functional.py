@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..errors import TorchError
+from ..ops import TABLE, apply
 from ..functions import log_softmax, mean, relu, sigmoid, softmax, sum, tanh
 
 __all__ = ["relu", "sigmoid", "tanh", "softmax", "log_softmax", "mse_loss", "l1_loss"]
@@ -19,8 +20,10 @@ def _reduce(loss, reduction):
 
 
 def mse_loss(input, target, reduction="mean"):
-    """Mean squared error, as ``(input - target) ** 2`` reduced."""
-    return _reduce((input - target) ** 2, reduction)
+    """Mean squared error: one op in PyTorch (MseLossBackward0), whatever the reduction."""
+    if reduction not in ("mean", "sum", "none"):
+        raise TorchError(f"{reduction} is not a valid value for reduction", kind="ValueError")
+    return apply(TABLE["mse_loss"], input, target, reduction=reduction)
 
 
 def l1_loss(input, target, reduction="mean"):
