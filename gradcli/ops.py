@@ -513,7 +513,7 @@ defop("pow_tensor", "PowBackward1", _pow_tensor_forward,
       _pow_tensor_self_rule,
       lambda F, g, r, x, p: g * F.where((x == 0) & (p >= 0), F.zeros_like(r), r * F.log(x)),
       saves_result=True, promote=PROMOTE_BINARY, sympy=lambda sp, x, p: x ** p,
-      saved_inputs=((0, 1), (0,)),
+      saved_inputs=((0, 1), (0, 1)),  # the exponent's rule reads p too (p >= 0), as PyTorch's
       arg_names=("self", "exponent"), formula="d(x**p)/dx = p*x**(p-1), d(x**p)/dp = x**p * log(x)", gradcheck=binary_samples(domain=("positive", "any")))
 defop("pow_base", "PowBackward2", _pow_base_forward,
       _pow_base_rule,
