@@ -20,8 +20,9 @@ from .errors import CheckMismatch, GradcliError, UsageError
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_MISMATCH, EXIT_INTERNAL = 0, 1, 2, 3, 70
 
 EPILOG = """\b
-Exit status: 0 ok, 1 error in the program, 2 usage error, 3 gradient check
-mismatch, 70 internal error (please report it; --debug shows the traceback).
+Exit status: 0 ok (also when a pipe reader such as `head` closes early), 1 error
+in the program, 2 usage error, 3 gradient check mismatch (check), 70 internal
+error (please report it; --debug shows the traceback).
 """
 
 
@@ -84,8 +85,9 @@ def reports_errors(command):
             # Ctrl-C: end quietly with the shell's status for SIGINT (click would say "Aborted!")
             _flush_stdout()
             sys.exit(130)
-        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit,
-                BrokenPipeError):
+        except BrokenPipeError:
+            _quiet_exit_on_closed_pipe()
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
             raise
         except Exception:  # noqa: BLE001 - a bug in gradcli itself
             if ctx.debug:
@@ -303,11 +305,11 @@ def _tensor_variables(interp):
 
 def _vars_table(interp) -> str:
     from .printing import tensor_repr
-    from .render import table
+    from .render import shape_text, table
     rows = []
     for name, tensor in _tensor_variables(interp):
         grad = tensor.grad
-        rows.append([name, _shape_text(tensor.array.shape), str(tensor.dtype).replace("torch.", ""),
+        rows.append([name, shape_text(tensor.array.shape), str(tensor.dtype).replace("torch.", ""),
                      _one_line(tensor_repr(tensor.array, tensor.array.dtype.name)),
                      tensor.grad_fn.name() if tensor.grad_fn is not None else "",
                      _one_line(repr(grad)) if grad is not None else ""])
@@ -317,10 +319,6 @@ def _vars_table(interp) -> str:
 def _one_line(text: str, width: int = 48) -> str:
     text = " ".join(part.strip() for part in text.split("\n"))
     return text if len(text) <= width else text[:width - 1] + "…"
-
-
-def _shape_text(shape) -> str:
-    return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
 
 
 def inspect_options(command):
@@ -394,13 +392,16 @@ def grad_command(file, expr, wrt, jacobian, use_sum, hessian, symbolic, latex, a
     inspection = _inspect(file, expr, at, dtype, of, show_output, limits)
     if (jacobian, use_sum, hessian).count(True) > 1:
         raise UsageError("choose one of --jacobian, --sum and --hessian")
+    if (symbolic or latex) and (jacobian or use_sum or hessian):
+        raise UsageError("--symbolic gives the first derivative of a scalar output; it does not "
+                         "combine with --jacobian, --sum or --hessian")
     results = _gradients(inspection, wrt, jacobian, use_sum, hessian)
     formulas = _formulas(inspection, results, latex) if (symbolic or latex) else {}
     if as_json:
         emit_json(_grad_json(inspection, results, formulas))
         return
     click.echo(_output_line(inspection))
-    _print_gradients(inspection, results, formulas, hessian)
+    _print_gradients(inspection, results, formulas, hessian, use_sum)
 
 
 def _default_wrt(inspection):
@@ -426,7 +427,7 @@ def _gradients(inspection, wrt, jacobian, use_sum, hessian):
     target = output.tensor.sum() if use_sum else output.tensor
     if not jacobian:
         calculus.require_scalar(target, output.name)
-    names = list(wrt) or _default_wrt(inspection)
+    names = list(dict.fromkeys(wrt)) or _default_wrt(inspection)
     if not names:
         raise UsageError("no input to differentiate with respect to",
                          hint="name one with --wrt NAME")
@@ -441,17 +442,17 @@ def _gradients(inspection, wrt, jacobian, use_sum, hessian):
     return results
 
 
-def _label(inspection, variable, hessian) -> str:
-    out = inspection.output.name
+def _label(inspection, variable, hessian, use_sum=False) -> str:
+    out = f"sum({inspection.output.name})" if use_sum else inspection.output.name
     if hessian:
         return f"d2({out})/d({variable.name})2"
     return f"d({out})/d({variable.name})"
 
 
-def _print_gradients(inspection, results, formulas, hessian):
+def _print_gradients(inspection, results, formulas, hessian, use_sum):
     from .render import dim, labelled
     for variable, value, reason in results:
-        label = _label(inspection, variable, hessian)
+        label = _label(inspection, variable, hessian, use_sum)
         if value is None:
             click.echo(f"{label}: none  " + dim(f"# {reason}"))
             continue
@@ -526,39 +527,17 @@ def graph_command(file, expr, dot, output_file, saved, values, depth, at, dtype,
 
 
 def _node_gradients(inspection, graph):
-    """The gradient flowing into each node (what backward from the output delivers there)."""
-    from .engine import run_backward
+    """The gradient each node uses in a backward pass from the output (after hooks)."""
+    from .graph import record_backward
     output = inspection.output.tensor
     if output.array.size != 1:
         return None
-    nodes = [n.node for n in graph.nodes]
-    captured = {}
-    for node in nodes:
-        if node.pre_hooks is None:
-            node.pre_hooks = []
-    hooks = []
-    for node in nodes:
-        hook = _capture(captured, node)
-        node.pre_hooks.append(hook)
-        hooks.append((node, hook))
-    try:
-        run_backward((output,), (None,), True, False, accumulate=False,
-                     inputs=[t for t in _leaf_tensors(graph)] or None)
-    finally:
-        for node, hook in hooks:
-            node.pre_hooks.remove(hook)
-    return {n.id: captured.get(n.node) for n in graph.nodes}
+    return {id_of: grad for id_of, grad in _by_id(graph, record_backward(output, graph))}
 
 
-def _leaf_tensors(graph):
-    return [n.node.variable for n in graph.nodes if n.kind == "leaf" and n.node.variable is not None]
-
-
-def _capture(captured, node):
-    def hook(grad):
-        captured[node] = grad.array
-        return None
-    return hook
+def _by_id(graph, visited):
+    ids = {n.node: n.id for n in graph.nodes}
+    return [(ids[node], grad) for node, grad in visited]
 
 
 def _render_with_dot(dot_text: str, path: str) -> None:
@@ -608,40 +587,56 @@ def check_command(file, expr, wrt, rtol, atol, at, dtype, of, show_output, as_js
       gradcli check samples/custom_function.py      # exit 3: backward is wrong
       gradcli check -e "x.sin() * x" --at x=[0.5, 1.0] --json
     """
-    from . import calculus
-    from .symbolic import check_input
+    from .symbolic import run_check
     _setup(debug, as_json)
     inspection = _inspect(file, expr, at, dtype, of, show_output, limits)
     output = inspection.output
-    names = list(wrt) or _reachable_leaves(inspection)
-    if not names:
-        raise UsageError("no input that requires grad to check", hint="name one with --wrt NAME")
+    inputs = _check_inputs(inspection, list(dict.fromkeys(wrt)) or _reachable_leaves(inspection))
     float64 = output.tensor.array.dtype == "float64"
     rtol = rtol if rtol is not None else (1e-6 if float64 else 1e-3)
     atol = atol if atol is not None else (1e-8 if float64 else 1e-4)
-    rows = []
-    from .inspection import find_variable, why_no_gradient
-    for name in names:
-        variable = find_variable(inspection, name)
-        if not variable.tensor.is_leaf:
-            raise UsageError(f"--wrt {name}: check works on leaves (inputs), and '{name}' is "
-                             "computed", hint="check with respect to the leaves it comes from")
-        jac = calculus.jacobian(output.tensor, variable.tensor)
-        if jac is None:
-            raise GradcliError(why_no_gradient(output, variable), kind="NothingToCheck")
-        with _progress(f"checking d({output.name})/d({name}): sympy and finite differences"):
-            rows.append(check_input(output.tensor, name, variable.tensor, jac.array, rtol, atol))
-    failed = [row for row in rows if not row.ok]
+    with _progress(f"checking d({output.name}): sympy and finite differences"):
+        rows = run_check(output.tensor, inputs, rtol, atol)
     if as_json:
         emit_json(_check_json(inspection, rows, rtol, atol))
     else:
         click.echo(_output_line(inspection))
         click.echo(_check_table(inspection, rows, rtol, atol))
+    failed = [row.name for row in rows if not row.ok]
     if failed:
-        names = ", ".join(row.name for row in failed)
-        raise CheckMismatch(f"autograd disagrees with the reference for d({output.name})/d({names})",
-                            hint="a custom Function's backward is the usual suspect: compare it "
-                                 "with the derivative of its forward")
+        raise CheckMismatch(f"autograd disagrees with the reference for d({output.name})/"
+                            f"d({', '.join(failed)})", hint=_mismatch_hint(inspection))
+
+
+def _check_inputs(inspection, names) -> dict:
+    """name -> leaf tensor for each input to check, refusing what cannot be checked."""
+    from .inspection import find_variable, why_no_gradient
+    if not names:
+        raise UsageError("no input that requires grad to check", hint="name one with --wrt NAME")
+    inputs = {}
+    for name in names:
+        variable = find_variable(inspection, name)
+        if not variable.tensor.is_leaf:
+            raise UsageError(f"--wrt {name}: check works on leaves (inputs), and '{name}' is "
+                             "computed", hint="check with respect to the leaves it comes from")
+        if name not in _reachable_leaves(inspection):
+            raise GradcliError(why_no_gradient(inspection.output, variable), kind="NothingToCheck")
+        inputs[name] = variable.tensor
+    return inputs
+
+
+def _mismatch_hint(inspection) -> str:
+    """Name the likely cause from what the graph holds."""
+    from .autograd import BackwardCFunction
+    from .graph import build
+    graph = build(inspection.output.tensor, inspection.output.name, inspection.names)
+    custom = sorted({n.op for n in graph.nodes if isinstance(n.node, BackwardCFunction)})
+    if custom:
+        return (f"the custom Function backward ({', '.join(custom)}) is the usual suspect: compare "
+                "it with the derivative of its forward")
+    if any(n.node.pre_hooks for n in graph.nodes):
+        return "a tensor hook (register_hook) changes the gradients autograd reports"
+    return "autograd and both references disagree: this may be a gradcli bug, please report it"
 
 
 def _progress(message):
@@ -723,15 +718,18 @@ def explain_command(file, expr, wrt, at, dtype, of, show_output, as_json, debug,
     from .inspection import find_variable
     _setup(debug, as_json)
     inspection = _inspect(file, expr, at, dtype, of, show_output, limits)
-    names = list(wrt) or _default_wrt(inspection)
+    from . import calculus
+    from .inspection import why_no_gradient
+    calculus.require_scalar(inspection.output.tensor, inspection.output.name)
+    names = list(dict.fromkeys(wrt)) or _reachable_leaves(inspection)
     if not names:
         raise UsageError("no input to follow the gradient to", hint="name one with --wrt NAME")
-    tensors = [find_variable(inspection, name).tensor for name in names]
-    for name, tensor in zip(names, tensors):
-        if not tensor.requires_grad:
-            from .inspection import why_no_gradient
-            raise GradcliError(why_no_gradient(inspection.output, find_variable(inspection, name)),
+    variables = [find_variable(inspection, name) for name in names]
+    for variable in variables:
+        if calculus.gradient(inspection.output.tensor, variable.tensor) is None:
+            raise GradcliError(why_no_gradient(inspection.output, variable),
                                kind="NothingToExplain")
+    tensors = [variable.tensor for variable in variables]
     steps = trace(inspection, tensors)
     if as_json:
         emit_json({"output": {"name": inspection.output.name,
@@ -742,15 +740,20 @@ def explain_command(file, expr, wrt, at, dtype, of, show_output, as_json, debug,
     click.echo(render(steps, inspection, names))
 
 
+def _quiet_exit_on_closed_pipe():
+    """stdout's reader went away (`gradcli eval f.py | head -1`): it has what it wanted, so
+    end quietly and successfully, whichever command was writing."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    sys.exit(EXIT_OK)
+
+
 def entry_point():
     """Console-script entry: a closed pipe or Ctrl-C ends quietly."""
     try:
         main(standalone_mode=True)
     except BrokenPipeError:
-        # stdout's reader went away (`gradcli eval f.py | head -1`): exit quietly
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        sys.exit(EXIT_ERROR)
+        _quiet_exit_on_closed_pipe()
     except KeyboardInterrupt:
         sys.exit(130)
 

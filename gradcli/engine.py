@@ -17,7 +17,7 @@ import sys
 import numpy as np
 
 from .errors import TorchError
-from .tensor import AccumulateGrad, GradMode, Meta, OpNode, Tensor, modified_view
+from .tensor import AccumulateGrad, GradMode, OpNode, Tensor, meta_of, modified_view
 
 SECOND_BACKWARD = (
     "Trying to backward through the graph a second time (or directly access saved tensors after "
@@ -366,7 +366,7 @@ def release_node(node: OpNode) -> None:
     """Free what a node saved for backward, keeping only input shapes and dtypes."""
     node.released = True
     if node.op.saves:
-        node.inputs = tuple([Meta(x.array) if type(x) is Tensor else x for x in node.inputs])
+        node.inputs = tuple([meta_of(x.array) if type(x) is Tensor else x for x in node.inputs])
         node.result = None
 
 

@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .engine import run_backward
-from .graph import build
+from .graph import build, record_backward
 from .printing import tensor_repr
 from .tensor import AccumulateGrad
 
@@ -31,33 +30,11 @@ class Step:
 
 
 def trace(inspection, wrt_tensors) -> list:
-    """Run backward once with recording hooks; return the steps in engine order."""
+    """Run backward once, recording each node's gradient; return the steps in engine order."""
     output = inspection.output.tensor
     graph = build(output, inspection.output.name, inspection.names)
-    titles = {n.node: _title(n) for n in graph.nodes}
-    visited = []
-    hooks = []
-    for described in graph.nodes:
-        node = described.node
-        if node.pre_hooks is None:
-            node.pre_hooks = []
-        hook = _recorder(visited, node)
-        node.pre_hooks.insert(0, hook)
-        hooks.append((node, hook))
-    try:
-        run_backward((output,), (None,), True, False, inputs=wrt_tensors, accumulate=False,
-                     allow_unused=True)
-    finally:
-        for node, hook in hooks:
-            node.pre_hooks.remove(hook)
-    return _steps(visited, titles, inspection, graph)
-
-
-def _recorder(visited, node):
-    def hook(grad):
-        visited.append((node, np.array(grad.array, copy=True)))
-        return None
-    return hook
+    visited = record_backward(output, graph, wrt_tensors)
+    return _steps(visited, graph, inspection)
 
 
 def _title(described) -> str:
@@ -66,28 +43,27 @@ def _title(described) -> str:
     return f"{described.name} ({described.op})" if described.name else described.op
 
 
-def _steps(visited, titles, inspection, graph) -> list:
+def _steps(visited, graph, inspection) -> list:
+    described = {n.node: n for n in graph.nodes}
+    titles = {node: _title(n) for node, n in described.items()}
     received: dict = {}
     steps = []
     lines = inspection.interp.source.splitlines()
     for number, (node, grad) in enumerate(visited, start=1):
-        described = next(n for n in graph.nodes if n.node is node)
-        where = ""
-        if described.line:
-            text = lines[described.line - 1].strip() if described.line <= len(lines) else ""
-            where = f"line {described.line}: {text}"
+        line = described[node].line
+        where = f"line {line}: {lines[line - 1].strip()}" if line and line <= len(lines) else ""
         if isinstance(node, AccumulateGrad):
             steps.append(Step(number, node, titles[node], where, grad, "leaf: .grad += gradient"))
             continue
         rule = getattr(getattr(node, "op", None), "formula", "") or "custom Function backward"
         step = Step(number, node, titles[node], where, grad, rule)
-        outgoing = node.apply(grad, False)
-        for (child, _), value in zip(node.next_functions, outgoing):
+        # what the node sends: its own rules applied to the gradient it used
+        for (child, _), value in zip(node.next_functions, node.apply(grad, False)):
             if child is None or value is None:
                 continue
-            count = received.get(child, 0)
-            received[child] = count + 1
-            step.sends.append((titles.get(child, child.name()), np.asarray(value), count > 0))
+            step.sends.append((titles.get(child, child.name()), np.asarray(value),
+                               received.get(child, 0) > 0))
+            received[child] = received.get(child, 0) + 1
         steps.append(step)
     return steps
 

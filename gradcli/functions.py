@@ -21,6 +21,7 @@ from .tensor import GradMode, Limits, Size, Tensor, wrap_dim
 
 OP = TABLE
 _NUMBER = (bool, int, float)
+_PLAIN_OPERANDS = frozenset((Tensor, *_NUMBER))  # what _operand passes through as it is
 
 
 # ----- Argument handling -----
@@ -274,7 +275,8 @@ def randint(low, high=None, size=None, dtype=None, requires_grad=False):
 def add(input, other, alpha=1):
     if alpha != 1:
         other = other * alpha
-    return apply(OP["add"], input, _operand(other))
+    # the type test inline: one call frame less on the operators' hot path
+    return apply(OP["add"], input, other if type(other) in _PLAIN_OPERANDS else _operand(other))
 
 
 def _check_bool_subtraction(input, other):
@@ -293,15 +295,15 @@ def sub(input, other, alpha=1):
     _check_bool_subtraction(input, other)
     if alpha != 1:
         other = other * alpha
-    return apply(OP["sub"], input, _operand(other))
+    return apply(OP["sub"], input, other if type(other) in _PLAIN_OPERANDS else _operand(other))
 
 
 def mul(input, other):
-    return apply(OP["mul"], input, _operand(other))
+    return apply(OP["mul"], input, other if type(other) in _PLAIN_OPERANDS else _operand(other))
 
 
 def div(input, other):
-    return apply(OP["div"], input, _operand(other))
+    return apply(OP["div"], input, other if type(other) in _PLAIN_OPERANDS else _operand(other))
 
 
 def rsub(input, other):

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from .tensor import AccumulateGrad, Node, Tensor
 
 
@@ -112,3 +114,30 @@ def node_values(node: Node):
         leaf = node.variable
         return leaf.array if leaf is not None else None
     return getattr(node, "result", None)
+
+
+def record_backward(output: Tensor, graph: Graph, inputs=None) -> list:
+    """Run the real backward pass once and return ``[(node, gradient)]`` in the order the
+    engine visits nodes, each gradient as the node uses it (after the program's own hooks).
+    The graph and every ``.grad`` are left as they were."""
+    from .engine import run_backward
+    visited: list = []
+    added = []
+    for described in graph.nodes:
+        node = described.node
+        if node.pre_hooks is None:
+            node.pre_hooks = []
+
+        def record(grad, node=node):
+            visited.append((node, np.array(grad.array, copy=True)))
+        node.pre_hooks.append(record)  # last: it sees what the user's hooks made of it
+        added.append((node, record))
+    try:
+        targets = inputs if inputs is not None else [
+            n.node.variable for n in graph.nodes if n.kind == "leaf" and n.node.variable is not None]
+        run_backward((output,), (None,), True, False, inputs=targets or None, accumulate=False,
+                     allow_unused=True)
+    finally:
+        for node, record in added:
+            node.pre_hooks.remove(record)
+    return visited

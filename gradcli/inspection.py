@@ -55,9 +55,11 @@ def parse_binding(text: str, dtype_name: str):
     except (SyntaxError, ValueError, RecursionError) as error:
         raise UsageError(f"--at {name}: cannot read {value!r} as a number or nested list",
                          hint="use numbers and [ ] only, e.g. --at x=[1.0, 2.0]") from error
-    array = np.asarray(data, dtype=np.float64)
-    if array.dtype == object:
-        raise UsageError(f"--at {name}: nested lists must be rectangular")
+    try:
+        array = np.asarray(data, dtype=np.float64)
+    except ValueError:
+        raise UsageError(f"--at {name}: nested lists must be rectangular",
+                         hint="every row needs the same length, e.g. [[1, 2], [3, 4]]") from None
     tensor = Tensor(array.astype(dtypes.by_name(dtype_name).np))
     tensor.requires_grad_(True)
     return name, tensor
@@ -97,6 +99,8 @@ def run_for_inspection(name: str, source: str, options: RunOptions, *, at=(), dt
     assigned = assigned_names(source)
     for text in at:
         key, tensor = parse_binding(text, dtype)
+        if key in bindings:
+            raise UsageError(f"--at {key} is given twice")
         if key in assigned:
             raise UsageError(f"--at {key}: the program assigns '{key}' itself",
                              hint="--at binds only names the program reads but never assigns")
@@ -109,6 +113,11 @@ def run_for_inspection(name: str, source: str, options: RunOptions, *, at=(), dt
     try:
         interp = run_program(name, source, options,
                              output=output_stream if show_output else printed)
+    except GradcliError as error:
+        if error.kind == "NameError" and not error.hint:
+            error.hint = "an input the program reads but never assigns can be bound with --at " \
+                         "NAME=VALUE"
+        raise
     finally:
         GradMode.keep_values = previous
     variables, names = _collect(interp, bindings)
@@ -122,20 +131,40 @@ def _collect(interp, bindings):
     for key, tensor in bindings.items():
         variables[key] = Variable(key, 0, tensor)
         names[id(tensor)] = (key, 0)
+    entries = interp.assignments
+    # an unnamed value (calculator mode, `-e "x ** 2 * sin(x)"`) counts only as the last thing
+    # the program computed, under a name the program does not use
+    if entries and entries[-1][0] is None and entries[-1][1] == _last_statement_line(interp.source):
+        entries = [e for e in entries[:-1] if e[0] is not None] + [
+            (_free_name(interp.globals), entries[-1][1], entries[-1][2])]
+    else:
+        entries = [e for e in entries if e[0] is not None]
     ordered = []
-    for name, line, tensor in interp.assignments:
-        label = name or OUTPUT_NAME
-        ordered.append(Variable(label, line, tensor))
-        names.setdefault(id(tensor), (label, line))
+    for name, line, tensor in entries:
+        ordered.append(Variable(name, line, tensor))
+        names.setdefault(id(tensor), (name, line))
     # the final binding of each name is "the" variable; keep the order of last assignment
     for variable in ordered:
-        current = interp.globals.get(variable.name)
-        if variable.name == OUTPUT_NAME and current is None:
-            variables[variable.name] = variable
-        elif current is variable.tensor:
+        current = interp.globals.get(variable.name, variable.tensor)
+        if current is variable.tensor:
             variables[variable.name] = variable
     variables["__order__"] = ordered
     return variables, names
+
+
+def _last_statement_line(source: str):
+    try:
+        body = ast.parse(source).body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    return body[-1].lineno if body else None
+
+
+def _free_name(program_names) -> str:
+    for name in (OUTPUT_NAME, "value", "result"):
+        if name not in program_names:
+            return name
+    return "last_value"
 
 
 def _choose_output(variables, of):
@@ -145,6 +174,10 @@ def _choose_output(variables, of):
             tensors = ", ".join(sorted(variables)) or "none"
             raise UsageError(f"--of {of}: no tensor variable named '{of}'",
                              hint=f"tensor variables: {tensors}")
+        if not variables[of].tensor.requires_grad:
+            raise UsageError(f"--of {of}: '{of}' is a constant (it has no grad_fn and does not "
+                             "require grad), so there is nothing to differentiate",
+                             hint="pick a tensor computed from inputs with requires_grad=True")
         return variables[of], f"--of {of}"
     for variable in reversed(ordered):
         if variable.tensor.grad_fn is not None and variables.get(variable.name) is not None:

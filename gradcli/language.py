@@ -703,7 +703,7 @@ def c_name(interp, node):
 
 
 def _name_error(interp, frame, name, node):
-    known = set(interp.globals)
+    known = set(interp.globals) | {"True", "False", "None"}
     current = frame
     while current is not None:
         known.update(current.vars)

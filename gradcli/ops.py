@@ -148,15 +148,6 @@ _NEEDS_PATTERNS: dict = {}
 
 
 def _promoted(operands, to_float: bool):
-    if len(operands) == 2:
-        # the common case, first: a float tensor with a Python number or a same-dtype tensor
-        a, b = operands
-        if type(a) is Tensor and a.array.dtype.kind == "f":
-            if type(b) is Tensor:
-                if b.array.dtype is a.array.dtype:
-                    return (a.array, b.array)
-            elif type(b) in _PYTHON_NUMBERS:
-                return (a.array, b)
     first = operands[0]
     kinds = {x.array.dtype for x in operands if type(x) is Tensor}
     scalars = [x for x in operands if type(x) is not Tensor]
@@ -182,7 +173,19 @@ def _scalars_fit(kind, scalars) -> bool:
 
 def apply(op: Op, *operands, **params):
     """Run ``op`` forward; record a node when grad mode is on and an input requires grad."""
-    arrays = _arrays_for(op, operands)
+    a = operands[0]
+    arrays = None
+    # The common case inline: a float tensor alone, or with a Python number or a tensor of its
+    # own dtype; every promotion rule leaves those operands as they are.
+    if type(a) is Tensor and a.array.dtype.kind == "f" and len(operands) < 3:
+        if len(operands) == 1:
+            arrays = (a.array,)
+        elif type(operands[1]) in _PYTHON_NUMBERS:
+            arrays = (a.array, operands[1])
+        elif type(operands[1]) is Tensor and operands[1].array.dtype is a.array.dtype:
+            arrays = (a.array, operands[1].array)
+    if arrays is None:
+        arrays = _arrays_for(op, operands)
     if Limits.max_elements is not None:
         check_result_size(op, arrays, params)
     try:
@@ -191,18 +194,43 @@ def apply(op: Op, *operands, **params):
         raise _shape_error(op, arrays, error, params) from None
     if type(out) is not np.ndarray:
         out = np.asarray(out)
-    if not (GradMode.enabled and op.differentiable):
-        return _untracked(op, operands, out)
+    if GradMode.enabled and op.differentiable and out.dtype.kind == "f":
+        needs = _needs_input_grad(operands)
+        if needs is not None:
+            return _recorded(op, operands, params, out, needs)
+    return _untracked(op, operands, out)
+
+
+def _needs_input_grad(operands):
+    """Which operands need a gradient (one shared tuple per pattern: every object a node keeps
+    is one more for the GC to scan), or None when none does."""
+    if len(operands) == 1:
+        a = operands[0]
+        return _NEEDS_ONE if type(a) is Tensor and a.requires_grad else None
+    if len(operands) == 2:
+        a, b = operands
+        if type(a) is Tensor and a.requires_grad:
+            return _NEEDS_BOTH if type(b) is Tensor and b.requires_grad else _NEEDS_FIRST
+        return _NEEDS_SECOND if type(b) is Tensor and b.requires_grad else None
     # list comprehensions: measurably cheaper than generators at two or three items
     needs = tuple([type(x) is Tensor and x.requires_grad for x in operands])
-    if True not in needs or out.dtype.kind != "f":
-        return _untracked(op, operands, out)
-    # one shared tuple per pattern: every object a node keeps is one more for the GC to scan
-    needs = _NEEDS_PATTERNS.setdefault(needs, needs) if len(needs) < 4 else needs
+    if True not in needs:
+        return None
+    return _NEEDS_PATTERNS.setdefault(needs, needs) if len(needs) < 4 else needs
+
+
+_NEEDS_ONE, _NEEDS_FIRST, _NEEDS_SECOND, _NEEDS_BOTH = (True,), (True, False), (False, True), (True, True)
+
+
+def _recorded(op, operands, params, out, needs):
+    """The result of ``op`` as a tensor with a new backward node."""
     if Limits.max_nodes is not None:
         _count_node()
-    edges = tuple([(x.gradient_edge(), 0) if need else _NO_EDGE
-                   for x, need in zip(operands, needs)])
+    if len(needs) == 1:
+        edges = ((operands[0].gradient_edge(), 0),)
+    else:
+        edges = tuple([(x.gradient_edge(), 0) if need else _NO_EDGE
+                       for x, need in zip(operands, needs)])
     node = OpNode(op, operands, params, out, edges, needs)
     result = Tensor(out, True, node)
     if op.saves_result:

@@ -33,10 +33,6 @@ def labelled(label: str, tensor_text: str) -> str:
     return "\n".join([prefix + lines[0]] + [" " * len(prefix) + line for line in lines[1:]])
 
 
-def tensor_text(tensor) -> str:
-    return repr(tensor)
-
-
 def dim(text: str) -> str:
     if not use_colour():
         return text
@@ -108,7 +104,7 @@ def _node_label(node: GraphNode, values, gradients) -> str:
     if node.line:
         parts.append(f"[dim]line {node.line}[/dim]")
     if node.shape is not None:
-        parts.append(f"[dim]{_shape(node.shape)} {node.dtype.replace('torch.', '')}[/dim]")
+        parts.append(f"[dim]{shape_text(node.shape)} {node.dtype.replace('torch.', '')}[/dim]")
     parts.append(f"[dim]#{node.id}[/dim]")
     label = "  ".join(parts)
     if values:
@@ -126,7 +122,7 @@ def _indent(text: str) -> str:
     return "\n".join([lines[0]] + ["      " + line for line in lines[1:]])
 
 
-def _shape(shape) -> str:
+def shape_text(shape) -> str:
     return "(" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
@@ -146,12 +142,12 @@ def graph_dot(graph: Graph, *, saved=False) -> str:
         elif node.kind == "leaf" and node.line:
             label.append(f"line {node.line}")
         if node.shape is not None:
-            label.append(_shape(node.shape))
+            label.append(shape_text(node.shape))
         lines.append(f'  n{node.id} [label="{_dot_escape(chr(10).join(label))}", '
                      f'fillcolor="{_COLOURS[node.kind]}"];')
         if saved:
             for index, (name, shape) in enumerate(node.saved):
-                lines.append(f'  s{node.id}_{index} [label="{_dot_escape(name + chr(10) + _shape(shape))}",'
+                lines.append(f'  s{node.id}_{index} [label="{_dot_escape(name + chr(10) + shape_text(shape))}",'
                              ' fillcolor="orange"];')
                 lines.append(f"  s{node.id}_{index} -> n{node.id} [style=dashed];")
     for source, target in graph.edges:
@@ -167,26 +163,14 @@ def _dot_escape(text: str) -> str:
 # ----- tables -----
 
 def table(title: str | None, headers: list, rows: list, *, styles=None) -> str:
-    """A table: rich box drawing on a terminal, aligned plain columns when piped."""
-    if not use_colour():
-        return plain_table(headers, rows, title)
-    from rich.table import Table
-    grid = Table(title=title, title_justify="left", header_style="bold")
-    for header in headers:
-        grid.add_column(header)
-    for index, row in enumerate(rows):
-        style = styles[index] if styles else None
-        grid.add_row(*[_escape(str(cell)) for cell in row], style=style)
-    out = console()
-    with out.capture() as captured:
-        out.print(grid)
-    return captured.get().rstrip("\n")
-
-
-def plain_table(headers, rows, title=None) -> str:
-    cells = [headers] + [[str(c) for c in row] for row in rows]
-    widths = [max(len(line.split("\n")[0]) for line in column) for column in zip(*cells)]
-    out = [title] if title else []
-    for row in cells:
-        out.append("  ".join(str(c).split("\n")[0].ljust(w) for c, w in zip(row, widths)).rstrip())
-    return "\n".join(out)
+    """Aligned columns, never cut to the terminal's width (numbers must stay whole); on a
+    terminal the header is bold and a row with a style (a MISMATCH) is coloured."""
+    cells = [headers] + [[str(c).split("\n")[0] for c in row] for row in rows]
+    widths = [max(len(cell) for cell in column) for column in zip(*cells)]
+    lines = [title] if title else []
+    colour = use_colour()
+    for number, row in enumerate(cells):
+        text = "  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip()
+        style = "1" if number == 0 else "1;31" if styles and styles[number - 1] else None
+        lines.append(f"\x1b[{style}m{text}\x1b[0m" if colour and style else text)
+    return "\n".join(lines)

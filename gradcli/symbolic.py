@@ -24,7 +24,7 @@ from .errors import GradcliError
 from .tensor import AccumulateGrad, GradMode, Meta, OpNode, Tensor
 
 MAX_SYMBOLIC_ELEMENTS = 400      # output elements x input elements differentiated symbolically
-MAX_EXPRESSION_OPS = 20_000      # sympy operation count of one output element
+SYMBOLIC_SECONDS = 5.0           # budget for translating and differentiating one input
 MAX_NUMERIC_ELEMENTS = 20_000    # input elements perturbed for finite differences
 SIMPLIFY_SECONDS = 3.0
 
@@ -126,22 +126,30 @@ def _check_replay_matches(output: Tensor) -> None:
                  "update before it")
 
 
-def numeric_jacobian(output: Tensor, leaf: Tensor, eps: float = 1e-6) -> np.ndarray:
-    """Central differences in float64: shape output.shape + leaf.shape."""
+def numeric_jacobian(output: Tensor, leaf: Tensor, eps: float = 1e-6):
+    """Central differences in float64: shape output.shape + leaf.shape, and a mask of the
+    elements where the two one-sided differences disagree (a kink: relu at 0, clamp at a
+    bound), where no derivative exists to compare with."""
     root = output.gradient_edge()
     base = leaf.array.astype(np.float64)
     if base.size > MAX_NUMERIC_ELEMENTS:
         raise Unsupported(f"more than {MAX_NUMERIC_ELEMENTS:,} input elements")
-    columns = []
+    middle = replay(root, {})
+    columns, kinks = [], []
     for index in range(base.size):
         plus, minus = base.copy(), base.copy()
         plus.flat[index] += eps
         minus.flat[index] -= eps
         high = replay(root, {id(leaf): plus})
         low = replay(root, {id(leaf): minus})
+        forward, backward = (high - middle) / eps, (middle - low) / eps
         columns.append((high - low) / (2 * eps))
-    stacked = np.stack(columns, axis=-1) if columns else np.zeros(output.array.shape + (0,))
-    return stacked.reshape(output.array.shape + leaf.array.shape)
+        kinks.append(np.abs(forward - backward) > 0.05 * (1 + np.maximum(np.abs(forward),
+                                                                           np.abs(backward))))
+    shape = output.array.shape + leaf.array.shape
+    if not columns:
+        return np.zeros(shape), np.zeros(shape, dtype=bool)
+    return (np.stack(columns, axis=-1).reshape(shape), np.stack(kinks, axis=-1).reshape(shape))
 
 
 # ----- sympy translation -----
@@ -242,10 +250,6 @@ def _object_params(params):
             for key, value in params.items()}
 
 
-def _size(expression) -> int:
-    return int(expression.count_ops()) if hasattr(expression, "count_ops") else 0
-
-
 def symbolic_jacobian(expressions: np.ndarray, symbols: np.ndarray, point: dict) -> np.ndarray:
     """d(expression_i)/d(symbol_j) evaluated at ``point``: shape out.shape + in.shape."""
     sp = _sympy()
@@ -256,8 +260,6 @@ def symbolic_jacobian(expressions: np.ndarray, symbols: np.ndarray, point: dict)
     for i in np.ndindex(*expressions.shape):
         expression = expressions[i] if isinstance(expressions[i], sp.Basic) \
             else constant(expressions[i])  # a plain number: never through sympify
-        if _size(expression) > MAX_EXPRESSION_OPS:
-            raise Unsupported(f"an output expression has over {MAX_EXPRESSION_OPS:,} operations")
         for j in np.ndindex(*symbols.shape):
             derivative = sp.diff(expression, symbols[j])
             out[i + j] = _evaluate(derivative, point)
@@ -356,44 +358,86 @@ class CheckRow:
     note: str = ""
 
 
+def run_check(output: Tensor, inputs: dict, rtol: float, atol: float) -> list:
+    """Check d(output)/d(each of ``inputs``, name -> leaf) three ways; one CheckRow each."""
+    from .calculus import jacobian
+    _check_replay_matches(output)
+    rows = []
+    for name, leaf in inputs.items():
+        auto = jacobian(output, leaf)
+        rows.append(check_input(output, name, leaf, auto.array, rtol, atol))
+    return rows
+
+
 def check_input(output: Tensor, name: str, leaf: Tensor, autograd_jacobian: np.ndarray,
                 rtol: float, atol: float) -> CheckRow:
     """Compare autograd with sympy and finite differences for one input."""
     notes = []
-    _check_replay_matches(output)
-    try:
-        numeric = numeric_jacobian(output, leaf)
-    except Unsupported as error:
-        numeric = None
-        notes.append(f"numeric: {error}")
-    try:
-        symbols = leaf_symbols(name, leaf)
-        expressions = translate(output, {id(leaf): symbols})
-        symbolic = symbolic_jacobian(expressions, symbols, point_values(symbols, leaf))
-    except Unsupported as error:
-        symbolic = None
-        notes.append(f"symbolic: {error}")
+    numeric, kinks = _attempt(notes, "numeric", lambda: numeric_jacobian(output, leaf)) or \
+        (None, None)
+    symbolic = _attempt(notes, "symbolic", lambda: _symbolic_for(output, name, leaf))
     references = [r for r in (symbolic, numeric) if r is not None]
     if not references:
         raise GradcliError(f"nothing to compare d/d{name} with: " + "; ".join(notes),
                            kind="CheckUnavailable")
     auto = autograd_jacobian.astype(np.float64)
-    errors = [np.abs(auto - r) for r in references]
-    worst = functools.reduce(np.maximum, errors)
+    skip = kinks if kinks is not None else np.zeros(auto.shape, dtype=bool)
+    if skip.any():
+        notes.append(f"{int(skip.sum())} element(s) at a kink (one-sided derivatives differ) "
+                     "skipped; autograd follows PyTorch's convention there")
+    worst = np.where(skip, 0.0, functools.reduce(np.maximum, [np.abs(auto - r) for r in references]))
     scale = functools.reduce(np.maximum, [np.abs(r) for r in references])
     allowed = atol + rtol * scale
-    index = np.unravel_index(int(np.argmax(worst - allowed)), worst.shape) if worst.size else ()
-    abs_error = float(worst[index]) if worst.size else 0.0
-    rel_error = abs_error / float(scale[index]) if worst.size and scale[index] else 0.0
-    ok = bool(np.all(worst <= allowed)) and _agree(symbolic, numeric, rtol, atol)
-    method = " + ".join(m for m, r in (("symbolic", symbolic), ("numeric", numeric)) if r is not None)
-    return CheckRow(name, method, tuple(int(i) for i in index), float(auto[index]) if auto.size else 0.0,
-                    float(symbolic[index]) if symbolic is not None and symbolic.size else None,
-                    float(numeric[index]) if numeric is not None and numeric.size else None,
-                    abs_error, rel_error, ok, "; ".join(notes))
+    index = _worst_index(worst, allowed)
+    agree = _agree(symbolic, numeric, rtol, atol, skip)
+    return CheckRow(name, " + ".join(m for m, r in (("symbolic", symbolic), ("numeric", numeric))
+                                     if r is not None),
+                    index, _at(auto, index), _at(symbolic, index), _at(numeric, index),
+                    _at(worst, index) or 0.0, _relative(worst, scale, index),
+                    bool(np.all(worst <= allowed)) and agree, "; ".join(notes))
 
 
-def _agree(symbolic, numeric, rtol, atol) -> bool:
+def _attempt(notes, what, compute):
+    try:
+        return compute()
+    except Unsupported as error:
+        notes.append(f"{what}: {error}")
+        return None
+
+
+def _symbolic_for(output, name, leaf):
+    if output.array.size * leaf.array.size > MAX_SYMBOLIC_ELEMENTS:
+        raise Unsupported(f"{output.array.size} x {leaf.array.size} derivatives is over the "
+                          f"symbolic limit of {MAX_SYMBOLIC_ELEMENTS}")
+    symbols = leaf_symbols(name, leaf)
+    try:
+        with _time_limit(SYMBOLIC_SECONDS):
+            expressions = translate(output, {id(leaf): symbols})
+            return symbolic_jacobian(expressions, symbols, point_values(symbols, leaf))
+    except _Timeout:
+        raise Unsupported(f"sympy took longer than {SYMBOLIC_SECONDS:g} s") from None
+
+
+def _worst_index(worst, allowed) -> tuple:
+    """The element furthest over (or least under) its tolerance."""
+    if not worst.size:
+        return ()
+    ratio = worst / allowed if np.all(allowed > 0) else worst - allowed
+    return tuple(int(i) for i in np.unravel_index(int(np.argmax(ratio)), worst.shape))
+
+
+def _at(array, index):
+    return None if array is None or not array.size else float(array[index])
+
+
+def _relative(worst, scale, index) -> float:
+    if not worst.size or not scale[index]:
+        return 0.0
+    return float(worst[index] / scale[index])
+
+
+def _agree(symbolic, numeric, rtol, atol, skip) -> bool:
     if symbolic is None or numeric is None:
         return True
-    return bool(np.all(np.abs(symbolic - numeric) <= atol + rtol * np.abs(symbolic)))
+    close = np.abs(symbolic - numeric) <= atol + rtol * np.abs(symbolic)
+    return bool(np.all(close | skip))

@@ -380,7 +380,7 @@ def test_closed_pipe_ends_quietly(tmp_path):
     process.stdout.close()
     _, stderr = process.communicate(timeout=30)
     assert stderr == b""
-    assert process.returncode in (0, 1)
+    assert process.returncode == 0  # the reader got what it wanted
 
 
 def test_ctrl_c_ends_quietly(tmp_path):
