@@ -398,10 +398,25 @@ def grad_command(file, expr, wrt, jacobian, use_sum, hessian, symbolic, latex, a
     results = _gradients(inspection, wrt, jacobian, use_sum, hessian)
     formulas = _formulas(inspection, results, latex) if (symbolic or latex) else {}
     if as_json:
-        emit_json(_grad_json(inspection, results, formulas))
+        kind = "jacobian" if jacobian else "hessian" if hessian else \
+            "gradient of the sum" if use_sum else "gradient"
+        emit_json(_grad_json(inspection, results, formulas, kind))
         return
     click.echo(_output_line(inspection))
     _print_gradients(inspection, results, formulas, hessian, use_sum)
+    _warn_if_stale(inspection)
+
+
+def _warn_if_stale(inspection) -> None:
+    """The program changed an input in place after computing the output (a training step):
+    the gradient is PyTorch's for the graph as recorded, which a learner should know."""
+    from .symbolic import _check_replay_matches
+    try:
+        _check_replay_matches(inspection.output.tensor)
+    except GradcliError:
+        click.echo(f"note: an input of '{inspection.output.name}' was modified in place after "
+                   "it was computed; these gradients are for the values it was computed from",
+                   err=True)
 
 
 def _default_wrt(inspection):
@@ -461,9 +476,10 @@ def _print_gradients(inspection, results, formulas, hessian, use_sum):
             click.echo(" " * len(label) + " = " + formulas[variable.name])
 
 
-def _grad_json(inspection, results, formulas):
+def _grad_json(inspection, results, formulas, derivative="gradient"):
     output = inspection.output
-    payload = {"output": {"name": output.name, **_tensor_json(output.tensor)}, "gradients": {}}
+    payload = {"output": {"name": output.name, **_tensor_json(output.tensor)}, "gradients": {},
+               "derivative": derivative}
     payload["output"]["line"] = output.line or None
     for variable, value, reason in results:
         if value is None:

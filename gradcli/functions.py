@@ -335,7 +335,7 @@ def _unary_function(name):
 
     def function(input):
         return apply(op, input)
-    function.__name__ = name
+    function.__name__ = function.__qualname__ = name
     function.__doc__ = f"torch.{name}: elementwise, grad_fn {op.grad_fn_name}."
     return function
 

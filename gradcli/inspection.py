@@ -20,6 +20,10 @@ from .runner import RunOptions, run_program
 from .tensor import GradMode, Tensor
 
 OUTPUT_NAME = "out"
+_LANGUAGE_NAMES = frozenset(__import__("gradcli.sandbox", fromlist=["TORCH"]).TORCH.members) | {
+    "torch", "math", "print", "range", "len", "sum", "min", "max", "abs", "round", "float", "int",
+    "str", "bool", "list", "tuple", "dict", "enumerate", "zip", "sorted", "reversed", "any",
+    "all", "map", "filter", "isinstance", "pow", "repr"}
 
 
 @dataclass
@@ -101,6 +105,9 @@ def run_for_inspection(name: str, source: str, options: RunOptions, *, at=(), dt
         key, tensor = parse_binding(text, dtype)
         if key in bindings:
             raise UsageError(f"--at {key} is given twice")
+        if key in _LANGUAGE_NAMES:
+            raise UsageError(f"--at {key}: '{key}' is a name of the language (a torch function or "
+                             "builtin)", hint="bind an input under another name")
         if key in assigned:
             raise UsageError(f"--at {key}: the program assigns '{key}' itself",
                              hint="--at binds only names the program reads but never assigns")

@@ -299,3 +299,36 @@ def test_graph_renders_through_graphviz(cli, tmp_path):
     assert result.exit_code == 0, result.stderr
     svg = target.read_text()
     assert svg.lstrip().startswith("<?xml") and "MeanBackward0" in svg and "w1" in svg
+
+
+def test_custom_function_gradient_of_the_wrong_shape_is_pytorchs_error(cli):
+    code = ("from torch.autograd import Function\nclass Sq(Function):\n    @staticmethod\n"
+            "    def forward(ctx, x):\n        return x * x\n    @staticmethod\n"
+            "    def backward(ctx, g):\n        return g.sum()\n"
+            "x = tensor([1., 2.], requires_grad=True)\nSq.apply(x).sum().backward()")
+    result = cli("eval", "-e", code)
+    assert result.exit_code == 1
+    assert ("RuntimeError: Function SqBackward returned an invalid gradient at index 0 - got [] "
+            "but expected shape compatible with [2]") in result.stderr
+
+
+def test_grad_notes_a_graph_older_than_its_inputs(cli):
+    result = cli("grad", SAMPLES / "logistic_regression.py", "--wrt", "w")
+    assert result.exit_code == 0
+    assert "modified in place after it was computed" in result.stderr
+
+
+def test_at_refuses_language_names_and_duplicates(cli):
+    assert "name of the language" in cli("grad", "-e", "sin(x)", "--at", "sin=1").stderr
+    assert "given twice" in cli("grad", "-e", "x * 2", "--at", "x=1", "--at", "x=2").stderr
+
+
+def test_check_skips_kinks_and_names_hooks(cli, tmp_path):
+    kink = cli("check", "-e", "x = tensor([-1., 0., 2.], requires_grad=True)\n"
+                              "y = (x.relu() + x.abs()).sum()", "--json")
+    assert kink.exit_code == 0
+    assert "kink" in json.loads(kink.stdout)["checks"]["x"]["note"]
+    hooked = cli("check", "-e", "x = tensor([1., 2.], requires_grad=True)\ny = x * 3\n"
+                                "y.register_hook(lambda g: g * 10)\nz = (y * y).sum()")
+    assert hooked.exit_code == 3
+    assert "register_hook" in hooked.stderr

@@ -104,12 +104,14 @@ class BackwardCFunction(Node):
     def _fit(self, grad, shape, index, create_graph):
         if grad.array.shape != shape:
             try:
-                np.broadcast_shapes(shape, grad.array.shape)
+                # PyTorch sums a larger gradient down to the input; it never expands a smaller one
+                expandable = np.broadcast_shapes(shape, grad.array.shape) == grad.array.shape
             except ValueError:
+                expandable = False
+            if not expandable:
                 raise TorchError(f"Function {self.short_name()} returned an invalid gradient at index "
                                  f"{index} - got [{', '.join(map(str, grad.array.shape))}] but "
-                                 f"expected shape compatible with [{', '.join(map(str, shape))}]") \
-                    from None
+                                 f"expected shape compatible with [{', '.join(map(str, shape))}]")
             from ..ops import TABLE, apply
             grad = apply(TABLE["sum_to"], grad, shape=shape)
         return grad if create_graph else grad.array
