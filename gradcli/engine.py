@@ -260,7 +260,11 @@ def apply_node(node: OpNode, grad, create_graph: bool):
     else:
         F = _NAMESPACES[0] if _NAMESPACES else _rule_namespace(False)
         result = node.result
-        args = [x.array if type(x) is Tensor else x for x in inputs]
+        if len(inputs) == 2:  # unrolled: the binary ops are most nodes
+            a, b = inputs
+            args = (a.array if type(a) is Tensor else a, b.array if type(b) is Tensor else b)
+        else:
+            args = [x.array if type(x) is Tensor else x for x in inputs]
     if op.backward_all is not None:
         grads = op.backward_all(F, grad, result, *args, **node.params)
         return [_fit(F, g, arg, create_graph) if needed else None
@@ -366,7 +370,12 @@ def release_node(node: OpNode) -> None:
     """Free what a node saved for backward, keeping only input shapes and dtypes."""
     node.released = True
     if node.op.saves:
-        node.inputs = tuple([meta_of(x.array) if type(x) is Tensor else x for x in node.inputs])
+        inputs = node.inputs
+        if len(inputs) == 1:  # unrolled for the unary ops, the commonest
+            if type(inputs[0]) is Tensor:
+                node.inputs = (meta_of(inputs[0].array),)
+        else:
+            node.inputs = tuple([meta_of(x.array) if type(x) is Tensor else x for x in inputs])
         node.result = None
 
 

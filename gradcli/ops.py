@@ -228,6 +228,10 @@ def _recorded(op, operands, params, out, needs):
         _count_node()
     if len(needs) == 1:
         edges = ((operands[0].gradient_edge(), 0),)
+    elif len(needs) == 2:  # unrolled: no comprehension frame for the binary ops
+        a, b = operands
+        edges = ((a.gradient_edge(), 0) if needs[0] else _NO_EDGE,
+                 (b.gradient_edge(), 0) if needs[1] else _NO_EDGE)
     else:
         edges = tuple([(x.gradient_edge(), 0) if need else _NO_EDGE
                        for x, need in zip(operands, needs)])
@@ -563,7 +567,7 @@ def _rounded_from_double(ufunc):
     """float32 through float64: PyTorch's float32 exp, log, sin... are within an ulp of the
     exact value and agree with this ~99% of the time; numpy's own float32 kernels only ~60%."""
     def forward(x):
-        if x.dtype == np.float32:
+        if x.dtype.char == "f":  # float32; half the cost of comparing with np.float32
             return ufunc(x.astype(np.float64)).astype(np.float32)
         return ufunc(x)
     forward.__name__ = ufunc.__name__
