@@ -730,7 +730,7 @@ def explain_command(file, expr, wrt, at, dtype, of, show_output, as_json, debug,
       gradcli explain -e "x * x + x.sin()" --at x=0.5
     """
     from .explain import as_json as steps_json
-    from .explain import render, trace
+    from .explain import render, summary, trace
     from .inspection import find_variable
     _setup(debug, as_json)
     inspection = _inspect(file, expr, at, dtype, of, show_output, limits)
@@ -754,6 +754,7 @@ def explain_command(file, expr, wrt, at, dtype, of, show_output, as_json, debug,
         return
     click.echo(_output_line(inspection))
     click.echo(render(steps, inspection, names))
+    click.echo("\n" + summary(inspection, variables))
 
 
 def _quiet_exit_on_closed_pipe():

@@ -87,6 +87,15 @@ def render(steps, inspection, wrt_names) -> str:
     return "\n".join(lines).rstrip()
 
 
+def summary(inspection, variables) -> str:
+    """What the walk adds up to: d(out)/d(name) for each input followed."""
+    from .calculus import gradient
+    from .render import labelled
+    out = inspection.output
+    return "\n".join(labelled(f"d({out.name})/d({v.name})", repr(gradient(out.tensor, v.tensor)))
+                     for v in variables)
+
+
 def _field(label: str, array) -> str:
     prefix = f"    {label:<13} "
     text = tensor_repr(np.asarray(array), np.asarray(array).dtype.name)

@@ -72,7 +72,26 @@ def build(output: Tensor, output_name: str, names: dict) -> Graph:
             described.children.append(ids[child])
             edges.append((ids[child], ids[current]))
     nodes[0].kind = "output"
-    return Graph(output_name, nodes, edges)
+    return _renumbered(Graph(output_name, nodes, edges))
+
+
+def _renumbered(graph: Graph) -> Graph:
+    """Number nodes in the order a reader meets them: depth first, inputs in order."""
+    order, seen, stack = [], set(), [0]
+    while stack:
+        current = stack.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        order.append(current)
+        stack.extend(reversed(graph.nodes[current].children))
+    new_id = {old: new for new, old in enumerate(order)}
+    nodes = [graph.nodes[old] for old in order]
+    for node in nodes:
+        node.id = new_id[node.id]
+        node.children = [new_id[child] for child in node.children]
+    edges = [(new_id[a], new_id[b]) for a, b in graph.edges]
+    return Graph(graph.output_name, nodes, edges)
 
 
 def _describe(node: Node, index: int, names: dict, output_name: str | None) -> GraphNode:
