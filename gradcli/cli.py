@@ -712,11 +712,14 @@ def _check_json(inspection, rows, rtol, atol):
 @click.option("--wrt", "wrt", multiple=True, metavar="NAME",
               help="Follow the gradient to NAME (repeatable; default: every leaf that requires "
                    "grad).")
+@click.option("--sum", "use_sum", is_flag=True,
+              help="Follow the gradient of the sum of a non-scalar output.")
 @inspect_options
 @json_option
 @run_options
 @reports_errors
-def explain_command(file, expr, wrt, at, dtype, of, show_output, as_json, debug, **limits):
+def explain_command(file, expr, wrt, use_sum, at, dtype, of, show_output, as_json, debug,
+                    **limits):
     """Walk through the backward pass step by step.
 
     Nodes appear in the order the engine visits them. At each: the gradient that
@@ -736,7 +739,14 @@ def explain_command(file, expr, wrt, at, dtype, of, show_output, as_json, debug,
     inspection = _inspect(file, expr, at, dtype, of, show_output, limits)
     from . import calculus
     from .inspection import why_no_gradient
-    calculus.require_scalar(inspection.output.tensor, inspection.output.name)
+    if use_sum:
+        output = inspection.output
+        inspection.output = type(output)(f"sum({output.name})", output.line, output.tensor.sum())
+    elif inspection.output.tensor.array.size != 1:
+        raise GradcliError(f"'{inspection.output.name}' has shape "
+                           f"{tuple(inspection.output.tensor.array.shape)}, not a single number",
+                           kind="NonScalarOutput",
+                           hint="add --sum to follow the gradient of the sum of its elements")
     names = list(dict.fromkeys(wrt)) or _reachable_leaves(inspection)
     if not names:
         raise UsageError("no input to follow the gradient to", hint="name one with --wrt NAME")

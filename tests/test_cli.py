@@ -332,3 +332,12 @@ def test_check_skips_kinks_and_names_hooks(cli, tmp_path):
                                 "y.register_hook(lambda g: g * 10)\nz = (y * y).sum()")
     assert hooked.exit_code == 3
     assert "register_hook" in hooked.stderr
+
+
+def test_explain_sum_of_a_non_scalar_output(cli):
+    refused = cli("explain", SAMPLES / "vjp_while.py")
+    assert refused.exit_code == 1 and "--sum" in refused.stderr
+    result = cli("explain", SAMPLES / "vjp_while.py", "--sum")
+    assert result.exit_code == 0, result.stderr
+    # |x| = 2.68 for seed 0, so the loop stops at y = x * 2**9 (norm 1373): d(sum(y))/dx = 512
+    assert result.stdout.rstrip().endswith("d(sum(y))/d(x) = tensor([512., 512., 512.])")
