@@ -166,7 +166,25 @@ def make_options(max_elements, max_steps, max_nodes, max_depth, timeout, **extra
 
 # ----- Commands -----
 
-@click.group(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+class JsonAwareGroup(click.Group):
+    """With --json anywhere on the command line, click's own usage errors also come out as
+    the JSON error document on stdout (exit status 2), like every other error."""
+
+    def main(self, args=None, **kwargs):
+        argv = list(sys.argv[1:] if args is None else args)
+        if "--json" not in argv:
+            return super().main(args=argv, **kwargs)
+        kwargs.pop("standalone_mode", None)
+        try:
+            return super().main(args=argv, standalone_mode=False, **kwargs)
+        except click.UsageError as error:
+            click.echo(error_json(UsageError(error.format_message()), None))
+            error.show()
+            sys.exit(EXIT_USAGE)
+
+
+@click.group(cls=JsonAwareGroup, epilog=EPILOG,
+             context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="gradcli")
 def main():
     """gradcli: a gradient calculator with its own autograd engine.

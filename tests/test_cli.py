@@ -341,3 +341,11 @@ def test_explain_sum_of_a_non_scalar_output(cli):
     assert result.exit_code == 0, result.stderr
     # |x| = 2.68 for seed 0, so the loop stops at y = x * 2**9 (norm 1373): d(sum(y))/dx = 512
     assert result.stdout.rstrip().endswith("d(sum(y))/d(x) = tensor([512., 512., 512.])")
+
+
+def test_usage_errors_are_json_too_with_json(cli):
+    result = cli("grad", "--json", "--wrt")
+    assert result.exit_code == 2
+    assert json.loads(result.stdout)["error"] == {
+        "kind": "UsageError", "message": "Option '--wrt' requires an argument.", "hint": None,
+        "file": None, "line": None, "column": None}
