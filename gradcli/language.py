@@ -111,6 +111,15 @@ class Interpreter:
         if bindings:
             self.globals.update(bindings)
         self.frame = Frame(self.globals)
+        self.warned: set = set()
+        self.warnings = sys.stderr  # where warnings go (None: nowhere)
+
+    def warn(self, node, kind: str, message: str) -> None:
+        """A warning on stderr, located like PyTorch's (FILE:LINE: Kind: message)."""
+        if self.warnings is not None:
+            lines = self.source.splitlines()
+            text = lines[node.lineno - 1].strip() if node.lineno <= len(lines) else ""
+            self.warnings.write(f"{self.filename}:{node.lineno}: {kind}: {message}\n  {text}\n")
 
     @property
     def assignments(self) -> list:
@@ -721,10 +730,31 @@ def _name_error(interp, frame, name, node):
 def c_attribute(interp, node):
     obj = interp.compile(node.value)
     attr = _check_name(node.attr, node)
+    if attr == "grad":
+        return _located(interp, node, _grad_reader(interp, node, obj))
 
     def load(frame):
         return sandbox.get_attribute(obj(frame), attr)
     return _located(interp, node, load)
+
+
+NON_LEAF_GRAD = (
+    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
+    "attribute won't be populated during autograd.backward(). If you indeed want the .grad field "
+    "to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you "
+    "access the non-leaf Tensor by mistake, make sure you access the leaf Tensor instead.")
+
+
+def _grad_reader(interp, node, obj):
+    """``t.grad``, with PyTorch's warning (once per place) when ``t`` is not a leaf."""
+    def load(frame):
+        value = obj(frame)
+        if isinstance(value, Tensor) and value.grad_fn is not None and \
+                not value._retains_grad and node.lineno not in interp.warned:
+            interp.warned.add(node.lineno)
+            interp.warn(node, "UserWarning", NON_LEAF_GRAD)
+        return sandbox.get_attribute(value, "grad")
+    return load
 
 
 def c_subscript(interp, node):

@@ -394,3 +394,15 @@ def test_ctrl_c_ends_quietly(tmp_path):
     _, stderr = process.communicate(timeout=30)
     assert process.returncode == 130
     assert b"Traceback" not in stderr
+
+
+def test_reading_grad_of_a_non_leaf_warns_once_per_place(cli):
+    code = ("x = torch.ones(2, requires_grad=True)\ny = x * 2\ny.sum().backward()\n"
+            "for i in range(3):\n    print(y.grad)\nprint(x.grad)\n")
+    result = cli("eval", "-e", code)
+    assert result.exit_code == 0
+    assert result.stdout == "None\nNone\nNone\ntensor([2., 2.])\n"
+    assert result.stderr.count("UserWarning") == 1
+    assert result.stderr.startswith("<expr>:5: UserWarning: The .grad attribute of a Tensor that "
+                                    "is not a leaf Tensor is being accessed.")
+    assert result.stderr.endswith("\n  print(y.grad)\n")
