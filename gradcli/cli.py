@@ -151,7 +151,7 @@ def load_program(file, expr):
         # `-e "a = 1; b = 2"` is already valid Python; keep it as written so columns stay right
         ctx.name, ctx.source = "<expr>", expr
     elif file is not None:
-        ctx.name = "<stdin>" if file == "-" else file
+        ctx.name = "<stdin>" if file == "-" else file  # names errors raised while reading
         ctx.name, ctx.source = read_source(file)
     else:
         raise UsageError("no program given", hint="pass FILE, '-' for stdin, or -e CODE")
@@ -214,14 +214,12 @@ class _CountingWriter:
 
 
 def _json_value(value):
-    """A tensor or Python value as JSON: nested lists; nan and inf as strings."""
+    """A tensor or Python value as JSON-ready data (nan/inf are handled once, in emit_json)."""
     from .tensor import Tensor
     if isinstance(value, Tensor):
-        return _finite(value.array.tolist())
-    if isinstance(value, (bool, int, str)) or value is None:
+        return value.array.tolist()
+    if isinstance(value, (bool, int, float, str)) or value is None:
         return value
-    if isinstance(value, float):
-        return _finite(value)
     if isinstance(value, (list, tuple)):
         return [_json_value(v) for v in value]
     return repr(value)

@@ -37,12 +37,11 @@ class Variable:
 
 @dataclass
 class Inspection:
-    """A finished run: its variables, the chosen output, and what the program printed."""
+    """A finished run: its variables and the chosen output."""
 
     variables: dict
     output: Variable
     output_chosen: str  # how the output was chosen, for the user
-    printed: str
     names: dict  # id(tensor) -> (name, line), the first name each tensor was bound to
     interp: object
 
@@ -114,12 +113,12 @@ def run_for_inspection(name: str, source: str, options: RunOptions, *, at=(), dt
         bindings[key] = tensor
     options.bindings = bindings
     options.keep_graphs = True
-    printed = io.StringIO()
+    hidden = io.StringIO()  # the program's own prints, unless --show-output
     previous = GradMode.keep_values
     GradMode.keep_values = True
     try:
         interp = run_program(name, source, options,
-                             output=output_stream if show_output else printed)
+                             output=output_stream if show_output else hidden)
     except GradcliError as error:
         if error.kind == "NameError" and not error.hint:
             error.hint = "an input the program reads but never assigns can be bound with --at " \
@@ -129,7 +128,7 @@ def run_for_inspection(name: str, source: str, options: RunOptions, *, at=(), dt
         GradMode.keep_values = previous
     variables, names = _collect(interp, bindings)
     output, chosen = _choose_output(variables, of)
-    return Inspection(variables, output, chosen, printed.getvalue(), names, interp)
+    return Inspection(variables, output, chosen, names, interp)
 
 
 def _collect(interp, bindings):
