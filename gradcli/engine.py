@@ -17,7 +17,7 @@ import sys
 import numpy as np
 
 from .errors import TorchError
-from .tensor import AccumulateGrad, GradMode, OpNode, Tensor, meta_of, modified_view
+from .tensor import AccumulateGrad, GradMode, OpNode, Tensor, modified_view
 
 SECOND_BACKWARD = (
     "Trying to backward through the graph a second time (or directly access saved tensors after "
@@ -91,8 +91,13 @@ def _execute(roots, targets, retain_graph, create_graph, accumulate):
     ready = [(-node.seq, id(node), node) for node in buffers if dependencies.get(node, 0) == 0]
     heapq.heapify(ready)
     captured = {}
-    while ready:
-        node = heapq.heappop(ready)[2]
+    heappop, heappush = heapq.heappop, heapq.heappush
+    node = None
+    while True:
+        if node is None:  # else the one node the last step made ready, while none else was
+            if not ready:
+                break
+            node = heappop(ready)[2]
         grad = buffers.pop(node, None)
         if grad is not None and node.pre_hooks:
             grad = _run_hooks(node.pre_hooks, grad, create_graph)
@@ -101,12 +106,15 @@ def _execute(roots, targets, retain_graph, create_graph, accumulate):
         if type(node) is AccumulateGrad:
             if accumulate and grad is not None:
                 _accumulate(node, grad, create_graph)
+            node = None
             continue
         if needed is not None and node not in needed:
+            node = None
             continue
         grads = node.apply(grad, create_graph) if grad is not None else None
         if not retain_graph:
             node.release()
+        follow = None
         for i, (child, _) in enumerate(node.next_functions):
             if child is None:
                 continue
@@ -115,23 +123,33 @@ def _execute(roots, targets, retain_graph, create_graph, accumulate):
                 if child_grad is not None:
                     if type(grads) is list:
                         grads[i] = None  # the buffer alone holds it now: _add_into may reuse it
-                    _add_into(buffers, child, child_grad)
+                    if child in buffers:
+                        _add_into(buffers, child, child_grad)
+                    else:
+                        buffers[child] = child_grad
             remaining = dependencies[child] - 1
             dependencies[child] = remaining
             if remaining == 0:
-                heapq.heappush(ready, (-child.seq, id(child), child))
+                # The heap orders ready nodes as PyTorch does (latest created first); a node
+                # that is the only one ready is next whatever its number, so it skips the heap.
+                if follow is None and not ready:
+                    follow = child
+                else:
+                    if follow is not None:
+                        heappush(ready, (-follow.seq, id(follow), follow))
+                        follow = None
+                    heappush(ready, (-child.seq, id(child), child))
+        node = follow
     return captured
 
 
 def _add_into(buffers, child, grad) -> None:
     """Sum a gradient into a node's input buffer: in place when no one else can see the
     buffered array (PyTorch's InputBuffer does the same), saving a temporary per sum."""
-    held = buffers.get(child)
-    if held is None:
-        buffers[child] = grad
-    elif (type(held) is np.ndarray and held.base is None and held.shape == grad.shape
-          and held.dtype == grad.dtype and held.flags.writeable
-          and sys.getrefcount(held) <= _SOLE_OWNER):
+    held = buffers[child]
+    if (type(held) is np.ndarray and held.base is None and held.shape == grad.shape
+            and held.dtype == grad.dtype and held.flags.writeable
+            and sys.getrefcount(held) <= _SOLE_OWNER):
         np.add(held, grad, out=held)  # the same ufunc loop as held + grad: the same bits
     else:
         buffers[child] = held + grad
@@ -141,7 +159,7 @@ def _sole_owner_count() -> int:
     # The reference count _add_into sees for an array held by the buffer dict alone (the
     # same pattern of dict, local and argument), measured rather than assumed.
     buffers = {None: np.empty(1)}
-    held = buffers.get(None)
+    held = buffers[None]
     return sys.getrefcount(held)
 
 
@@ -253,6 +271,7 @@ def apply_node(node: OpNode, grad, create_graph: bool):
     inputs = node.inputs
     if node.versions is not None:
         _check_versions(node)
+    params = node.params
     if create_graph:
         F = _rule_namespace(True)
         result = Tensor(node.result, requires_grad=True, grad_fn=node) if op.saves_result else None
@@ -260,17 +279,14 @@ def apply_node(node: OpNode, grad, create_graph: bool):
     else:
         F = _NAMESPACES[0] if _NAMESPACES else _rule_namespace(False)
         result = node.result
-        if len(inputs) == 2:  # unrolled: the binary ops are most nodes
-            a, b = inputs
-            args = (a.array if type(a) is Tensor else a, b.array if type(b) is Tensor else b)
-        else:
-            args = [x.array if type(x) is Tensor else x for x in inputs]
+        if len(inputs) == 2 and len(op.backward) == 2 and not params:
+            return _apply_binary(node, op, F, grad, result, inputs)
+        args = [x.array if type(x) is Tensor else x for x in inputs]
     if op.backward_all is not None:
-        grads = op.backward_all(F, grad, result, *args, **node.params)
+        grads = op.backward_all(F, grad, result, *args, **params)
         return [_fit(F, g, arg, create_graph) if needed else None
                 for g, needed, arg in zip(grads, node.needs_input_grad, inputs)]
     out = []
-    params = node.params
     for rule, needed, arg in zip(op.backward, node.needs_input_grad, args):
         if not needed:
             out.append(None)
@@ -281,6 +297,27 @@ def apply_node(node: OpNode, grad, create_graph: bool):
             g = _fit(F, g, arg, create_graph)
         out.append(g)
     return out
+
+
+def _apply_binary(node, op, F, grad, result, inputs):
+    """``apply_node`` unrolled for the commonest nodes: two inputs, no parameters, numpy."""
+    a, b = inputs
+    if type(a) is Tensor:
+        a = a.array
+    if type(b) is Tensor:
+        b = b.array
+    rule_a, rule_b = op.backward
+    need_a, need_b = node.needs_input_grad
+    grad_a = grad_b = None
+    if need_a:
+        grad_a = rule_a(F, grad, result, a, b)
+        if grad_a.shape != a.shape or (grad_a.dtype is not a.dtype and grad_a.dtype != a.dtype):
+            grad_a = _fit(F, grad_a, a, False)
+    if need_b:
+        grad_b = rule_b(F, grad, result, a, b)
+        if grad_b.shape != b.shape or (grad_b.dtype is not b.dtype and grad_b.dtype != b.dtype):
+            grad_b = _fit(F, grad_b, b, False)
+    return [grad_a, grad_b]
 
 
 _NAMESPACES = []  # [NP, T] from ops.py, fetched on first use: ops sits above the engine
@@ -367,15 +404,11 @@ def _type_name(tensor: Tensor) -> str:
 
 
 def release_node(node: OpNode) -> None:
-    """Free what a node saved for backward, keeping only input shapes and dtypes."""
+    """Free what a node saved for backward; a later backward through it fails as in PyTorch,
+    before anything reads them (ops that save nothing keep their inputs' shapes, to run again)."""
     node.released = True
     if node.op.saves:
-        inputs = node.inputs
-        if len(inputs) == 1:  # unrolled for the unary ops, the commonest
-            if type(inputs[0]) is Tensor:
-                node.inputs = (meta_of(inputs[0].array),)
-        else:
-            node.inputs = tuple([meta_of(x.array) if type(x) is Tensor else x for x in inputs])
+        node.inputs = None
         node.result = None
 
 
