@@ -115,7 +115,7 @@ def _execute(roots, targets, retain_graph, create_graph, accumulate):
         if not retain_graph:
             node.release()
         follow = None
-        for i, (child, _) in enumerate(node.next_functions):
+        for i, child in enumerate(node.children):
             if child is None:
                 continue
             if needed is None or child in needed:
@@ -172,7 +172,7 @@ def _count_dependencies(root_nodes):
     stack = list(dependencies)
     while stack:
         node = stack.pop()
-        for child, _ in node.next_functions:
+        for child in node.children:
             if child is None:
                 continue
             count = dependencies.get(child)
@@ -189,7 +189,7 @@ def _needed_nodes(dependencies, targets):
     needed = set(targets)
     order = _topological_order(dependencies)
     for node in reversed(order):
-        if any(child in needed for child, _ in node.next_functions if child is not None):
+        if any(child in needed for child in node.children if child is not None):
             needed.add(node)
     return needed
 
@@ -198,7 +198,7 @@ def _topological_order(dependencies):
     counts = dict(dependencies)
     order = [node for node, count in counts.items() if count == 0]
     for node in order:
-        for child, _ in node.next_functions:
+        for child in node.children:
             if child is None:
                 continue
             counts[child] -= 1

@@ -58,7 +58,7 @@ def _steps(visited, graph, inspection) -> list:
         rule = getattr(getattr(node, "op", None), "formula", "") or "custom Function backward"
         step = Step(number, node, titles[node], where, grad, rule)
         # what the node sends: its own rules applied to the gradient it used
-        for (child, _), value in zip(node.next_functions, node.apply(grad, False)):
+        for child, value in zip(node.children, node.apply(grad, False)):
             if child is None or value is None:
                 continue
             step.sends.append((titles.get(child, child.name()), np.asarray(value),

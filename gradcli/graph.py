@@ -62,7 +62,7 @@ def build(output: Tensor, output_name: str, names: dict) -> Graph:
     while stack:
         current = stack.pop()
         described = nodes[ids[current]]
-        for child, _ in current.next_functions:
+        for child in current.children:
             if child is None:
                 continue
             if child not in ids:

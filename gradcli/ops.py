@@ -143,8 +143,6 @@ def _arrays_for(op: Op, operands):
 
 
 _PYTHON_NUMBERS = frozenset((float, int, bool))
-_NO_EDGE = (None, 0)  # next_functions entry of an input that needs no gradient (shared)
-_NEEDS_PATTERNS: dict = {}
 
 
 def _promoted(operands, to_float: bool):
@@ -194,54 +192,49 @@ def apply(op: Op, *operands, **params):
         raise _shape_error(op, arrays, error, params) from None
     if type(out) is not np.ndarray:
         out = np.asarray(out)
-    if GradMode.enabled and op.differentiable and out.dtype.kind == "f":
-        needs = _needs_input_grad(operands)
-        if needs is not None:
-            return _recorded(op, operands, params, out, needs)
-    return _untracked(op, operands, out)
-
-
-def _needs_input_grad(operands):
-    """Which operands need a gradient (one shared tuple per pattern: every object a node keeps
-    is one more for the GC to scan), or None when none does."""
-    if len(operands) == 1:
-        a = operands[0]
-        return _NEEDS_ONE if type(a) is Tensor and a.requires_grad else None
+    if not GradMode.enabled or not op.differentiable or out.dtype.kind != "f":
+        return _untracked(op, operands, out)
+    # Which operands need a gradient, and the node each one's gradient flows to.  Unrolled for
+    # one and two operands (most ops); the `needs` tuples are shared, one per pattern: every
+    # object a node keeps is one more for the GC to scan.
     if len(operands) == 2:
-        a, b = operands
+        b = operands[1]
         if type(a) is Tensor and a.requires_grad:
-            return _NEEDS_BOTH if type(b) is Tensor and b.requires_grad else _NEEDS_FIRST
-        return _NEEDS_SECOND if type(b) is Tensor and b.requires_grad else None
-    # list comprehensions: measurably cheaper than generators at two or three items
-    needs = tuple([type(x) is Tensor and x.requires_grad for x in operands])
-    if True not in needs:
-        return None
-    return _NEEDS_PATTERNS.setdefault(needs, needs) if len(needs) < 4 else needs
-
-
-_NEEDS_ONE, _NEEDS_FIRST, _NEEDS_SECOND, _NEEDS_BOTH = (True,), (True, False), (False, True), (True, True)
-
-
-def _recorded(op, operands, params, out, needs):
-    """The result of ``op`` as a tensor with a new backward node."""
+            if type(b) is Tensor and b.requires_grad:
+                needs = _NEEDS_BOTH
+                children = (a.grad_fn or a.gradient_edge(), b.grad_fn or b.gradient_edge())
+            else:
+                needs = _NEEDS_FIRST
+                children = (a.grad_fn or a.gradient_edge(), None)
+        elif type(b) is Tensor and b.requires_grad:
+            needs = _NEEDS_SECOND
+            children = (None, b.grad_fn or b.gradient_edge())
+        else:
+            return _untracked(op, operands, out)
+    elif len(operands) == 1:
+        if type(a) is not Tensor or not a.requires_grad:
+            return _untracked(op, operands, out)
+        needs = _NEEDS_ONE
+        children = (a.grad_fn or a.gradient_edge(),)
+    else:
+        needs = tuple([type(x) is Tensor and x.requires_grad for x in operands])
+        if True not in needs:
+            return _untracked(op, operands, out)
+        needs = _NEEDS_PATTERNS.setdefault(needs, needs) if len(needs) < 4 else needs
+        children = tuple([x.gradient_edge() if need else None for x, need in zip(operands, needs)])
     if Limits.max_nodes is not None:
         _count_node()
-    if len(needs) == 1:
-        edges = ((operands[0].gradient_edge(), 0),)
-    elif len(needs) == 2:  # unrolled: no comprehension frame for the binary ops
-        a, b = operands
-        edges = ((a.gradient_edge(), 0) if needs[0] else _NO_EDGE,
-                 (b.gradient_edge(), 0) if needs[1] else _NO_EDGE)
-    else:
-        edges = tuple([(x.gradient_edge(), 0) if need else _NO_EDGE
-                       for x, need in zip(operands, needs)])
-    node = OpNode(op, operands, params, out, edges, needs)
+    node = OpNode(op, operands, params, out, children, needs)
     result = Tensor(out, True, node)
     if op.saves_result:
         node.output = weakref.ref(result)  # weak: the result owns its node, not the reverse
     if op.view:
         share_version(operands[0], result)
     return result
+
+
+_NEEDS_ONE, _NEEDS_FIRST, _NEEDS_SECOND, _NEEDS_BOTH = (True,), (True, False), (False, True), (True, True)
+_NEEDS_PATTERNS: dict = {}
 
 
 def _untracked(op, operands, out):

@@ -59,7 +59,7 @@ def _replay(node, values, cache):
 
 def _operands(node, translate):
     args = []
-    for operand, (edge, _) in zip(node.inputs, node.next_functions):
+    for operand, edge in zip(node.inputs, node.children):
         # a Meta: an input the node did not need to keep; its edge still leads to its value
         if isinstance(operand, (Tensor, Meta)):
             args.append(translate(edge) if edge is not None else None)
@@ -93,7 +93,7 @@ def _replay_op(node, values, cache):
 
 def _replay_custom(node, values, cache):
     args = []
-    for arg, (edge, _) in zip(node.args, node.next_functions):
+    for arg, edge in zip(node.args, node.children):
         if isinstance(arg, Tensor):
             array = _replay(edge, values, cache) if edge is not None else _as_float64(arg)
             args.append(Tensor(np.asarray(array, dtype=np.float64)))

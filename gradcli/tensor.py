@@ -59,10 +59,16 @@ _sequence = itertools.count()
 class Node:
     """A node of the backward graph (what ``tensor.grad_fn`` returns)."""
 
-    __slots__ = ("next_functions", "seq", "pre_hooks", "__weakref__")
+    # children: the node each input's gradient flows to, None for an input that needs none
+    __slots__ = ("children", "seq", "pre_hooks", "__weakref__")
 
     def name(self) -> str:
         raise NotImplementedError
+
+    @property
+    def next_functions(self) -> tuple:
+        """PyTorch's view of the edges: (node, input number of that node) pairs."""
+        return tuple([(child, 0) for child in self.children])
 
     @property
     def _display_name(self) -> str:
@@ -104,13 +110,37 @@ class OpNode(Node):
     __slots__ = ("op", "inputs", "params", "result", "versions", "needs_input_grad", "released",
                  "label", "output")
 
-    def __init__(self, op, inputs, params, result_array, next_functions, needs_input_grad):
+    def __init__(self, op, inputs, params, result_array, children, needs_input_grad):
         self.op = op
         self.params = params
         self.result = result_array if op.saves_result or GradMode.keep_values else None
-        self.inputs, self.versions = _saved_inputs(op, inputs, needs_input_grad)
+        if len(inputs) == 2 and not GradMode.keep_values:  # most ops: unrolled, see _saved_inputs
+            saved_a, saved_b, drop_a, drop_b, always_versions = (
+                _SAVE_PLANS.get((op, needs_input_grad)) or _save_plan(op, needs_input_grad))
+            a, b = inputs
+            if drop_a or drop_b:
+                inputs = (meta_of(a.array) if drop_a else a, meta_of(b.array) if drop_b else b)
+            version_a = a._version if saved_a and type(a) is Tensor else None
+            version_b = b._version if saved_b and type(b) is Tensor else None
+            self.inputs = inputs
+            # None: nothing saved to check (x * 2.0 needs only the 2.0)
+            self.versions = (None if version_a is None and version_b is None
+                             and not always_versions else (version_a, version_b))
+        elif len(inputs) == 1 and not GradMode.keep_values:
+            saved, dropped, always_versions = (
+                _SAVE_PLANS.get((op, needs_input_grad)) or _save_plan(op, needs_input_grad))
+            a = inputs[0]
+            if dropped:
+                self.inputs = (meta_of(a.array),)
+                self.versions = (None,) if always_versions else None
+            else:
+                self.inputs = inputs
+                self.versions = ((a._version,) if saved and type(a) is Tensor
+                                 else (None,) if always_versions else None)
+        else:
+            self.inputs, self.versions = _saved_inputs(op, inputs, needs_input_grad)
         self.output = None  # a weakref to the result, when the rules read it (version check)
-        self.next_functions = next_functions
+        self.children = children
         self.needs_input_grad = needs_input_grad
         self.seq = next(_sequence)
         self.pre_hooks = None
@@ -132,29 +162,15 @@ def _saved_inputs(op, inputs, needs_input_grad):
     can go early (unless the inspection commands keep the whole graph to replay it).
     Constants stay, for the symbolic replay."""
     plan = _SAVE_PLANS.get((op, needs_input_grad)) or _save_plan(op, needs_input_grad)
-    saved, dropped, always_versions = plan
+    count = len(inputs)
+    saved, dropped, always_versions = plan[:count], plan[count:2 * count], plan[-1]
     if GradMode.keep_values:
-        dropped = (False,) * len(inputs)
-    if len(inputs) == 2:  # most ops: unrolled, as this runs once per recorded op
-        a, b = inputs
-        if dropped[0] or dropped[1]:
-            inputs = (meta_of(a.array) if dropped[0] else a, meta_of(b.array) if dropped[1] else b)
-        version_a = a._version if saved[0] and type(a) is Tensor else None
-        version_b = b._version if saved[1] and type(b) is Tensor else None
-        if version_a is None and version_b is None and not always_versions:
-            return inputs, None  # nothing saved to check (x * 2.0 needs only the 2.0)
-        return inputs, (version_a, version_b)
-    if len(inputs) == 1:
-        if dropped[0]:
-            return (meta_of(inputs[0].array),), (None,) if always_versions else None
-        if saved[0] and type(inputs[0]) is Tensor:
-            return inputs, (inputs[0]._version,)
-        return inputs, (None,) if always_versions else None
+        dropped = (False,) * count
     kept, versions = [], []
     for t, save, drop in zip(inputs, saved, dropped):
         kept.append(meta_of(t.array) if drop else t)
         versions.append(t._version if save and type(t) is Tensor else None)
-    if always_versions or versions.count(None) != len(versions):
+    if always_versions or versions.count(None) != count:
         return tuple(kept), tuple(versions)
     return tuple(kept), None
 
@@ -163,9 +179,9 @@ _SAVE_PLANS: dict = {}  # (op, needs_input_grad) -> what _saved_inputs does with
 
 
 def _save_plan(op, needs_input_grad) -> tuple:
-    """Per input position, whether it is saved and whether it is dropped to a ``Meta`` (it
-    needs a gradient but no rule reads it); and whether versions are kept even when no input
-    is saved (a rule reads the result, checked with them)."""
+    """Per input position, whether it is saved, then per position whether it is dropped to a
+    ``Meta`` (it needs a gradient but no rule reads it); last, whether versions are kept even
+    when no input is saved (a rule reads the result, checked with them)."""
     count = len(needs_input_grad)
     if not op.saves:
         read = set()
@@ -178,7 +194,8 @@ def _save_plan(op, needs_input_grad) -> tuple:
                 read.update(positions)
     saved = tuple(i in read for i in range(count))
     dropped = tuple(need and not save for need, save in zip(needs_input_grad, saved))
-    plan = _SAVE_PLANS[op, needs_input_grad] = (saved, dropped, op.saves and op.saves_result)
+    # flat, to unpack in one step: saved per input, dropped per input, always_versions
+    plan = _SAVE_PLANS[op, needs_input_grad] = (*saved, *dropped, op.saves and op.saves_result)
     return plan
 
 
@@ -208,7 +225,7 @@ class AccumulateGrad(Node):
     def __init__(self, variable: "Tensor"):
         # weak: the leaf owns its sink, not the other way round (no reference cycle)
         self._variable = weakref.ref(variable)
-        self.next_functions = ()
+        self.children = ()
         self.seq = float("inf")  # PyTorch gives these UINT64_MAX: they run as soon as ready
         self.pre_hooks = None
 

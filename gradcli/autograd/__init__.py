@@ -51,10 +51,10 @@ class BackwardCFunction(Node):
 
     __slots__ = ("function", "ctx", "input_meta", "released", "label", "result", "args")
 
-    def __init__(self, function, ctx, edges, input_meta):
+    def __init__(self, function, ctx, children, input_meta):
         self.function = function
         self.ctx = ctx
-        self.next_functions = edges
+        self.children = children
         self.input_meta = input_meta
         self.seq = next(_sequence)
         self.pre_hooks = None
@@ -90,7 +90,7 @@ class BackwardCFunction(Node):
                              f"(expected {expected}, got {len(grads)})")
         out = []
         for index, (grad, meta) in enumerate(zip(grads, self.input_meta)):
-            edge = self.next_functions[index][0]
+            edge = self.children[index]
             if grad is None or edge is None:
                 out.append(None)
                 continue
@@ -151,9 +151,9 @@ class Function(metaclass=FunctionMeta):
             GradMode.enabled = previous
         if not (previous and True in needs):
             return output
-        edges = tuple((a.gradient_edge(), 0) if need else (None, 0) for a, need in zip(args, needs))
+        children = tuple(a.gradient_edge() if need else None for a, need in zip(args, needs))
         meta = tuple(a.array.shape if isinstance(a, Tensor) else () for a in args)
-        node = BackwardCFunction(cls, ctx, edges, meta)
+        node = BackwardCFunction(cls, ctx, children, meta)
         node.args = args  # kept so `gradcli check` can re-run the forward at other points
         return _attach(output, node)
 
