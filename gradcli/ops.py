@@ -26,7 +26,7 @@ import numpy as np
 from . import dtypes
 from ._reduce import torch_sum
 from .errors import TorchError
-from .tensor import GradMode, Limits, OpNode, Tensor, share_version, wrap_dim
+from .tensor import GradMode, Limits, Tensor, op_node, share_version, wrap_dim
 
 PROMOTE_NONE, PROMOTE_BINARY, PROMOTE_FLOAT, PROMOTE_UNARY_FLOAT = range(4)
 
@@ -51,6 +51,8 @@ class Op:
     arg_names: tuple = ("self", "other")  # PyTorch's argument names (the order saved ones are
                                           # unpacked in, and so which modified one is reported)
     gradcheck: tuple = field(default=())  # Samples for the gradient test (tests/test_ops.py)
+    # what a node keeps of each input, per needs_input_grad pattern (tensor.op_node fills it)
+    save_plans: dict = field(default_factory=dict, repr=False)
 
     def __repr__(self) -> str:
         return f"<op {self.name} ({self.grad_fn_name})>"
@@ -175,19 +177,29 @@ def apply(op: Op, *operands, **params):
     arrays = None
     # The common case inline: a float tensor alone, or with a Python number or a tensor of its
     # own dtype; every promotion rule leaves those operands as they are.
-    if type(a) is Tensor and a.array.dtype.kind == "f" and len(operands) < 3:
+    if type(a) is Tensor and a.array.dtype.kind == "f":
         if len(operands) == 1:
             arrays = (a.array,)
-        elif type(operands[1]) in _PYTHON_NUMBERS:
-            arrays = (a.array, operands[1])
-        elif type(operands[1]) is Tensor and operands[1].array.dtype is a.array.dtype:
-            arrays = (a.array, operands[1].array)
+        elif len(operands) == 2:
+            b = operands[1]
+            if type(b) in _PYTHON_NUMBERS:
+                arrays = (a.array, b)
+            elif type(b) is Tensor and b.array.dtype is a.array.dtype:
+                arrays = (a.array, b.array)
     if arrays is None:
         arrays = _arrays_for(op, operands)
     if Limits.max_elements is not None:
         check_result_size(op, arrays, params)
     try:
-        out = op.forward(*arrays, **params)
+        # spelled out: a call with *args or an empty **params costs more than many ufuncs
+        if params:
+            out = op.forward(*arrays, **params)
+        elif len(arrays) == 2:
+            out = op.forward(arrays[0], arrays[1])
+        elif len(arrays) == 1:
+            out = op.forward(arrays[0])
+        else:
+            out = op.forward(*arrays)
     except ValueError as error:
         raise _shape_error(op, arrays, error, params) from None
     if type(out) is not np.ndarray:
@@ -224,7 +236,7 @@ def apply(op: Op, *operands, **params):
         children = tuple([x.gradient_edge() if need else None for x, need in zip(operands, needs)])
     if Limits.max_nodes is not None:
         _count_node()
-    node = OpNode(op, operands, params, out, children, needs)
+    node = op_node(op, operands, params, out, children, needs)
     result = Tensor(out, True, node)
     if op.saves_result:
         node.output = weakref.ref(result)  # weak: the result owns its node, not the reverse

@@ -105,47 +105,10 @@ class Meta:
 
 
 class OpNode(Node):
-    """The backward node of one op-table row applied to particular inputs."""
+    """The backward node of one op-table row applied to particular inputs (see ``op_node``)."""
 
     __slots__ = ("op", "inputs", "params", "result", "versions", "needs_input_grad", "released",
                  "label", "output")
-
-    def __init__(self, op, inputs, params, result_array, children, needs_input_grad):
-        self.op = op
-        self.params = params
-        self.result = result_array if op.saves_result or GradMode.keep_values else None
-        if len(inputs) == 2 and not GradMode.keep_values:  # most ops: unrolled, see _saved_inputs
-            saved_a, saved_b, drop_a, drop_b, always_versions = (
-                _SAVE_PLANS.get((op, needs_input_grad)) or _save_plan(op, needs_input_grad))
-            a, b = inputs
-            if drop_a or drop_b:
-                inputs = (meta_of(a.array) if drop_a else a, meta_of(b.array) if drop_b else b)
-            version_a = a._version if saved_a and type(a) is Tensor else None
-            version_b = b._version if saved_b and type(b) is Tensor else None
-            self.inputs = inputs
-            # None: nothing saved to check (x * 2.0 needs only the 2.0)
-            self.versions = (None if version_a is None and version_b is None
-                             and not always_versions else (version_a, version_b))
-        elif len(inputs) == 1 and not GradMode.keep_values:
-            saved, dropped, always_versions = (
-                _SAVE_PLANS.get((op, needs_input_grad)) or _save_plan(op, needs_input_grad))
-            a = inputs[0]
-            if dropped:
-                self.inputs = (meta_of(a.array),)
-                self.versions = (None,) if always_versions else None
-            else:
-                self.inputs = inputs
-                self.versions = ((a._version,) if saved and type(a) is Tensor
-                                 else (None,) if always_versions else None)
-        else:
-            self.inputs, self.versions = _saved_inputs(op, inputs, needs_input_grad)
-        self.output = None  # a weakref to the result, when the rules read it (version check)
-        self.children = children
-        self.needs_input_grad = needs_input_grad
-        self.seq = next(_sequence)
-        self.pre_hooks = None
-        self.released = False
-        self.label = None
 
     def name(self) -> str:
         return self.op.grad_fn_name
@@ -155,13 +118,58 @@ class OpNode(Node):
         return self.op.grad_fn_name.rpartition("::")[2]  # torch::autograd::CopySlices
 
 
+def op_node(op, inputs, params, result_array, children, needs_input_grad) -> OpNode:
+    """A new ``OpNode`` (made here, not by ``OpNode(...)``: a class call with an ``__init__``
+    costs more than the rest of this, and ops make one per recorded op)."""
+    node = _new_object(OpNode)
+    node.op = op
+    node.params = params
+    node.result = result_array if op.saves_result or GradMode.keep_values else None
+    if len(inputs) == 2 and not GradMode.keep_values:  # most ops: unrolled, see _saved_inputs
+        saved_a, saved_b, drop_a, drop_b, always_versions = (
+            op.save_plans.get(needs_input_grad) or _save_plan(op, needs_input_grad))
+        a, b = inputs
+        if drop_a or drop_b:
+            inputs = (meta_of(a.array) if drop_a else a, meta_of(b.array) if drop_b else b)
+        version_a = a._version if saved_a and type(a) is Tensor else None
+        version_b = b._version if saved_b and type(b) is Tensor else None
+        node.inputs = inputs
+        # None: nothing saved to check (x * 2.0 needs only the 2.0)
+        node.versions = (None if version_a is None and version_b is None
+                         and not always_versions else (version_a, version_b))
+    elif len(inputs) == 1 and not GradMode.keep_values:
+        saved, dropped, always_versions = (
+            op.save_plans.get(needs_input_grad) or _save_plan(op, needs_input_grad))
+        a = inputs[0]
+        if dropped:
+            node.inputs = (meta_of(a.array),)
+            node.versions = (None,) if always_versions else None
+        else:
+            node.inputs = inputs
+            node.versions = ((a._version,) if saved and type(a) is Tensor
+                             else (None,) if always_versions else None)
+    else:
+        node.inputs, node.versions = _saved_inputs(op, inputs, needs_input_grad)
+    node.output = None  # a weakref to the result, when the rules read it (version check)
+    node.children = children
+    node.needs_input_grad = needs_input_grad
+    node.seq = next(_sequence)
+    node.pre_hooks = None
+    node.released = False
+    node.label = None
+    return node
+
+
+_new_object = object.__new__
+
+
 def _saved_inputs(op, inputs, needs_input_grad):
     """The inputs a node keeps and the version of each it saves (None: not saved).  As in
     PyTorch, an input is saved only when the rule of an input that needs a gradient reads
     it; an unsaved one with a gradient edge is kept as its shape and dtype, so its memory
     can go early (unless the inspection commands keep the whole graph to replay it).
     Constants stay, for the symbolic replay."""
-    plan = _SAVE_PLANS.get((op, needs_input_grad)) or _save_plan(op, needs_input_grad)
+    plan = op.save_plans.get(needs_input_grad) or _save_plan(op, needs_input_grad)
     count = len(inputs)
     saved, dropped, always_versions = plan[:count], plan[count:2 * count], plan[-1]
     if GradMode.keep_values:
@@ -173,9 +181,6 @@ def _saved_inputs(op, inputs, needs_input_grad):
     if always_versions or versions.count(None) != count:
         return tuple(kept), tuple(versions)
     return tuple(kept), None
-
-
-_SAVE_PLANS: dict = {}  # (op, needs_input_grad) -> what _saved_inputs does with each input
 
 
 def _save_plan(op, needs_input_grad) -> tuple:
@@ -195,7 +200,7 @@ def _save_plan(op, needs_input_grad) -> tuple:
     saved = tuple(i in read for i in range(count))
     dropped = tuple(need and not save for need, save in zip(needs_input_grad, saved))
     # flat, to unpack in one step: saved per input, dropped per input, always_versions
-    plan = _SAVE_PLANS[op, needs_input_grad] = (*saved, *dropped, op.saves and op.saves_result)
+    plan = op.save_plans[needs_input_grad] = (*saved, *dropped, op.saves and op.saves_result)
     return plan
 
 
