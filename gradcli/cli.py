@@ -380,8 +380,11 @@ def _output_line(inspection) -> str:
 @click.option("--jacobian", is_flag=True, help="Full Jacobian of a non-scalar output "
                                                "(shape output.shape + input.shape).")
 @click.option("--sum", "use_sum", is_flag=True, help="Differentiate the sum of a non-scalar output.")
-@click.option("--hessian", is_flag=True, help="Second derivatives of a scalar output "
-                                              "(shape input.shape + input.shape).")
+@click.option("--hessian", is_flag=True,
+              help="Second derivatives of a scalar output: with --wrt x --wrt y, the full "
+                   "Hessian in blocks d2(out)/d(x)2, d2(out)/d(x)d(y), d2(out)/d(y)d(x), "
+                   "d2(out)/d(y)2, each of shape x.shape + y.shape (as "
+                   "torch.autograd.functional.hessian).")
 @click.option("--symbolic", is_flag=True, help="Also print the derivative as a formula "
                                                "(scalar inputs; uses sympy).")
 @click.option("--latex", is_flag=True, help="Print the formula as LaTeX (implies --symbolic).")
@@ -395,13 +398,17 @@ def grad_command(file, expr, wrt, jacobian, use_sum, hessian, symbolic, latex, a
 
     The program runs (its own prints hidden unless --show-output), then gradcli
     differentiates the output (--of NAME, default the last tensor variable with a
-    grad_fn) with respect to each --wrt NAME.
+    grad_fn) with respect to each --wrt NAME. An input the output does not depend
+    on shows as "none" with the reason. The output may be a leaf (--of x --wrt
+    x): d(x)/d(x) is 1 (ones with --sum, the identity with --jacobian), as
+    torch.autograd.grad(x, x) gives.
 
     \b
     Examples:
       gradcli grad samples/blitz.py --wrt x
       gradcli grad -e "x ** 2 * sin(x)" --wrt x --at x=1.5
       gradcli grad -e "sin(x) * cos(y) + x ** 2 * y" --at x=1 --at y=2 --symbolic
+      gradcli grad -e "(x ** 2).sum() * y" --at x=[1,2] --at y=3 --hessian
       gradcli grad samples/mlp.py --wrt w1 --json
     """
     _setup(debug, as_json)
@@ -419,7 +426,7 @@ def grad_command(file, expr, wrt, jacobian, use_sum, hessian, symbolic, latex, a
         emit_json(_grad_json(inspection, results, formulas, kind))
         return
     click.echo(_output_line(inspection))
-    _print_gradients(inspection, results, formulas, hessian, use_sum)
+    _print_gradients(inspection, results, formulas, use_sum)
     _warn_if_stale(inspection)
 
 
@@ -452,65 +459,85 @@ def _reachable_leaves(inspection):
 
 
 def _gradients(inspection, wrt, jacobian, use_sum, hessian):
+    """``[(variables, value, reason)]``: one entry per --wrt NAME (variables is ``(x,)``), or
+    with --hessian one per pair of them, row by row (``(x, y)`` is d2(out)/d(x)d(y))."""
     from . import calculus
-    from .inspection import find_variable, why_no_gradient
+    from .inspection import why_no_gradient
     output = inspection.output
     target = output.tensor.sum() if use_sum else output.tensor
     if not jacobian:
-        calculus.require_scalar(target, output.name)
+        calculus.require_scalar(target, output.name, hint=None if not hessian else
+                                "--hessian needs a scalar output: pick one with --of NAME, or "
+                                f"reduce it in the program (e.g. {output.name}.sum())")
+    variables = _wrt_variables(inspection, wrt)
+    if hessian:
+        blocks = calculus.hessian(target, [variable.tensor for variable in variables])
+        # a missing block's reason names the input out does not depend on: its diagonal is None
+        entries = [((row, column), blocks[i][j], variables[i if blocks[i][i] is None else j])
+                   for i, row in enumerate(variables) for j, column in enumerate(variables)]
+    else:
+        compute = calculus.jacobian if jacobian else calculus.gradient
+        entries = [((variable,), compute(target, variable.tensor), variable)
+                   for variable in variables]
+    return [(pair, value, None if value is not None else why_no_gradient(output, unused))
+            for pair, value, unused in entries]
+
+
+def _wrt_variables(inspection, wrt) -> list:
+    from .inspection import find_variable
     names = list(dict.fromkeys(wrt)) or _default_wrt(inspection)
     if not names:
         raise UsageError("no input to differentiate with respect to",
                          hint="name one with --wrt NAME")
-    results = []
-    for name in names:
-        variable = find_variable(inspection, name)
-        compute = calculus.jacobian if jacobian else calculus.hessian if hessian else \
-            calculus.gradient
-        value = compute(target, variable.tensor)
-        reason = why_no_gradient(output, variable) if value is None else None
-        results.append((variable, value, reason))
-    return results
+    return [find_variable(inspection, name) for name in names]
 
 
-def _label(inspection, variable, hessian, use_sum=False) -> str:
+def _label(inspection, variables, use_sum=False) -> str:
+    """d(out)/d(x); with --hessian d2(out)/d(x)2 and the mixed d2(out)/d(x)d(y)."""
     out = f"sum({inspection.output.name})" if use_sum else inspection.output.name
-    if hessian:
-        return f"d2({out})/d({variable.name})2"
-    return f"d({out})/d({variable.name})"
+    names = [variable.name for variable in variables]
+    if len(names) == 1:
+        return f"d({out})/d({names[0]})"
+    if names[0] == names[1]:
+        return f"d2({out})/d({names[0]})2"
+    return f"d2({out})/d({names[0]})d({names[1]})"
 
 
-def _print_gradients(inspection, results, formulas, hessian, use_sum):
+def _print_gradients(inspection, results, formulas, use_sum):
     from .render import dim, labelled
-    for variable, value, reason in results:
-        label = _label(inspection, variable, hessian, use_sum)
+    for variables, value, reason in results:
+        label = _label(inspection, variables, use_sum)
         if value is None:
             click.echo(f"{label}: none  " + dim(f"# {reason}"))
             continue
         click.echo(labelled(label, repr(value)))
-        if variable.name in formulas:
-            click.echo(" " * len(label) + " = " + formulas[variable.name])
+        if variables[0].name in formulas:
+            click.echo(" " * len(label) + " = " + formulas[variables[0].name])
 
 
 def _grad_json(inspection, results, formulas, derivative="gradient"):
+    """"gradients" holds d(out)/d(NAME) (with --hessian, the diagonal block d2(out)/d(NAME)2);
+    --hessian adds every block as "hessian": {ROW: {COLUMN: ...}}, as torch's tuple of
+    tuples."""
     output = inspection.output
     payload = {"output": {"name": output.name, **_tensor_json(output.tensor)}, "gradients": {},
                "derivative": derivative}
     payload["output"]["line"] = output.line or None
-    for variable, value, reason in results:
-        if value is None:
-            entry = {"value": None, "reason": reason}
-        else:
-            entry = _tensor_json(value)
-        if variable.name in formulas:
-            entry["symbolic"] = formulas[variable.name]
-        payload["gradients"][variable.name] = entry
+    for variables, value, reason in results:
+        entry = {"value": None, "reason": reason} if value is None else _tensor_json(value)
+        names = [variable.name for variable in variables]
+        if names[0] in formulas:
+            entry["symbolic"] = formulas[names[0]]
+        if len(set(names)) == 1:
+            payload["gradients"][names[0]] = entry
+        if len(names) == 2:
+            payload.setdefault("hessian", {}).setdefault(names[0], {})[names[1]] = entry
     return payload
 
 
 def _formulas(inspection, results, latex):
     from .symbolic import derivative_formulas
-    names = [variable.name for variable, value, _ in results if value is not None]
+    names = [variables[0].name for variables, value, _ in results if value is not None]
     return derivative_formulas(inspection, names, latex=latex)
 
 
@@ -533,7 +560,8 @@ def graph_command(file, expr, dot, output_file, saved, values, depth, at, dtype,
 
     Each node shows its grad_fn name, the variable it was assigned to and the
     source line, its shape and dtype; leaves are AccumulateGrad nodes with their
-    names. A node reached twice is shown once and referenced after.
+    names. A node reached twice is shown once and referenced after. With --of a
+    leaf, the graph is that leaf's one AccumulateGrad node (kind "leaf" in --json).
 
     \b
     Examples:

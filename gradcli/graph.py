@@ -38,6 +38,14 @@ class Graph:
     nodes: list
     edges: list  # (from id, to id): from an input's node to the node it feeds, forward direction
 
+    @property
+    def leaf_note(self) -> str | None:
+        """What the tree and DOT say when the output is a leaf: its graph is one node."""
+        if not self.nodes or self.nodes[0].kind != "leaf":
+            return None
+        return (f"{self.output_name} is a leaf (an input, not computed from other tensors): its "
+                f"backward graph is this one node, where {self.output_name}.grad collects")
+
     def as_json(self) -> dict:
         return {
             "output": self.output_name,
@@ -71,7 +79,8 @@ def build(output: Tensor, output_name: str, names: dict) -> Graph:
                 stack.append(child)
             described.children.append(ids[child])
             edges.append((ids[child], ids[current]))
-    nodes[0].kind = "output"
+    if nodes[0].kind != "leaf":  # a leaf output (--of x) stays a leaf: it computes nothing
+        nodes[0].kind = "output"
     return _renumbered(Graph(output_name, nodes, edges))
 
 

@@ -212,5 +212,8 @@ def why_no_gradient(output: Variable, variable: Variable) -> str:
     if not tensor.requires_grad:
         return f"'{variable.name}' does not require grad: it is a constant, was created under " \
                "torch.no_grad(), or was detached; create it with requires_grad=True"
+    if output.tensor.grad_fn is None:
+        return f"'{output.name}' is a leaf (an input, not computed from other tensors), so it " \
+               f"depends on nothing but itself, not on '{variable.name}'"
     return f"'{output.name}' does not depend on '{variable.name}' (no path in the graph from " \
            f"'{variable.name}' to '{output.name}')"

@@ -53,7 +53,8 @@ def graph_tree(graph: Graph, *, values=False, gradients=None, depth=None) -> str
     out = console()
     with out.capture() as captured:
         out.print(root)
-    return captured.get().rstrip("\n")
+    text = captured.get().rstrip("\n")
+    return text + "\n" + dim(graph.leaf_note) if graph.leaf_note else text
 
 
 def _grow(tree, graph, node: GraphNode, shown, values, gradients, depth, level):
@@ -152,6 +153,8 @@ def graph_dot(graph: Graph, *, saved=False) -> str:
                 lines.append(f"  s{node.id}_{index} -> n{node.id} [style=dashed];")
     for source, target in graph.edges:
         lines.append(f"  n{source} -> n{target};")
+    if graph.leaf_note:
+        lines.append(f'  label="{_dot_escape(graph.leaf_note)}"; labelloc=t;')
     lines.append("}")
     return "\n".join(lines)
 

@@ -149,6 +149,111 @@ def test_grad_hessian(cli):
     assert json.loads(result.stdout)["gradients"]["x"]["value"] == [[6.0, 0.0], [0.0, 12.0]]
 
 
+def test_grad_hessian_has_the_mixed_blocks(cli):
+    # out = y * sum(x^2): d2/dx2 = 2y I, d2/dx dy = d2/dy dx = 2x, d2/dy2 = 0
+    code = "(x ** 2).sum() * y"
+    result = cli("grad", "-e", code, "--at", "x=[1, 2]", "--at", "y=3", "--hessian")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[1:] == [
+        "d2(out)/d(x)2 = tensor([[6., 0.],",
+        "                        [0., 6.]])",
+        "d2(out)/d(x)d(y) = tensor([2., 4.])",
+        "d2(out)/d(y)d(x) = tensor([2., 4.])",
+        "d2(out)/d(y)2 = tensor(0.)"]
+
+
+def test_grad_hessian_json_blocks(cli):
+    # out = sum(x^2 y) + y^3 at x = [1, 2], y = 3: d2/dx2 = 2y I, d2/dx dy = 2x, d2/dy2 = 6y
+    code = "(x ** 2 * y).sum() + y ** 3"
+    payload = json.loads(cli("grad", "-e", code, "--at", "x=[1, 2]", "--at", "y=3", "--wrt", "x",
+                             "--wrt", "y", "--hessian", "--json").stdout)
+    assert payload["derivative"] == "hessian"
+    blocks = payload["hessian"]
+    assert list(blocks) == ["x", "y"] and all(list(row) == ["x", "y"] for row in blocks.values())
+    assert blocks["x"]["x"] == {"value": [[6.0, 0.0], [0.0, 6.0]], "shape": [2, 2],
+                                "dtype": "torch.float32"}
+    assert blocks["x"]["y"] == {"value": [2.0, 4.0], "shape": [2], "dtype": "torch.float32"}
+    assert blocks["y"]["x"] == blocks["x"]["y"]
+    assert blocks["y"]["y"] == {"value": 18.0, "shape": [], "dtype": "torch.float32"}
+    # "gradients" keeps the diagonal blocks, as with a single --wrt
+    assert payload["gradients"] == {"x": blocks["x"]["x"], "y": blocks["y"]["y"]}
+
+
+def test_grad_hessian_zero_and_missing_blocks(cli):
+    # x and y never meet: the mixed blocks are zeros of shape (2, 3) and (3, 2); out does not
+    # use z at all, so every block with z is none, with the reason
+    code = "a = (x ** 3).sum() + y.sin().sum()"
+    payload = json.loads(cli("grad", "-e", code, "--at", "x=[1, 2]", "--at", "y=[0, 1, 2]",
+                             "--at", "z=5", "--hessian", "--json").stdout)
+    blocks = payload["hessian"]
+    assert blocks["x"]["y"] == {"value": [[0.0] * 3] * 2, "shape": [2, 3],
+                                "dtype": "torch.float32"}
+    assert blocks["y"]["x"]["shape"] == [3, 2] and blocks["y"]["x"]["value"] == [[0.0] * 2] * 3
+    assert blocks["x"]["x"]["value"] == [[6.0, 0.0], [0.0, 12.0]]  # 6x on the diagonal
+    diagonal = [blocks["y"]["y"]["value"][i][i] for i in range(3)]  # -sin y, zero elsewhere
+    assert diagonal == pytest.approx([0.0, -0.841471, -0.909297], abs=1e-6)
+    assert sum(abs(v) for row in blocks["y"]["y"]["value"] for v in row) == pytest.approx(
+        0.841471 + 0.909297, abs=1e-6)
+    for row, column in [("x", "z"), ("z", "x"), ("y", "z"), ("z", "z")]:
+        assert blocks[row][column]["value"] is None
+        assert "does not depend on 'z'" in blocks[row][column]["reason"]
+    text = cli("grad", "-e", code, "--at", "x=[1, 2]", "--at", "y=[0, 1, 2]", "--at", "z=5",
+               "--hessian").stdout
+    assert "d2(a)/d(x)d(z): none  # 'a' does not depend on 'z'" in text
+
+
+def test_grad_hessian_of_a_non_scalar_output_says_what_to_do(cli):
+    result = cli("grad", "-e", "y = x * x", "--at", "x=[1, 2]", "--hessian")
+    assert result.exit_code == 1 and "Traceback" not in result.stderr
+    assert result.stderr.splitlines() == [
+        "<expr>: NonScalarOutput: 'y' has shape (2,), not a single number, so its gradient is "
+        "not one tensor",
+        "hint: --hessian needs a scalar output: pick one with --of NAME, or reduce it in the "
+        "program (e.g. y.sum())"]
+
+
+HESSIAN_PROGRAMS = [
+    # (gradcli program, its inputs, the same function for torch)
+    ("(x ** 2 * y).sum() + (y ** 3).sum()", {"x": [1.0, 2.0], "y": 3.0},
+     lambda x, y: (x ** 2 * y).sum() + (y ** 3).sum()),
+    ("(x @ w).tanh().sum() + (w ** 2).sum() * x.sum()",
+     {"x": [[0.5, -1.0, 2.0]], "w": [[0.1, 0.2], [0.3, -0.4], [0.5, 0.6]]},
+     lambda x, w: (x @ w).tanh().sum() + (w ** 2).sum() * x.sum()),
+    ("x.exp().sum() * y.sin().prod() + z * x.sum()",
+     {"x": [0.1, 0.2], "y": [[0.3, 0.4], [0.5, 0.6]], "z": 1.5},
+     lambda x, y, z: x.exp().sum() * y.sin().prod() + z * x.sum()),
+    ("(x ** 3).sum() + y.sin().sum()", {"x": [1.0, 2.0], "y": [0.5, 1.0, 1.5]},
+     lambda x, y: (x ** 3).sum() + y.sin().sum()),
+    ("x * y + x ** 2", {"x": 2.0, "y": 3.0}, lambda x, y: x * y + x ** 2),
+    ("torch.log(x.sum() + y) / (1 + (x * x).sum())", {"x": [[1.0, 2.0], [3.0, 4.0]], "y": 0.7},
+     lambda x, y: torch_module().log(x.sum() + y) / (1 + (x * x).sum())),
+]
+
+
+def torch_module():
+    return pytest.importorskip("torch")
+
+
+@pytest.mark.parametrize("code,inputs,function", HESSIAN_PROGRAMS, ids=[c for c, _, _ in
+                                                                        HESSIAN_PROGRAMS])
+def test_grad_hessian_matches_torch_functional_hessian(cli, code, inputs, function):
+    import numpy as np
+    torch = torch_module()
+    arguments = ["grad", "-e", code, "--hessian", "--json", "--dtype", "float64"]
+    for name, value in inputs.items():
+        arguments += ["--at", f"{name}={value}", "--wrt", name]
+    result = cli(*arguments)
+    assert result.exit_code == 0, result.stderr
+    blocks = json.loads(result.stdout)["hessian"]
+    expected = torch.autograd.functional.hessian(
+        function, tuple(torch.tensor(v, dtype=torch.float64) for v in inputs.values()))
+    for i, row in enumerate(inputs):
+        for j, column in enumerate(inputs):
+            block, reference = blocks[row][column], expected[i][j].numpy()
+            assert block["shape"] == list(reference.shape), (row, column)
+            np.testing.assert_allclose(block["value"], reference, rtol=1e-12, atol=1e-12)
+
+
 def test_grad_symbolic_formula(cli):
     result = cli("grad", "-e", "sin(x) * cos(y) + x ** 2 * y", "--wrt", "x", "--wrt", "y",
                  "--at", "x=1", "--at", "y=2", "--symbolic", "--json")
@@ -179,6 +284,43 @@ def test_grad_after_the_programs_own_backward(cli):
     result = cli("grad", TESTS / "conformance" / "18_backward_twice_error.py", "--wrt", "x")
     assert result.exit_code == 0, result.stderr
     assert result.stdout.splitlines()[1] == "d(y)/d(x) = tensor([ 5.4366, 14.7781])"
+
+
+LEAF_PROGRAM = ("x = torch.tensor([1., 2.], requires_grad=True)\n"
+                "w = torch.tensor(2., requires_grad=True)\ny = (x * x * w).sum()")
+
+
+def test_grad_of_a_leaf_with_respect_to_itself(cli):
+    # torch.autograd.grad(x, x) is 1 for a scalar leaf (ones against ones for a vector)
+    scalar = cli("grad", "-e", LEAF_PROGRAM, "--of", "w", "--wrt", "w", "--wrt", "x")
+    assert scalar.exit_code == 0, scalar.stderr
+    assert scalar.stdout.splitlines()[1:] == [
+        "d(w)/d(w) = tensor(1.)",
+        "d(w)/d(x): none  # 'w' is a leaf (an input, not computed from other tensors), so it "
+        "depends on nothing but itself, not on 'x'"]
+    summed = json.loads(cli("grad", "-e", LEAF_PROGRAM, "--of", "x", "--wrt", "x", "--sum",
+                            "--json").stdout)
+    assert summed["gradients"]["x"]["value"] == [1.0, 1.0]
+    jacobian = json.loads(cli("grad", "-e", LEAF_PROGRAM, "--of", "x", "--wrt", "x",
+                              "--jacobian", "--json").stdout)
+    assert jacobian["gradients"]["x"]["value"] == [[1.0, 0.0], [0.0, 1.0]]
+    hessian = json.loads(cli("grad", "-e", LEAF_PROGRAM, "--of", "w", "--wrt", "w", "--hessian",
+                             "--json").stdout)
+    assert hessian["hessian"]["w"]["w"]["value"] == 0.0
+
+
+def test_grad_of_a_leaf_agrees_with_torch(cli):
+    torch = torch_module()
+    w = torch.tensor(2., requires_grad=True)
+    x = torch.tensor([1., 2.], requires_grad=True)
+    (expected,) = torch.autograd.grad(w, w)
+    (expected_sum,) = torch.autograd.grad(x.sum(), x)
+    scalar = json.loads(cli("grad", "-e", LEAF_PROGRAM, "--of", "w", "--wrt", "w",
+                            "--json").stdout)
+    summed = json.loads(cli("grad", "-e", LEAF_PROGRAM, "--of", "x", "--wrt", "x", "--sum",
+                            "--json").stdout)
+    assert scalar["gradients"]["w"]["value"] == expected.item() == 1.0
+    assert summed["gradients"]["x"]["value"] == expected_sum.tolist() == [1.0, 1.0]
 
 
 def test_show_output(cli):
@@ -213,6 +355,29 @@ def test_graph_json_schema(cli):
     # y * y: the add node feeds the product twice; edges point in the forward direction
     assert payload["edges"].count({"from": 3, "to": 2}) == 2
     assert {"from": 4, "to": 3} in payload["edges"]
+
+
+def test_graph_of_a_leaf_is_its_one_leaf_node(cli):
+    note = ("x is a leaf (an input, not computed from other tensors): its backward graph is this "
+            "one node, where x.grad collects")
+    tree = cli("graph", "-e", LEAF_PROGRAM, "--of", "x")
+    assert tree.exit_code == 0, tree.stderr
+    assert tree.stdout.splitlines() == ["x AccumulateGrad  line 1  (2,) float32  #0", note]
+    payload = json.loads(cli("graph", "-e", LEAF_PROGRAM, "--of", "x", "--json").stdout)
+    assert payload == {"output": "x", "edges": [], "nodes": [
+        {"id": 0, "op": "AccumulateGrad", "name": "x", "line": 1, "shape": [2],
+         "dtype": "torch.float32", "kind": "leaf"}]}
+    dot = cli("graph", "-e", LEAF_PROGRAM, "--of", "x", "--dot").stdout.splitlines()
+    assert [line for line in dot if "->" in line] == []
+    assert '  n0 [label="x\\nline 1\\n(2,)", fillcolor="lightblue"];' in dot
+    assert f'  label="{note}"; labelloc=t;' in dot
+
+
+def test_graph_of_a_computed_output_has_no_leaf_note(cli):
+    result = cli("graph", "-e", LEAF_PROGRAM)
+    assert result.stdout.splitlines()[0].startswith("SumBackward0  y  line 3")
+    assert "is a leaf" not in result.stdout
+    assert "labelloc" not in cli("graph", "-e", LEAF_PROGRAM, "--dot").stdout
 
 
 def test_graph_values_and_depth(cli):
@@ -268,6 +433,27 @@ def test_explain_golden(cli):
     assert result.exit_code == 0, result.stderr
     assert "adds (+=) to y (AddBackward0)" in result.stdout
     check_golden("explain_blitz.txt", scrub(result.stdout))
+
+
+def test_explain_of_a_leaf(cli):
+    # x.backward() on a scalar leaf: one AccumulateGrad step, and w.grad = 1
+    result = cli("explain", "-e", LEAF_PROGRAM, "--of", "w")
+    assert result.exit_code == 0, result.stderr
+    assert "Backward pass of w towards w" in result.stdout
+    assert "step 1  w (AccumulateGrad)    line 2" in result.stdout
+    assert "step 2" not in result.stdout
+    assert result.stdout.rstrip().endswith("d(w)/d(w) = tensor(1.)")
+    refused = cli("explain", "-e", LEAF_PROGRAM, "--of", "w", "--wrt", "x")
+    assert refused.exit_code == 1
+    assert "NothingToExplain: 'w' is a leaf" in refused.stderr
+    vector = cli("explain", "-e", LEAF_PROGRAM, "--of", "x")
+    assert vector.exit_code == 1 and "--sum" in vector.stderr
+
+
+def test_check_of_a_leaf(cli):
+    payload = json.loads(cli("check", "-e", LEAF_PROGRAM, "--of", "x", "--json").stdout)
+    assert list(payload["checks"]) == ["x"] and payload["ok"]
+    assert payload["checks"]["x"]["autograd"] == 1.0  # the worst element of the identity
 
 
 # ----- real processes -----
