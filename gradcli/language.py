@@ -7,8 +7,8 @@ so the language is an allow-list by construction.  Names come only from the
 namespace this module binds (``torch`` and a few safe builtins); attributes are
 looked up in a per-type allow-list (``sandbox.py``), and no name or attribute
 starting with ``_`` exists for a program.  Loops and calls count steps, and
-every size that can explode (integers, strings, lists) is checked before the
-work is done.
+every size that can explode (integers, strings, lists, and what C walks to
+compare, hash or print a value) is checked before the work is done.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from .tensor import Tensor
 
 MAX_SOURCE_BYTES = 1 << 20
 MAX_AST_DEPTH = 400
+MAX_SHOWN_DEPTH = 200  # lists nested deeper are not shown as the calculator's result
 # On a syntax error CPython opens the file named in ast.parse to quote the line.  gradcli has
 # the source already, so it names a path that cannot exist: nothing is read, whatever the name.
 PARSE_FILENAME = "/dev/null/gradcli-program"
@@ -104,6 +105,8 @@ class Interpreter:
         self.depth = 0
         self.line = 0
         self.last_value = None
+        self.last_node = None  # the module-level statement that set last_value
+        self.printed = False  # whether print() wrote anything (else the CLI shows last_value)
         # (name, line) -> (name, line, tensor): the latest tensor each module-level line bound.
         # Only the latest: a loop rebinding `x = x @ x` must not keep every x alive.
         self.latest_bindings: dict = {}
@@ -113,6 +116,25 @@ class Interpreter:
         self.frame = Frame(self.globals)
         self.warned: set = set()
         self.warnings = sys.stderr  # where warnings go (None: nowhere)
+
+    def check_last_value(self) -> None:
+        """The CLI shows the last value of a program that printed nothing: walked first, as print's.
+
+        It is shown after the run, at Python's usual recursion limit: deep nesting is refused too.
+        """
+        if self.printed or self.last_value is None:
+            return
+        node = self.last_node
+        try:
+            sandbox.check_walk(self, self.last_value, "showing the last value")
+        except GradcliError as error:
+            raise error.locate(node.lineno, node.col_offset + 1) from None
+        depth = sandbox.nesting_depth(self.last_value)
+        if depth > MAX_SHOWN_DEPTH:
+            raise LimitError(f"the last value is nested {depth:,} levels deep, too deep to show "
+                             f"(the limit is {MAX_SHOWN_DEPTH})", hint="print a part of it, or "
+                             "end the program with another expression", line=node.lineno,
+                             column=node.col_offset + 1)
 
     def warn(self, node, kind: str, message: str) -> None:
         """A warning on stderr, located like PyTorch's (FILE:LINE: Kind: message)."""
@@ -339,7 +361,7 @@ def c_expr_statement(interp, node):
     def run(frame):
         result = value(frame)
         if frame.parent is None:
-            interp.last_value = result
+            interp.last_value, interp.last_node = result, node
             if isinstance(result, Tensor):
                 # an unnamed result (calculator mode: `x ** 2 * sin(x)`) can be the output too
                 interp.note_binding(None, node.lineno, result)
@@ -355,7 +377,7 @@ def c_assign(interp, node):
         for store in stores:
             store(frame, result)
         if frame.parent is None:
-            interp.last_value = result
+            interp.last_value, interp.last_node = result, node
     return _located(interp, node, run)
 
 
@@ -380,7 +402,7 @@ def c_aug_assign(interp, node):
         result = apply(load(frame), value(frame))
         store(frame, result)
         if frame.parent is None:
-            interp.last_value = result
+            interp.last_value, interp.last_node = result, node
     return _located(interp, node, run)
 
 
@@ -417,7 +439,7 @@ def compile_store(interp, target):
         key = interp.compile(target.slice)
 
         def store_item(frame, value):
-            sandbox.set_item(obj(frame), key(frame), value)
+            sandbox.set_item(interp, obj(frame), key(frame), value)
         return store_item
     raise refused(target)
 
@@ -663,7 +685,8 @@ def c_assert(interp, node):
 
     def run(frame):
         if not sandbox.truth(test(frame)):
-            raise ProgramError(str(message(frame)) if message else "assertion failed",
+            raise ProgramError(sandbox.text_of(interp, message(frame), "converting the message to "
+                                               "text") if message else "assertion failed",
                                kind="AssertionError")
     return _located(interp, node, run)
 
@@ -734,7 +757,7 @@ def c_attribute(interp, node):
         return _located(interp, node, _grad_reader(interp, node, obj))
 
     def load(frame):
-        return sandbox.get_attribute(obj(frame), attr)
+        return sandbox.get_attribute(obj(frame), attr, interp)
     return _located(interp, node, load)
 
 
@@ -753,7 +776,7 @@ def _grad_reader(interp, node, obj):
                 not value._retains_grad and node.lineno not in interp.warned:
             interp.warned.add(node.lineno)
             interp.warn(node, "UserWarning", NON_LEAF_GRAD)
-        return sandbox.get_attribute(value, "grad")
+        return sandbox.get_attribute(value, "grad", interp)
     return load
 
 
@@ -762,7 +785,7 @@ def c_subscript(interp, node):
     key = interp.compile(node.slice)
 
     def load(frame):
-        return sandbox.get_item(obj(frame), key(frame))
+        return sandbox.get_item(interp, obj(frame), key(frame))
     return _located(interp, node, load)
 
 
@@ -806,9 +829,17 @@ def _starred_sequence(interp, node, kind):
 def c_dict(interp, node):
     if any(k is None for k in node.keys):
         raise refused(node)
-    keys = [interp.compile(k) for k in node.keys]
-    values = [interp.compile(v) for v in node.values]
-    return lambda frame: {k(frame): v(frame) for k, v in zip(keys, values)}
+    entries = [(interp.compile(k), interp.compile(v)) for k, v in zip(node.keys, node.values)]
+
+    def build(frame):
+        result = {}
+        for key, value in entries:
+            key = key(frame)
+            if type(key) is tuple:
+                sandbox.check_key(interp, key)
+            result[key] = value(frame)
+        return result
+    return _located(interp, node, build)
 
 
 _BINARY = {
@@ -885,24 +916,59 @@ _COMPARE = {
     ast.Gt: operator.gt, ast.GtE: operator.ge, ast.Is: operator.is_, ast.IsNot: operator.is_not,
     ast.In: lambda a, b: a in b, ast.NotIn: lambda a, b: a not in b,
 }
+_ORDERS, _SEARCHES = "orders", "searches"
+_WALKS = {**dict.fromkeys((ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE), _ORDERS),
+          ast.In: _SEARCHES, ast.NotIn: _SEARCHES}
 
 
 def c_compare(interp, node):
     left = interp.compile(node.left)
-    comparators = [(_COMPARE[type(op)], interp.compile(c)) for op, c in zip(node.ops,
-                                                                             node.comparators)]
+    comparators = [(_COMPARE[type(op)], _WALKS.get(type(op)), interp.compile(c))
+                   for op, c in zip(node.ops, node.comparators)]
+    if len(comparators) == 1:
+        return _located(interp, node, _single_compare(interp, left, *comparators[0]))
 
     def run(frame):
         current = left(frame)
         result = True
-        for function, comparator in comparators:
+        for function, walks, comparator in comparators:
             other = comparator(frame)
-            result = function(current, other)
-            if len(comparators) > 1 and not sandbox.truth(result):
+            result = function(*_checked_operands(interp, walks, current, other))
+            if not sandbox.truth(result):
                 return result
             current = other
         return result
     return _located(interp, node, run)
+
+
+def _single_compare(interp, left, function, walks, right):
+    """``a < b``, the common case, with the check inlined: numbers go straight through."""
+    walked = sandbox.WALKED
+    if walks is _ORDERS:
+        def run(frame):
+            a, b = left(frame), right(frame)
+            if type(a) in walked and type(b) in walked:
+                sandbox.check_compare(interp, a, b)
+            return function(a, b)
+    elif walks is _SEARCHES:
+        def run(frame):
+            a, b = left(frame), right(frame)
+            if type(a) is not int:
+                b = sandbox.check_contains(interp, a, b)
+            return function(a, b)
+    else:
+        def run(frame):
+            return function(left(frame), right(frame))
+    return run
+
+
+def _checked_operands(interp, walks, left, right):
+    """What C walks is counted first (sandbox, "Walks"); the operands, a lazy container listed."""
+    if walks is _ORDERS and type(left) in sandbox.WALKED and type(right) in sandbox.WALKED:
+        sandbox.check_compare(interp, left, right)
+    elif walks is _SEARCHES and type(left) is not int:
+        right = sandbox.check_contains(interp, left, right)
+    return left, right
 
 
 def c_ifexp(interp, node):
@@ -935,7 +1001,7 @@ def c_call(interp, node):
                 else:
                     values.append(a(frame))
         kwargs = {name: value(frame) for name, value in keywords}
-        return sandbox.call(target, values, kwargs)
+        return sandbox.call(interp, target, values, kwargs)
     return _located(interp, node, run)
 
 
@@ -994,7 +1060,10 @@ def c_dictcomp(interp, node):
         items = {}
 
         def emit(inner):
-            items[key(inner)] = value(inner)
+            k = key(inner)
+            if type(k) is tuple:
+                sandbox.check_key(interp, k)
+            items[k] = value(inner)
         produce(frame, emit)
         return items
     return _located(interp, node, run)
@@ -1014,9 +1083,12 @@ def c_formatted_value(interp, node):
     value = interp.compile(node.value)
     spec = interp.compile(node.format_spec) if node.format_spec is not None else None
     conversion = node.conversion
+    walked = sandbox.WALKED
 
     def run(frame):
         result = value(frame)
+        if type(result) in walked:
+            sandbox.check_walk(interp, result, "formatting this value")
         if conversion == ord("r"):
             result = repr(result)
         elif conversion == ord("s"):

@@ -211,6 +211,7 @@ def run_program(name: str, source: str, options: RunOptions, output=None) -> Int
     with limits(options):
         try:
             interp.run()
+            interp.check_last_value()  # under the limits: the CLI may print it
         except RecursionError:
             raise LimitError("the program nested calls too deeply",
                              hint="raise --max-depth or simplify the recursion") from None

@@ -4,7 +4,8 @@ Everything here is an allow-list.  A program sees the ``torch`` namespace, a
 ``math`` namespace and a few builtins, each a function written here or a member
 of gradcli's API; it reads attributes only from the per-type sets below; it can
 import nothing but those namespaces.  Sizes that could explode (integers,
-strings, lists) are checked before the operation runs.
+strings, lists) are checked before the operation runs, and so is what C would
+walk in one call to compare, hash or print a value (see "Walks").
 """
 
 from __future__ import annotations
@@ -14,13 +15,15 @@ import difflib
 import itertools
 import math
 import re
+import sys
+from collections import Counter
 
 from . import functions as fn
 from .autograd import BackwardCFunction, Function, FunctionCtx
 from .dtypes import dtype as DType
 from .errors import LimitError, ProgramError, SandboxError, TorchError
 from .methods import METHODS
-from .tensor import AccumulateGrad, Node, OpNode, Size, Tensor
+from .tensor import AccumulateGrad, Limits, Node, OpNode, Size, Tensor
 from .tensor import _HookHandle
 
 # ----- Namespaces -----
@@ -152,7 +155,10 @@ def _builtins(interp) -> dict:
                                hint="gradcli's print takes sep and end; it writes to stdout only")
         if not isinstance(sep, str) or not isinstance(end, str):
             raise ProgramError("sep and end must be strings")
-        interp.output.write(sep.join(str(a) for a in args) + end)
+        text = sep.join(str(a) if type(a) not in WALKED else
+                        text_of(interp, a, "printing this value") for a in args) + end
+        interp.printed = interp.printed or bool(text)
+        interp.output.write(text)
 
     def range_(*args):
         for value in args:
@@ -183,21 +189,48 @@ def _builtins(interp) -> dict:
                                hint="build lists with a comprehension or list.extend")
         return sum(iterable, start)
 
+    # str, repr, sorted, min, max and dict make C walk what they are given: walked first
+    def str_(value=""):
+        return text_of(interp, value, "converting this value to text")
+
+    def repr_(value):
+        check_walk(interp, value, "converting this value to text")
+        return repr(value)
+
+    def sorted_(*args, key=None, reverse=False):
+        if len(args) != 1:
+            return sorted(*args)  # Python's own TypeError
+        return ordered(interp, bounded_list(interp, args[0]), key, reverse)
+
+    def min_(*args, key=None, **options):
+        return _extreme(interp, min, args, key, options)
+
+    def max_(*args, key=None, **options):
+        return _extreme(interp, max, args, key, options)
+
+    def dict_(*args, **kwargs):
+        if args and type(args[0]) is not dict:  # a dict's keys keep their hashes; pairs are hashed
+            pairs = bounded_list(interp, args[0])
+            check_walk(interp, [p[0] for p in pairs if type(p) in (tuple, list) and len(p) == 2],
+                       "hashing these keys")
+            args = (pairs,) + args[1:]
+        return dict(*args, **kwargs)
+
     table = {
         "print": print_, "range": range_, "len": len, "abs": abs, "round": round,
-        "repr": repr, "str": str, "bool": bool, "float": float, "int": _int, "chr": chr,
+        "repr": repr_, "str": str_, "bool": bool, "float": float, "int": _int, "chr": chr,
         "ord": ord, "divmod": divmod, "pow": pow_, "isinstance": isinstance_,
+        "sorted": sorted_, "min": min_, "max": max_, "dict": dict_,
     }
-    for name, function in (("min", min), ("max", max), ("sum", sum_), ("sorted", sorted),
-                           ("list", list), ("tuple", tuple), ("dict", dict), ("enumerate", enumerate),
-                           ("zip", zip), ("reversed", reversed), ("any", any), ("all", all),
-                           ("map", map), ("filter", filter)):
+    for name, function in (("sum", sum_), ("list", list), ("tuple", tuple),
+                           ("enumerate", enumerate), ("zip", zip), ("reversed", reversed),
+                           ("any", any), ("all", all), ("map", map), ("filter", filter)):
         table[name] = bounded(function)
     for name, function in table.items():
         if function.__name__.endswith("_") or function.__name__ == "call":
             function.__name__ = function.__qualname__ = name  # Python's words in messages
     _REAL_TYPES.update({id(table[name]): real for name, real in (
-        ("list", list), ("tuple", tuple), ("dict", dict), ("int", int))})
+        ("list", list), ("tuple", tuple), ("dict", dict), ("int", int), ("str", str))})
     return table
 
 
@@ -219,7 +252,7 @@ def _real_types(kinds):
 def _real_type(kind):
     if kind is TENSOR_TYPE:
         return Tensor
-    if kind in (str, bool, float):
+    if kind in (bool, float):
         return kind
     real = _REAL_TYPES.get(id(kind))
     if real is None:
@@ -263,12 +296,15 @@ ATTRIBUTES = {
 }
 # attributes that are methods wrapped here with a size check
 # (append and insert too: called from C, e.g. `any(map(a.append, a))`, a builtin method could
-# grow the list it iterates forever where neither the step count nor the alarm can stop it)
+# grow the list it iterates forever where neither the step count nor the alarm can stop it;
+# index, count, remove, sort and the dict lookups compare or hash in C: see "Walks" below)
 _CHECKED_METHODS = {(str, "join"), (str, "replace"), (list, "extend"), (list, "append"),
-                    (list, "insert")}
+                    (list, "insert"), (list, "index"), (list, "count"), (list, "remove"),
+                    (list, "sort"), (tuple, "index"), (tuple, "count"), (dict, "get"),
+                    (dict, "pop"), (dict, "setdefault")}
 
 
-def get_attribute(obj, name: str):
+def get_attribute(obj, name: str, interp=None):
     kind = type(obj)
     if kind is ModuleNamespace:
         if name in obj.members:
@@ -282,7 +318,9 @@ def get_attribute(obj, name: str):
             return obj.apply
         raise _no_attribute(obj, name, {"apply"})
     if (kind, name) in _CHECKED_METHODS:
-        return _checked_method(obj, name)
+        method = _CHECKED_MAKERS[name](obj, interp if interp is not None else _Defaults())
+        method.__qualname__ = name  # Python's words in messages: "sort() takes ..."
+        return method
     allowed = ATTRIBUTES.get(kind)
     if allowed is not None and name in allowed:
         return getattr(obj, name)
@@ -297,16 +335,21 @@ def _ctx_attribute(ctx, name):
     raise _no_attribute(ctx, name, CTX_METHODS | {k for k in ctx.__dict__ if not k.startswith("_")})
 
 
-def _checked_method(obj, name):
-    return _CHECKED_MAKERS[name](obj, _default_cap())
+class _Defaults:
+    """The default limits, for a caller that has no interpreter."""
+
+    def __init__(self):
+        from .language import Settings
+        self.settings = Settings()
 
 
 def _default_cap() -> int:
-    from .language import Settings
-    return Settings().max_sequence
+    return _Defaults().settings.max_sequence
 
 
-def _checked_join(obj, cap):
+def _checked_join(obj, interp):
+    cap = interp.settings.max_sequence
+
     def join(items):
         items = list(items) if not isinstance(items, (list, tuple)) else items
         if sum(len(i) for i in items if isinstance(i, str)) + len(obj) * len(items) > cap:
@@ -315,7 +358,9 @@ def _checked_join(obj, cap):
     return join
 
 
-def _checked_replace(obj, cap):
+def _checked_replace(obj, interp):
+    cap = interp.settings.max_sequence
+
     def replace(old, new, count=-1):
         if len(new) > len(old) and len(obj) * builtins.max(len(new), 1) > cap:
             raise LimitError(f"string longer than {cap:,} characters")
@@ -327,17 +372,21 @@ def _list_too_long(cap):
     return LimitError(f"list longer than {cap:,} elements", hint="raise it with --max-sequence N")
 
 
-def _checked_extend(obj, cap):
+def _checked_extend(obj, interp):
+    cap = interp.settings.max_sequence
+
     def extend(items):
         if not isinstance(items, (range, list, tuple, str)):
-            items = bounded_list(None, items)
+            items = bounded_list(interp, items)
         if len(obj) + len(items) > cap:
             raise _list_too_long(cap)
         obj.extend(items)
     return extend
 
 
-def _checked_append(obj, cap):
+def _checked_append(obj, interp):
+    cap = interp.settings.max_sequence
+
     def append(item):
         if len(obj) >= cap:
             raise _list_too_long(cap)
@@ -345,7 +394,9 @@ def _checked_append(obj, cap):
     return append
 
 
-def _checked_insert(obj, cap):
+def _checked_insert(obj, interp):
+    cap = interp.settings.max_sequence
+
     def insert(index, item):
         if len(obj) >= cap:
             raise _list_too_long(cap)
@@ -353,8 +404,40 @@ def _checked_insert(obj, cap):
     return insert
 
 
+def _checked_search(method_name):
+    """list.index, count and remove, tuple.index and count: C compares the value with each item."""
+    def make(obj, interp):
+        method = getattr(obj, method_name)
+
+        def search(value, *args):
+            check_contains(interp, value, obj)
+            return method(value, *args)
+        return search
+    return make
+
+
+def _checked_sort(obj, interp):
+    def sort(*, key=None, reverse=False):
+        obj[:] = ordered(interp, list(obj), key, reverse)
+    return sort
+
+
+def _checked_lookup(method_name):
+    """dict.get, pop and setdefault: C hashes the key."""
+    def make(obj, interp):
+        method = getattr(obj, method_name)
+
+        def lookup(key, *args):
+            check_key(interp, key)
+            return method(key, *args)
+        return lookup
+    return make
+
+
 _CHECKED_MAKERS = {"join": _checked_join, "replace": _checked_replace, "extend": _checked_extend,
-                   "append": _checked_append, "insert": _checked_insert}
+                   "append": _checked_append, "insert": _checked_insert, "sort": _checked_sort,
+                   **{name: _checked_search(name) for name in ("index", "count", "remove")},
+                   **{name: _checked_lookup(name) for name in ("get", "pop", "setdefault")}}
 
 
 def _type_name(obj) -> str:
@@ -412,17 +495,37 @@ def _set_tensor_attribute(tensor, name, value):
 
 # ----- Items, iteration, calls -----
 
-def get_item(obj, key):
+def get_item(interp, obj, key):
+    kind = type(obj)
+    if kind is list:  # the common case; a list index is never walked
+        return obj[key]
+    if (kind is Tensor or kind is dict) and type(key) in WALKED:
+        _check_index(interp, obj, key)
     if isinstance(obj, (Tensor, list, tuple, str, dict, range)):
         return obj[key]
     raise ProgramError(f"'{_type_name(obj)}' object is not subscriptable")
 
 
-def set_item(obj, key, value) -> None:
-    if isinstance(obj, (Tensor, list, dict)):
+def set_item(interp, obj, key, value) -> None:
+    kind = type(obj)
+    if kind is list:
+        obj[key] = value
+        return
+    if kind is Tensor or kind is dict:
+        if type(key) in WALKED:
+            _check_index(interp, obj, key)
+        if kind is Tensor and type(value) in WALKED:
+            check_argument(interp, value)
         obj[key] = value
         return
     raise ProgramError(f"'{_type_name(obj)}' object does not support item assignment")
+
+
+def _check_index(interp, obj, key) -> None:
+    if type(obj) is Tensor:
+        check_argument(interp, key)  # numpy reads an index list in C
+    else:
+        check_key(interp, key)  # a dict hashes it
 
 
 def iterate(interp, obj):
@@ -447,7 +550,7 @@ def bounded_list(interp, value) -> list:
     return items
 
 
-def call(target, args, kwargs):
+def call(interp, target, args, kwargs):
     if isinstance(target, type) and issubclass(target, Function):
         raise TorchError("Legacy autograd function with non-static forward method is deprecated. "
                          f"Please use new-style autograd function with static forward method: call "
@@ -457,7 +560,25 @@ def call(target, args, kwargs):
     name = _TENSOR_INPUT.get(id(target))
     if name is not None:
         _check_tensor_input(name, args[0] if args else kwargs.get("input", TENSOR_TYPE))
+    for value in args:
+        if type(value) in WALKED:
+            _check_api_arguments(interp, target, args, kwargs)
+            break
+    else:
+        if kwargs:
+            _check_api_arguments(interp, target, (), kwargs)
     return target(*args, **kwargs)
+
+
+def _check_api_arguments(interp, target, args, kwargs) -> None:
+    """Lists given to torch functions and tensor methods are walked before numpy reads them."""
+    if id(target) in _API_FUNCTIONS or type(getattr(target, "__self__", None)) is Tensor:
+        for values in (args, kwargs.values()):
+            for value in values:
+                # a flat list is no longer than --max-sequence: only nested ones are walked
+                if type(value) in WALKED and (type(value) is dict or
+                                              not _HEAVY.isdisjoint(map(type, value))):
+                    check_argument(interp, value)
 
 
 def _check_tensor_input(name, value) -> None:
@@ -480,6 +601,8 @@ def _tensor_input_functions() -> dict:
 
 
 _TENSOR_INPUT = _tensor_input_functions()
+_API_FUNCTIONS = {id(member) for namespace in MODULES.values()
+                  for member in namespace.members.values() if callable(member)} | {id(TENSOR_TYPE)}
 
 
 def context_manager(value):
@@ -526,6 +649,7 @@ def checked_binary(interp, op_name: str, function):
     """``function(left, right)`` with the size of its result checked before it is computed."""
     bits = interp.settings.max_int_bits
     cap = interp.settings.max_sequence
+    set_operation = op_name in ("BitAnd", "BitOr", "Sub")  # on dict views: hashes every key
 
     def too_big(what):
         return LimitError(f"{what} is over the limit", hint=f"integers are limited to {bits:,} "
@@ -551,6 +675,8 @@ def checked_binary(interp, op_name: str, function):
             raise too_big(f"a sequence of {len(left) + len(right):,} items")
         if op_name == "Mod" and isinstance(left, str):
             raise SandboxError("%-formatting of strings is not supported", hint="use an f-string")
+        if set_operation and (type(left) in _HASHED_VIEWS or type(right) in _HASHED_VIEWS):
+            check_walk(interp, [left, right], "hashing the keys of these views")
         if op_name == "BitXor" and not (isinstance(left, (int, bool)) and
                                         isinstance(right, (int, bool))):
             if not (isinstance(left, Tensor) and left.array.dtype == bool):
@@ -561,6 +687,210 @@ def checked_binary(interp, op_name: str, function):
             raise too_big("the integer result")
         return result
     return run
+
+
+# ----- Walks C makes in one call -----
+#
+# Comparing, hashing or printing a list makes C walk it, in one call that neither the step
+# count nor the alarm can interrupt.  A list can hold the same list twice, so
+# `for i in range(100): a = [a, a]` is 101 lists in memory but 2**100 items to C.  Whatever
+# walks a program's value counts first what C would visit, and is refused past --max-sequence.
+
+_VIEWS = (type({}.keys()), type({}.values()), type({}.items()))
+_HASHED_VIEWS = (_VIEWS[0], _VIEWS[2])  # `in` and set operations hash: one walk of the item
+WALKED = frozenset({list, tuple, dict, Size, *_VIEWS})
+_HEAVY = WALKED | {str}  # values that cost C more than one step to compare or print
+_CHARACTERS_PER_ITEM = 64  # C copies and compares characters far faster than it visits items
+
+
+def walk_size(value, cap: int) -> int:
+    """How many items C visits walking ``value``: a child reached twice counts twice.
+
+    Memoized by id, the count looks once at each distinct container (a flat list of numbers
+    is one C pass over its item types), and stops as soon as it passes ``cap``.
+    """
+    kind = type(value)
+    if kind is list or kind is tuple or kind is Size:  # the common case: a flat list of numbers
+        if len(value) > 16:
+            if set(map(type, value)).isdisjoint(_HEAVY):  # one C pass
+                return len(value)
+        elif all([type(item) not in _HEAVY for item in value]):
+            return len(value) or 1
+    elif kind not in WALKED:
+        return _leaf_size(value)
+    return _measure(value, cap)[0]
+
+
+def nesting_depth(value) -> int:
+    """How deep lists nest in ``value`` (C's repr recurses once a level)."""
+    return _measure(value, sys.maxsize)[1] if type(value) in WALKED else 0
+
+
+def _measure(value, cap: int) -> tuple:
+    """(items C visits, levels of nesting) of a container, one look at each distinct one."""
+    sizes, depths, kept = {}, {}, []  # kept: children lists made here live on (no id reused)
+    stack = [(value, None)]
+    while stack:
+        node, counted = stack.pop()
+        if counted is None:  # first visit
+            if id(node) in sizes:
+                continue
+            items = _children(node)
+            kept.append(items)
+            kinds = set(map(type, items))
+            if kinds.isdisjoint(WALKED):
+                size, depth = len(items) + _extra_characters(items, kinds), 1
+            else:
+                # each distinct child once, with how often it is held (`[row] * n`), both in C
+                distinct, counts = dict(zip(map(id, items), items)), Counter(map(id, items))
+                # until measured: a list holding itself counts once (C prints [...])
+                sizes[id(node)], depths[id(node)] = 1, 1
+                stack.append((node, (distinct, counts)))
+                stack.extend((child, None) for child in distinct.values()
+                             if type(child) in WALKED and id(child) not in sizes)
+                continue
+        else:
+            distinct, counts = counted
+            size = sum([count * (sizes[key] if type(distinct[key]) in WALKED else
+                                 _leaf_size(distinct[key])) for key, count in counts.items()])
+            depth = 1 + builtins.max([depths[key] for key, child in distinct.items()
+                                      if type(child) in WALKED])
+        if size > cap:
+            return size, depth
+        sizes[id(node)], depths[id(node)] = builtins.max(size, 1), depth
+    return sizes[id(value)], depths[id(value)]
+
+
+def _children(node):
+    kind = type(node)
+    if kind is list or kind is tuple or kind is Size:
+        return node
+    if kind is dict:  # a number key is counted with its value; a tuple or string key by itself
+        values = list(node.values())
+        if _HEAVY.isdisjoint(map(type, node)):
+            return values
+        return values + [key for key in node if type(key) in _HEAVY]
+    return list(node)  # a dict view
+
+
+def _extra_characters(items, kinds) -> int:
+    if str not in kinds:
+        return 0
+    if len(kinds) == 1:
+        return sum(map(len, items)) // _CHARACTERS_PER_ITEM
+    return sum(len(item) for item in items if type(item) is str) // _CHARACTERS_PER_ITEM
+
+
+def _leaf_size(value) -> int:
+    return 1 + len(value) // _CHARACTERS_PER_ITEM if type(value) is str else 1
+
+
+def _walk_too_long(doing: str, cap: int, flag: str = "--max-sequence") -> LimitError:
+    return LimitError(f"{doing} would walk more than {cap:,} items at once (an item counts each "
+                      f"time it is reached, a string once per {_CHARACTERS_PER_ITEM} characters)",
+                      hint=f"raise it with {flag} N, or work on smaller pieces")
+
+
+def check_walk(interp, value, doing: str) -> None:
+    """Refuse ``value`` if C would walk more than --max-sequence items comparing or printing it."""
+    cap = interp.settings.max_sequence
+    if type(value) in WALKED and walk_size(value, cap) > cap:
+        raise _walk_too_long(doing, cap)
+
+
+def text_of(interp, value, doing: str) -> str:
+    """``str(value)``, walked first."""
+    check_walk(interp, value, doing)
+    return str(value)
+
+
+def check_compare(interp, left, right) -> None:
+    """``left == right``, ``<`` and the like: C stops at the end of the smaller walk."""
+    cap = interp.settings.max_sequence
+    if walk_size(left, cap) > cap and walk_size(right, cap) > cap:
+        raise _walk_too_long("comparing these values", cap)
+
+
+def check_contains(interp, item, container):
+    """``item in container`` (and list.index, count, remove): the container to search.
+
+    C compares ``item`` with each element (and quotes it in "x is not in list"); a range
+    steps through every number unless ``item`` is an int.
+    """
+    kind = type(container)
+    cap = interp.settings.max_sequence
+    if kind is range:
+        if type(item) not in (int, bool) and _range_length(container) > cap:
+            raise _walk_too_long("searching a range for a value that is not an int", cap)
+        return container
+    if type(item) not in _HEAVY:
+        return container  # a number or a tensor compares with each element in one step
+    if kind not in WALKED and kind is not str and kind is not Tensor:
+        container = bounded_list(interp, container)  # a lazy iterator, searched in C
+        kind = list
+    size = walk_size(item, cap)
+    if size > cap or (kind in WALKED and kind is not dict and kind not in _HASHED_VIEWS
+                      and len(container) * size > cap and walk_size(container, cap) > cap):
+        raise _walk_too_long("searching for this value", cap)
+    return container
+
+
+def _range_length(numbers: range) -> int:
+    try:
+        return len(numbers)
+    except OverflowError:  # more than sys.maxsize numbers
+        return sys.maxsize
+
+
+def check_key(interp, key) -> None:
+    """A dict hashes a key in C (and compares it on a collision): a tuple walks all it holds."""
+    if type(key) is tuple:
+        check_walk(interp, key, "hashing this key")
+
+
+def ordered(interp, items: list, key, reverse) -> list:
+    """``sorted(items, key=key, reverse=reverse)`` with what C compares walked first."""
+    if key is None:
+        check_walk(interp, items, "sorting these values")
+        return sorted(items, reverse=reverse)
+    keys = [key(item) for item in items]
+    check_walk(interp, keys, "sorting by these keys")
+    return [items[i] for i in sorted(range(len(items)), key=keys.__getitem__, reverse=reverse)]
+
+
+def _extreme(interp, function, args, key, options):
+    """``min(...)`` or ``max(...)`` with what C compares (the items or their keys) walked first."""
+    if not args or (len(args) > 1 and options):
+        return function(*args, **options)  # Python's own TypeError
+    if key is None:
+        items = bounded_list(interp, args[0]) if len(args) == 1 else list(args)
+        check_walk(interp, items, "comparing these values")
+        return function(items, **options)
+    items, keys = [], []
+    cap = interp.settings.max_sequence
+    # live, as Python's: a key that grows the list it reads (`max(a, key=a.append)`) meets the cap
+    for item in iterate(interp, args[0]) if len(args) == 1 else args:
+        items.append(item)
+        keys.append(key(item))
+        if len(items) > cap:
+            raise LimitError(f"a sequence of more than {cap:,} items is over the limit",
+                             hint="raise it with --max-sequence N")
+    if not items:
+        return function(items, **options)
+    check_walk(interp, keys, "comparing these keys")
+    return items[function(range(len(items)), key=keys.__getitem__)]
+
+
+def check_argument(interp, value) -> None:
+    """A list given to gradcli's API is read by numpy in C: walked first.
+
+    Tensor data can be as large as --max-elements allows, so the larger of the two caps holds.
+    """
+    cap, flag = interp.settings.max_sequence, "--max-sequence"
+    if Limits.max_elements is not None and Limits.max_elements > cap:
+        cap, flag = Limits.max_elements, "--max-elements"
+    if walk_size(value, cap) > cap:
+        raise _walk_too_long("reading this list", cap, flag)
 
 
 # ----- f-strings -----

@@ -3,11 +3,20 @@
 Whatever the input, a run either succeeds or raises a GradcliError that knows its line;
 nothing else escapes, and nothing reaches exec, compile, import, open or a new process
 (an audit hook watches every run; it records only while a fuzzed program runs).
+
+The examples are the same on every run (hypothesis derandomized: a seed from each test's
+code, no example database), so CI is reproducible.  To hunt for new failures, run with
+fresh random examples, as many times as you like:
+
+    GRADCLI_FUZZ_RANDOM=1 python -m pytest tests/test_fuzz.py
+
+A failure prints the falsifying program; add it to the tests that own what it breaks.
 """
 
 from __future__ import annotations
 
 import io
+import os
 import sys
 
 import pytest
@@ -18,6 +27,7 @@ import gradcli.random  # noqa: F401 - imported lazily by rand*; load it before t
 from gradcli.errors import GradcliError
 from gradcli.language import PARSE_FILENAME
 from gradcli.runner import RunOptions, decode_source, run_program
+from gradcli.sandbox import walk_size
 
 # the recursive grammar makes hypothesis warn that its own strategy repr is large
 pytestmark = pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisWarning")
@@ -153,8 +163,14 @@ BLOCKS = st.recursive(st.just([]), lambda blocks: st.lists(_statements(blocks), 
     lambda statements: [line for statement in statements for line in statement]), max_leaves=8)
 PROGRAMS = BLOCKS.map(lambda lines: PRELUDE + "\n".join(lines) + "\n")
 
+
+RANDOM = os.environ.get("GRADCLI_FUZZ_RANDOM", "") not in ("", "0")
+
+
 def fuzz(examples):
-    return settings(max_examples=examples, deadline=None,
+    """Settings for a fuzz test: fixed examples, unless GRADCLI_FUZZ_RANDOM=1 asks for new ones."""
+    return settings(max_examples=examples, deadline=None, derandomize=not RANDOM,
+                    print_blob=RANDOM,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                            HealthCheck.filter_too_much])
 
@@ -171,6 +187,52 @@ def test_grammar_programs_fail_only_with_located_errors(source):
      "'", '"', "\\", "#", "f'{", "}", "@", "*", "**", "\t", "\r"])), max_size=25))
 def test_token_soup_fails_only_with_located_errors(tokens):
     run_checked(PRELUDE + " ".join(tokens))
+
+
+# ----- What C would walk, counted (sandbox.walk_size) -----
+
+def _tree_size(value) -> int:
+    """The count walk_size memoizes, the slow way: every path through the value."""
+    if isinstance(value, dict):
+        keys = [k for k in value if isinstance(k, (str, tuple))]
+        return max(sum(_tree_size(v) for v in [*value.values(), *keys]), 1)
+    if isinstance(value, (list, tuple)):
+        return max(sum(_tree_size(v) for v in value), 1)
+    return 1 + len(value) // 64 if isinstance(value, str) else 1
+
+
+def _hashable(value) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+def _shared_values(leaves):
+    """Values whose children are taken from the ones built before: shared, as `[a, a]` is."""
+    def build(steps):
+        pool = list(leaves)
+        for kind, picks in steps:
+            children = [pool[i % len(pool)] for i in picks]
+            if kind == "dict":  # keys: numbers, and the strings and tuples of the pool
+                keys = [v if isinstance(v, (str, tuple)) and _hashable(v) else i
+                        for i, v in enumerate(children)]
+                pool.append(dict(zip(keys, children)))
+            else:
+                pool.append(list(children) if kind == "list" else tuple(children))
+        return pool[-1]
+    # at most 3 children and 8 levels: 3**8 paths, few enough for _tree_size to follow
+    return st.lists(st.tuples(st.sampled_from(["list", "tuple", "dict"]),
+                              st.lists(st.integers(0, 50), max_size=3)), max_size=8).map(build)
+
+
+@fuzz(300)
+@given(_shared_values([0, 1.5, "s", "x" * 200, None, (), []]), st.integers(1, 10 ** 4))
+def test_walk_size_is_the_count_of_every_path(value, cap):
+    size = _tree_size(value)
+    counted = walk_size(value, cap)
+    assert counted == size if size <= cap else counted > cap
 
 
 @fuzz(600)

@@ -166,6 +166,22 @@ SAME_AS_PYTHON = {
         x = 2
         print(x)
     """,
+    "walked_builtins": """
+        rows = [[3, 'c'], [1, 'a'], [2, 'b'], [1, 'z']]
+        print(sorted(rows), sorted(rows, key=lambda r: r[0], reverse=True), sorted('bca'))
+        print(min(rows), max(rows, key=len), max(3, 7, 5), min([], default='none'))
+        print(max([1, -4], key=abs), min(-3, 2, key=abs))
+        rows.sort(key=lambda r: r[1])
+        print(rows, rows.index([2, 'b']), rows.count([1, 'a']), (1, (2, 3)).index((2, 3)))
+        rows.remove([1, 'z'])
+        d = dict([((1, 2), 'p'), ((3,), 'q')])
+        print(d, d[(1, 2)], d.get((3,)), d.get((9,), 0), d.setdefault((4, 5), 'r'), d.pop((3,)))
+        print({(i, i): i for i in range(3)}, [1, [2]] in rows + [[1, [2]]], (4, 5) in d)
+        print(2.0 in range(3), 0.5 in range(3), (1,) in zip([1]), [] < rows < [[9]])
+        print([[1], (2,)] == [[1], (2,)], [[1], [2]] < [[1], [3]], {1: [2]} != {1: [2]})
+        print(str([1, 'a']), repr((1,)), f'{[1, 2]!r:>10}|{(3,)}', isinstance('s', str), str())
+        print(d.keys() | {9: 0}.keys(), d.items() - {(1, 2): 'p'}.items(), rows)
+    """,
     "math_module": """
         import math
         from math import sqrt, pi

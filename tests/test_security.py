@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from conftest import TESTS
-from gradcli.sandbox import RAW_MEMORY
+from gradcli.sandbox import RAW_MEMORY, walk_size
 
 HOSTILE = sorted((TESTS / "hostile").glob("h*.py"))
 CANARY = "/tmp/gradcli-canary-*"
@@ -171,6 +171,13 @@ VARIATIONS = {
     "set_attribute_on_module": "import torch\ntorch.ones = 1\n",
     "set_attribute_on_function": "def f():\n    pass\nf.x = 1\n",
     "recursion_big_depth_flag": "def f(n):\n    return f(n + 1)\nf(0)\n",
+    # shared nesting: 101 lists in memory, 2**100 items for C to compare, hash or print
+    "shared_nesting_compare": ("a = [0]\nb = [0]\nfor i in range(100):\n    a = [a, a]\n"
+                               "    b = [b, b]\nprint(a == b)\n"),
+    "shared_nesting_print": "a = []\nfor i in range(100):\n    a = [a, a]\nprint(len(str(a)))\n",
+    "shared_nesting_dict_key": "t = ()\nfor i in range(100):\n    t = (t, t)\nd = {t: 1}\n",
+    "shared_nesting_last_value": "a = [0]\nfor i in range(100):\n    a = [a, a]\nlist(a)\n",
+    "repeated_long_strings_sorted": "s = 'x' * 10 ** 6\nx = sorted([s] * 10 ** 6)\n",
 }
 
 
@@ -204,15 +211,145 @@ def test_program_state_does_not_outlive_its_run(cli, tmp_path):
     assert GradMode.enabled
 
 
-def test_a_stuck_builtin_is_ended_by_the_hard_deadline(tmp_path):
-    """Comparing 10**6 shared rows of 10**6 items runs in C, where the alarm cannot fire."""
-    path = tmp_path / "stuck.py"
-    path.write_text("x = [[0] * 10 ** 6] * 10 ** 6\ny = sorted(x)\n")
+# A program reaches a long C call only by a route nobody has bounded yet; stand one in by a
+# binding (gradcli's Python API), as the last resort must still end such a run.
+STUCK_IN_C = """
+import sys
+from gradcli.runner import RunOptions, run_program
+stuck = sum  # sum(range(10 ** 15)) runs in C, where the alarm cannot fire
+options = RunOptions(timeout=0.5, bindings={"stuck": stuck})
+run_program("stuck.py", "stuck(range(10 ** 15))", options)
+"""
+
+
+def test_a_stuck_builtin_is_ended_by_the_hard_deadline():
     started = time.monotonic()
-    result = subprocess.run([sys.executable, "-m", "gradcli.cli", "eval", "--timeout", "0.5",
-                             str(path)], capture_output=True, text=True, timeout=30)
+    result = subprocess.run([sys.executable, "-c", STUCK_IN_C], capture_output=True, text=True,
+                            timeout=30)
     assert result.returncode == 1
     assert time.monotonic() - started < 5
+
+
+# ----- Walks C makes in one call: bounded before they start -----
+
+# `a` and `b` (lists) and `t` (tuples): 101 objects in memory each, 2**100 items to walk.
+SHARED = ("a = [0]\nb = [0]\nt = (0,)\nfor i in range(100):\n    a = [a, a]\n    b = [b, b]\n"
+          "    t = (t, t)\n")
+WALKED_ROUTES = {
+    "equal": "a == b", "not_equal": "c = a != b", "less": "c = a < b", "greater_equal": "a >= b",
+    "chained": "c = [] < a < b", "in_list": "c = a in [b]", "not_in_tuple": "c = a not in (b,)",
+    "in_lazy_zip": "c = (a,) in zip([b])", "list_index": "[b].index(a)",
+    "empty_index": "[].index(a)",
+    "list_count": "[b].count(a)", "list_remove": "[b].remove(a)", "tuple_index": "(b,).index(a)",
+    "sorted": "c = sorted([a, b])", "sorted_key": "c = sorted([0, 1], key=lambda i: [a, b][i])",
+    "list_sort": "c = [a, b]\nc.sort()", "min": "c = min([a, b])", "max_args": "c = max(a, b)",
+    "max_key": "c = max([0, 1], key=lambda i: [a, b][i])", "str": "c = str(a)",
+    "repr": "c = repr(a)", "len_str": "n = len(str(a))", "print": "print(a)",
+    "print_sep": "print(1, a, sep='')", "fstring": "c = f'{a}'", "fstring_repr": "c = f'{a!r:>4}'",
+    "map_str": "c = list(map(str, [a]))", "sorted_key_str": "c = sorted([a], key=repr)",
+    "assert_message": "assert False, a", "dict_literal_key": "d = {t: 1}",
+    "dict_comprehension_key": "d = {k: 1 for k in [t]}", "dict_store": "d = {}\nd[t] = 1",
+    "dict_load": "c = {}[t]", "dict_get": "c = {}.get(t)", "dict_pop": "c = {}.pop(t, 0)",
+    "dict_setdefault": "c = {}.setdefault(t)", "dict_builtin": "d = dict([(t, 1)])",
+    "dict_builtin_zip": "d = dict(zip([t], [1]))", "in_dict": "c = t in {}",
+    "in_keys": "c = t in {0: 1}.keys()", "dict_equal": "c = {0: a} == {0: b}",
+    "items_equal": "c = {0: t}.items() == {0: (t,)}.items()",
+    "keys_union": "c = {0: t}.items() | {1: t}.items()", "last_value": "list(a)",
+    "tensor_index": "y = torch.ones(2)[a]", "tensor_where": "y = torch.where(a, 1.0, 2.0)",
+    "tensor_store": "x = torch.ones(2)\nx[0] = a",
+    "tensor_keyword": "y = torch.norm(torch.ones(2), p=a)",
+    "tensor_data": "y = torch.tensor([[0.0], a])",
+}
+
+
+@pytest.mark.parametrize("route", sorted(WALKED_ROUTES))
+def test_shared_nesting_is_refused_before_c_walks_it(route, cli, tmp_path):
+    """Each way a program makes C compare, hash, sort or print a value: one located message."""
+    path = tmp_path / f"{route}.py"
+    program = "import torch\n" + SHARED + WALKED_ROUTES[route] + "\n"
+    path.write_text(program)
+    result = cli("eval", path)
+    _clean_failure(result, str(path))
+    line = program.count("\n")  # the route's last line
+    assert result.stderr.startswith(f"{path}:{line}:"), result.stderr
+    assert "LimitError" in result.stderr and "would walk more than" in result.stderr, result.stderr
+    assert "--max-sequence" in result.stderr or "--max-elements" in result.stderr
+
+
+FLAT_ROUTES = {
+    # flat, but each of the 10**6 strings costs C a million-character compare
+    "long_strings_equal": ("s = 'x' * 10 ** 6\nt = 'x' * 10 ** 6\n"
+                           "c = [s] * 10 ** 6 == [t] * 10 ** 6"),
+    "long_strings_sorted": "s = 'x' * 10 ** 6\nc = sorted([s] * 10 ** 6)",
+    "long_string_search": "s = 'x' * 10 ** 6\nc = ('x' * 10 ** 6) in [s] * 10 ** 6",
+    # `in range` steps through every number unless the value is an int
+    "range_search": "c = [] in range(10 ** 12)", "range_search_float": "c = 0.5 in range(10 ** 12)",
+    "shared_rows_sorted": "x = [[0] * 10 ** 6] * 10 ** 6\ny = sorted(x)",
+}
+
+
+@pytest.mark.parametrize("route", sorted(FLAT_ROUTES))
+def test_long_c_walk_of_a_flat_value_is_refused(route, cli, tmp_path):
+    path = tmp_path / f"{route}.py"
+    path.write_text(FLAT_ROUTES[route] + "\n")
+    result = cli("eval", path)
+    _clean_failure(result, str(path))
+    line = FLAT_ROUTES[route].count("\n") + 1
+    assert result.stderr.startswith(f"{path}:{line}:"), result.stderr
+    assert "would walk more than" in result.stderr, result.stderr
+
+
+def test_walk_limit_follows_max_sequence(cli):
+    """2,000 distinct rows of 1,000: over the default limit, within a raised one."""
+    program = ("a = [[float(i)] * 1000 for i in range(2000)]\nb = [list(r) for r in a]\n"
+               "print(a == b, len(str(a)), sorted(b)[-1][0])")
+    refused = cli("eval", "-e", program)
+    assert refused.exit_code == 1 and "would walk more than 1,000,000" in refused.stderr
+    assert "--max-sequence" in refused.stderr
+    allowed = cli("eval", "-e", program, "--max-sequence", "3000000")
+    assert allowed.exit_code == 0, allowed.stderr
+    assert allowed.stdout == f"True {len(str([[float(i)] * 1000 for i in range(2000)]))} 1999.0\n"
+
+
+def test_values_within_the_limit_are_walked_as_in_python(cli):
+    program = ("row = [1.5] * 1000\ngrid = [row] * 1000\nt = ((1, 2), (1, 2))\n"
+               "print(grid == [list(row)] * 1000, len(str(grid)), {t: 3}[((1, 2), (1, 2))], "
+               "sorted([[2, [1]], [2, [0]]]), max([[1], [0, 5]], key=len), [0] in [[1], [0]])")
+    result = cli("eval", "-e", program)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == (f"True {len(str([[1.5] * 1000] * 1000))} 3 [[2, [0]], [2, [1]]] "
+                             "[0, 5] True\n")
+
+
+def test_last_value_holding_itself_is_shown_and_deep_nesting_refused(cli):
+    shown = cli("eval", "-e", "a = []\na.append(a)\na")
+    assert shown.exit_code == 0 and shown.stdout == "[[...]]\n"
+    deep = cli("eval", "-e", "a = []\nfor i in range(2000):\n    a = [a]\na")
+    assert deep.exit_code == 1 and "Traceback" not in deep.stderr
+    assert deep.stderr.startswith("<expr>:4:1: LimitError: the last value is nested 2,001 "
+                                  "levels deep"), deep.stderr
+    printed = cli("eval", "-e", "a = []\nfor i in range(2000):\n    a = [a]\nprint(len(a))\na")
+    assert printed.exit_code == 0 and printed.stdout == "1\n"  # not shown: nothing to refuse
+
+
+@pytest.mark.parametrize("value,expected", [
+    (5, 1), ("x" * 640, 11), ([], 1), ([1, 2, 3], 3), ([[1, 2]] * 3, 6), ({1: [2, 3], 2: 4}, 3),
+    ({1: [2, 3], "k": 4}, 4), ({(1, 2): 0}, 3),
+    ((("ab",) * 4,) * 5, 20), ({1: 2}.items(), 2),
+])
+def test_walk_size_counts_what_c_visits(value, expected):
+    assert walk_size(value, 10 ** 9) == expected
+
+
+def test_walk_size_counts_shared_children_each_time_and_stops_past_the_cap():
+    a = [0]
+    for _ in range(40):
+        a = [a, a]
+    assert walk_size(a, 2 ** 50) == 2 ** 40
+    assert 1000 < walk_size(a, 1000) < 2 ** 40  # stopped early
+    cycle = [1]
+    cycle.append(cycle)
+    assert walk_size(cycle, 100) == 2
 
 
 def test_hostile_run_as_real_process_has_no_side_effect(tmp_path):
