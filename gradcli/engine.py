@@ -17,7 +17,7 @@ import sys
 import numpy as np
 
 from .errors import TorchError
-from .tensor import AccumulateGrad, GradMode, OpNode, Tensor, modified_view
+from .tensor import AccumulateGrad, GradMode, OpNode, Tensor, modified_view, wrapped_numbers
 
 SECOND_BACKWARD = (
     "Trying to backward through the graph a second time (or directly access saved tensors after "
@@ -275,28 +275,35 @@ def apply_node(node: OpNode, grad, create_graph: bool):
     if create_graph:
         F = _rule_namespace(True)
         result = Tensor(node.result, requires_grad=True, grad_fn=node) if op.saves_result else None
-        args = inputs
+        args = wrapped_numbers(inputs)
+        formula, GradMode.formula = GradMode.formula, True  # numbers in rules are Scalars
     else:
         F = _NAMESPACES[0] if _NAMESPACES else _rule_namespace(False)
         result = node.result
         if len(inputs) == 2 and len(op.backward) == 2 and not params:
             return _apply_binary(node, op, F, grad, result, inputs)
         args = [x.array if type(x) is Tensor else x for x in inputs]
-    if op.backward_all is not None:
-        grads = op.backward_all(F, grad, result, *args, **params)
-        return [_fit(F, g, arg, create_graph) if needed else None
-                for g, needed, arg in zip(grads, node.needs_input_grad, inputs)]
-    out = []
-    for rule, needed, arg in zip(op.backward, node.needs_input_grad, args):
-        if not needed:
-            out.append(None)
-            continue
-        g = rule(F, grad, result, *args, **params)
-        if create_graph or g.shape != arg.shape or (g.dtype is not arg.dtype
-                                                     and g.dtype != arg.dtype):
-            g = _fit(F, g, arg, create_graph)
-        out.append(g)
-    return out
+    try:
+        if op.backward_all is not None:
+            grads = op.backward_all(F, grad, result, *args, **params)
+            return [_fit(F, g, arg, create_graph) if needed and g is not None else None
+                    for g, needed, arg in zip(grads, node.needs_input_grad, inputs)]
+        rules = zip(op.backward, node.needs_input_grad, args)
+        backwards = create_graph and op.last_input_first  # the order nodes are recorded in
+        out = []
+        for rule, needed, arg in reversed(list(rules)) if backwards else rules:
+            if not needed:
+                out.append(None)
+                continue
+            g = rule(F, grad, result, *args, **params)
+            if create_graph or g.shape != arg.shape or (g.dtype is not arg.dtype
+                                                         and g.dtype != arg.dtype):
+                g = _fit(F, g, arg, create_graph)
+            out.append(g)
+        return out[::-1] if backwards else out
+    finally:
+        if create_graph:
+            GradMode.formula = formula
 
 
 def _apply_binary(node, op, F, grad, result, inputs):
@@ -388,7 +395,7 @@ def _modified_error(tensor, version, grad_fn_name) -> TorchError:
         r"Backward([0-9]+)$", lambda m: "" if m.group(1) == "0" else m.group(1), grad_fn_name) + ","
     return TorchError(
         "one of the variables needed for gradient computation has been modified by an inplace "
-        f"operation: [{_type_name(tensor)} {list(tensor.array.shape)}]{which} is at version "
+        f"operation: [{type_name(tensor)} {list(tensor.array.shape)}]{which} is at version "
         f"{tensor._version}; expected version {version} instead. Hint: enable anomaly detection to "
         "find the operation that failed to compute its gradient, with "
         "torch.autograd.set_detect_anomaly(True, check_nan=False).")
@@ -399,7 +406,8 @@ _TYPE_NAMES = {"float32": "torch.FloatTensor", "float64": "torch.DoubleTensor",
                "int32": "torch.IntTensor", "bool": "torch.BoolTensor"}
 
 
-def _type_name(tensor: Tensor) -> str:
+def type_name(tensor: Tensor) -> str:
+    """PyTorch's legacy type name of a tensor (torch.FloatTensor)."""
     return _TYPE_NAMES.get(tensor.array.dtype.name, "torch.Tensor")
 
 

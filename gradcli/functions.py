@@ -16,11 +16,12 @@ import numpy as np
 
 from . import dtypes
 from .errors import TorchError
-from .ops import TABLE, apply, extreme_indices
-from .tensor import GradMode, Limits, Size, Tensor, wrap_dim
+from .ops import TABLE, apply, column_major, extreme_indices
+from .tensor import GradMode, Limits, Size, Tensor, WrappedFloat, WrappedInt, wrap_dim
 
 OP = TABLE
 _NUMBER = (bool, int, float)
+_WRAPPED = (WrappedFloat, WrappedInt)  # numbers a derivative formula reads from its node
 _PLAIN_OPERANDS = frozenset((Tensor, *_NUMBER))  # what _operand passes through as it is
 
 
@@ -28,7 +29,7 @@ _PLAIN_OPERANDS = frozenset((Tensor, *_NUMBER))  # what _operand passes through 
 
 def _operand(value, what="other"):
     """A Tensor or Python number as an op operand; anything else is a TypeError like PyTorch's."""
-    if type(value) is Tensor or type(value) in _NUMBER:
+    if type(value) is Tensor or type(value) in _NUMBER or type(value) in _WRAPPED:
         return value
     if isinstance(value, Tensor) or isinstance(value, numbers.Real):
         return value if isinstance(value, Tensor) else float(value)
@@ -274,7 +275,9 @@ def randint(low, high=None, size=None, dtype=None, requires_grad=False):
 
 def add(input, other, alpha=1):
     if alpha != 1:
-        other = other * alpha
+        if isinstance(other, Tensor):  # one op in PyTorch: a fused input + alpha * other
+            return apply(OP["add_alpha"], input, other, alpha=alpha)
+        other = _operand(other) * alpha
     # the type test inline: one call frame less on the operators' hot path
     return apply(OP["add"], input, other if type(other) in _PLAIN_OPERANDS else _operand(other))
 
@@ -294,7 +297,9 @@ def _check_bool_subtraction(input, other):
 def sub(input, other, alpha=1):
     _check_bool_subtraction(input, other)
     if alpha != 1:
-        other = other * alpha
+        if isinstance(other, Tensor):
+            return apply(OP["sub_alpha"], input, other, alpha=alpha)
+        other = _operand(other) * alpha
     return apply(OP["sub"], input, other if type(other) in _PLAIN_OPERANDS else _operand(other))
 
 
@@ -541,6 +546,10 @@ def any(input, dim=None):
 # ----- Linear algebra -----
 
 def mm(input, mat2):
+    if isinstance(input, Tensor) and isinstance(mat2, Tensor):
+        layout = (column_major(input.array), column_major(mat2.array))
+        if True in layout:  # the gradient formulas depend on it
+            return apply(OP["mm"], input, mat2, layout=layout)
     return apply(OP["mm"], input, mat2)
 
 

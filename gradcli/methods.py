@@ -15,8 +15,10 @@ import numpy as np
 from . import dtypes
 from . import functions as fn
 from .errors import TorchError
-from .ops import TABLE, apply, index_result_bound
-from .tensor import GradMode, Limits, Tensor, bump_version, view_base, wrap_dim
+from .engine import type_name
+from .ops import OVERLAP_ERROR, TABLE, apply, copy_slices, index_result_bound
+from .tensor import (GradMode, Limits, NO_GRAD_VIEW, Tensor, bump_version, family_views,
+                     view_base, wrap_dim)
 
 OP = TABLE
 
@@ -92,20 +94,19 @@ OPERATORS = {
 
 # ----- In-place ops -----
 
-def _inplace(self, compute):
-    """Run ``compute(snapshot)`` out of place, then write it back into ``self``'s memory."""
+def _inplace(self, compute, overlap_ok=False):
+    """Run ``compute(snapshot)`` out of place, then write it back into ``self``'s memory.
+    ``overlap_ok``: the op may write an expanded tensor (zero_, fill_ and index_put_ do)."""
     recording = GradMode.enabled
-    if recording and self.requires_grad and self.grad_fn is None:
-        raise TorchError("a leaf Variable that requires grad is being used in an in-place operation.")
-    base = view_base(self)
-    if recording and base is not None and base.requires_grad and base.grad_fn is None:
-        raise TorchError("a view of a leaf Variable that requires grad is being used in an in-place "
-                         "operation.")
+    if recording and self.requires_grad:
+        _check_inplace(self)
+    if not overlap_ok and _internal_overlap(self.array):
+        raise TorchError(OVERLAP_ERROR)
     snapshot = Tensor(self.array.copy() if recording and self.requires_grad else self.array,
                       self.requires_grad, self.grad_fn)
     snapshot._accumulator = self._accumulator
-    base_before = _snapshot(base) if base is not None and recording and base.array.ndim \
-        else None
+    base = view_base(self) if recording else None
+    base_before = _snapshot(base) if base is not None and base.array.ndim else None
     result = compute(snapshot)
     _write_back(self, result.array)
     if result.grad_fn is not None:
@@ -113,8 +114,37 @@ def _inplace(self, compute):
         self.requires_grad = True
         if base_before is not None:
             _rebase_view(self, base, base_before, result)
+        if base is None or base_before is not None:
+            _regenerate_views(self)
     bump_version(self)
     return self
+
+
+def _check_inplace(self):
+    """PyTorch's check_inplace, for a tensor that requires grad, in grad mode."""
+    if self._accumulator is NO_GRAD_VIEW:
+        raise TorchError(NO_GRAD_VIEW_ERROR)
+    base = view_base(self)
+    if base is not None and base.grad_fn is None:
+        raise TorchError("a view of a leaf Variable that requires grad is being used in an in-place "
+                         "operation.")
+    if self.grad_fn is None:
+        raise TorchError("a leaf Variable that requires grad is being used in an in-place operation.")
+
+
+NO_GRAD_VIEW_ERROR = (
+    "A view was created in no_grad mode and is being modified inplace with grad mode enabled. "
+    "Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify your "
+    "code by moving both the view and the inplace either both inside the no_grad block (if you "
+    "don't want the inplace to be tracked) or both outside (if you want the inplace to be "
+    "tracked).")
+
+
+def _internal_overlap(array) -> bool:
+    """PyTorch's has_internal_overlap: a dim of stride 0 and size over 1 (an expanded tensor)."""
+    if 0 not in array.strides:
+        return False
+    return any(stride == 0 and size > 1 for stride, size in zip(array.strides, array.shape))
 
 
 def _snapshot(tensor):
@@ -125,12 +155,27 @@ def _snapshot(tensor):
 
 def _rebase_view(view, base, base_before, result):
     """PyTorch's in-place write through a view: the base's history continues with a
-    CopySlices node (the old base with the view's region replaced by ``result``), and the
-    view becomes an AsStrided view of the new base."""
+    CopySlices node running the in-place op's node on the view's positions, and the view
+    becomes an AsStrided view of the new base."""
     index = _positions_in(base.array, view.array)
-    written = apply(OP["copy_slices"], base_before, result, index=index)
-    base.grad_fn, base.requires_grad = written.grad_fn, True
+    node = copy_slices(base_before, result.grad_fn, index, _internal_overlap(view.array),
+                       base.array)
+    base.grad_fn, base.requires_grad = node, True
     view.grad_fn = apply(OP["as_strided"], base, index=index).grad_fn
+
+
+def _regenerate_views(written):
+    """The other views of the memory just written now read the base's new history: PyTorch
+    regenerates their grad_fn (AsStridedBackward0 of the base) when next asked for it."""
+    base, *views = family_views(written)
+    if base is None or base.grad_fn is None or not base.array.ndim:
+        return  # (a 0-d base: its views keep their grad_fn, as rebasing skips them too)
+    for view in views:
+        if view is not written and view.array.dtype.kind == "f" \
+                and view._accumulator is not NO_GRAD_VIEW:
+            index = _positions_in(base.array, view.array)
+            view.grad_fn = apply(OP["as_strided"], base, index=index).grad_fn
+            view.requires_grad = True
 
 
 def _positions_in(base, view):
@@ -153,15 +198,32 @@ def _write_back(self, array):
                                                            casting="same_kind"):
         raise TorchError(f"result type {fn_type_word(array.dtype)} can't be cast to the desired "
                          f"output type {fn_type_word(self.array.dtype)}")
-    if not self.array.flags.writeable:
-        raise TorchError("unsupported operation: more than one element of the written-to tensor "
-                         "refers to a single memory location. Please clone() the tensor before "
-                         "performing the operation.")
     try:
-        np.copyto(self.array, array, casting="unsafe")
+        np.copyto(_writable(self.array), array, casting="unsafe")
     except ValueError:
         raise TorchError(f"output with shape [{', '.join(map(str, self.array.shape))}] doesn't match "
                          f"the broadcast shape [{', '.join(map(str, array.shape))}]") from None
+
+
+class _Memory:
+    """An ``__array_interface__`` holder: numpy makes an array of it that keeps ``owner`` alive."""
+
+    def __init__(self, interface, owner):
+        self.__array_interface__ = interface
+        self.owner = owner
+
+
+def _writable(array):
+    """``array``, or a writable array over the same memory: numpy makes expanded views
+    (np.broadcast_to) read-only, where PyTorch's zero_, fill_ and index_put_ write through them."""
+    if array.flags.writeable:
+        return array
+    owner = array.base
+    if not isinstance(owner, np.ndarray) or not owner.flags.writeable:
+        raise TorchError(OVERLAP_ERROR)
+    interface = dict(array.__array_interface__)
+    interface["data"] = (interface["data"][0], False)
+    return np.asarray(_Memory(interface, owner))
 
 
 def fn_type_word(np_dtype) -> str:
@@ -177,11 +239,16 @@ def _inplace_binary(function):
 
 
 def _zero_(self):
-    return _inplace(self, lambda old: apply(OP["zero"], old))
+    return _inplace(self, lambda old: apply(OP["zero"], old), overlap_ok=True)
 
 
 def _fill_(self, value):
-    return _inplace(self, lambda old: apply(OP["fill"], old, value=value))
+    if isinstance(value, Tensor):  # fill_.Tensor: a copy_ in PyTorch, which refuses overlap
+        if value.array.ndim:
+            raise TorchError("fill_ only supports 0-dimension value tensor but got tensor with "
+                             f"{value.array.ndim} dimensions.")
+        return _inplace(self, lambda old: apply(OP["fill_tensor"], old, value))
+    return _inplace(self, lambda old: apply(OP["fill"], old, value=value), overlap_ok=True)
 
 
 def _clamp_(self, min=None, max=None):
@@ -189,6 +256,9 @@ def _clamp_(self, min=None, max=None):
 
 
 def _copy_(self, src):
+    if not isinstance(src, Tensor):
+        raise TorchError(f"copy_(): argument 'src' (position 1) must be Tensor, not "
+                         f"{type(src).__name__}", kind="TypeError")
     return _inplace(self, lambda old: apply(OP["copy"], old, src))
 
 
@@ -260,8 +330,9 @@ def _advanced_position(parts, axis):
     return position
 
 
-def _basic_index(tensor, parts):
-    """Apply ints, slices, None and ... one dim at a time, as PyTorch's indexing does."""
+def _basic_index(tensor, parts, alias=True):
+    """Apply ints, slices, None and ... one dim at a time, as PyTorch's indexing does; when
+    that makes no view, an alias of ``tensor`` (or ``tensor`` itself, ``alias=False``)."""
     explicit = sum(1 for p in parts if p is not None and p is not Ellipsis)
     if explicit > tensor.array.ndim:
         raise TorchError(f"too many indices for tensor of dimension {tensor.array.ndim}",
@@ -278,7 +349,7 @@ def _basic_index(tensor, parts):
             out, real_dim = _select(out, dim, part, real_dim), real_dim + 1
         else:
             out, dim, real_dim = _slice(out, dim, part), dim + 1, real_dim + 1
-    return out if out is not tensor else _alias(tensor)
+    return out if out is not tensor or not alias else _alias(tensor)
 
 
 def _alias(tensor):
@@ -307,19 +378,53 @@ def _slice(tensor, dim, part, always=False):
 
 
 def _setitem(self, key, value):
+    value = _assigned_value(self, value)
+    if _is_basic(key):
+        # PyTorch writes into the view self[key] (full slices and ... make none): `self[:] = v`
+        # is self.fill_(v) or self.copy_(v), `self[0] = v` a write through a view (CopySlices)
+        _copy_to(_basic_index(self, key if isinstance(key, tuple) else (key,), alias=False), value)
+        return
     parts = key if isinstance(key, tuple) else (key,)
     index = tuple(_index_value(p) for p in parts)
+    try:
+        self.array[index]  # validate the index before writing anything
+    except IndexError as error:
+        raise TorchError(_index_message(error, parts), kind="IndexError") from None
     index = index if len(index) > 1 else index[0]
-    value = value if isinstance(value, Tensor) else fn._operand(value)
-    if not GradMode.enabled or not (self.requires_grad or getattr(value, "requires_grad", False)):
-        try:
-            self.array[index] = value.array if isinstance(value, Tensor) else value
-        except (IndexError, ValueError) as error:
-            raise TorchError(str(error), kind="IndexError") from None
+    recording = GradMode.enabled and (self.requires_grad or value.requires_grad)
+    if _internal_overlap(self.array) and not recording:
+        # index_put_ writes only the indexed positions: through an expanded tensor that is
+        # not the same as writing the whole result back
+        _writable(self.array)[index] = value.array
         bump_version(self)
         return
-    op = OP["copy_slices"] if _is_basic(key) else OP["index_put"]
-    _inplace(self, lambda old: apply(op, old, value, index=index))
+    _inplace(self, lambda old: apply(OP["index_put"], old, value, index=index), overlap_ok=True)
+
+
+def _assigned_value(self, value):
+    """The value of `x[key] = value` as a tensor (a number takes x's dtype, as in PyTorch)."""
+    if isinstance(value, Tensor):
+        return value
+    if isinstance(value, (bool, int, float)):
+        return Tensor(np.asarray(value, dtype=self.array.dtype))
+    raise TorchError(f"can't assign a {type(value).__name__} to a {type_name(self)}",
+                     kind="TypeError")
+
+
+def _copy_to(target, value):
+    """PyTorch's copy_to: copy_ when the shapes agree, fill_ with a 0-d value, else copy_ of the
+    value (viewed without its leading 1s) expanded to the target's shape."""
+    shape = value.array.shape
+    if target.array.shape == shape:
+        _copy_(target, value)
+    elif not shape:
+        _fill_(target, value)
+    else:
+        kept = next((i for i, size in enumerate(shape) if size != 1), len(shape))
+        value = fn.view(value, *shape[kept:])
+        if value.array.shape != target.array.shape:
+            value = fn.expand(value, *target.array.shape)
+        _copy_(target, value)
 
 
 # ----- Conversions -----

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import weakref
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 import numpy as np
@@ -26,7 +26,11 @@ import numpy as np
 from . import dtypes
 from ._reduce import torch_sum
 from .errors import TorchError
-from .tensor import GradMode, Limits, Tensor, op_node, share_version, wrap_dim
+from .tensor import (NO_GRAD_VIEW, GradMode, Limits, OpNode, Tensor, WrappedFloat, WrappedInt,
+                     meta_of, next_sequence, op_node,
+                     share_version, wrap_dim)
+
+_new_object = object.__new__
 
 PROMOTE_NONE, PROMOTE_BINARY, PROMOTE_FLOAT, PROMOTE_UNARY_FLOAT = range(4)
 
@@ -51,6 +55,9 @@ class Op:
     arg_names: tuple = ("self", "other")  # PyTorch's argument names (the order saved ones are
                                           # unpacked in, and so which modified one is reported)
     gradcheck: tuple = field(default=())  # Samples for the gradient test (tests/test_ops.py)
+    # PyTorch's generated backward of most binary ops computes the last input's gradient first;
+    # with create_graph that fixes which recorded nodes come first (and so the order of sums)
+    last_input_first: bool = False
     # what a node keeps of each input, per needs_input_grad pattern (tensor.op_node fills it)
     save_plans: dict = field(default_factory=dict, repr=False)
 
@@ -132,6 +139,10 @@ def defop(name, grad_fn_name, forward, *backward, **options) -> Op:
 
 def _arrays_for(op: Op, operands):
     """The numpy operands, cast as PyTorch's type promotion would."""
+    if WrappedFloat in map(type, operands) or WrappedInt in map(type, operands):
+        # numbers a formula read from its node: plain again (numpy takes a subclass as strong)
+        operands = [float(x) if type(x) is WrappedFloat else int(x) if type(x) is WrappedInt
+                    else x for x in operands]
     if op.promote == PROMOTE_NONE:
         return [x.array if type(x) is Tensor else x for x in operands]
     if op.promote == PROMOTE_UNARY_FLOAT:
@@ -184,6 +195,8 @@ def apply(op: Op, *operands, **params):
             b = operands[1]
             if type(b) in _PYTHON_NUMBERS:
                 arrays = (a.array, b)
+                if GradMode.formula and op in SCALAR_FORMS:
+                    return apply(SCALAR_FORMS[op], a, other=b)
             elif type(b) is Tensor and b.array.dtype is a.array.dtype:
                 arrays = (a.array, b.array)
     if arrays is None:
@@ -252,7 +265,10 @@ _NEEDS_PATTERNS: dict = {}
 def _untracked(op, operands, out):
     result = Tensor(out)
     if op.view and type(operands[0]) is Tensor:
-        share_version(operands[0], result)
+        base = operands[0]
+        share_version(base, result)
+        if base.requires_grad and not GradMode.enabled and out.dtype.kind == "f":
+            result.requires_grad, result._accumulator = True, NO_GRAD_VIEW  # see NO_GRAD_VIEW
     return result
 
 
@@ -311,10 +327,6 @@ def _size_matmul(a, b, **params):
                          hint="raise it with --max-elements N")
 
 
-def _size_outer(a, b, **params):
-    Limits.check_elements((a.size, b.size))
-
-
 def _size_joined(*arrays, **params):
     Limits.check_elements((sum(a.size for a in arrays),))
 
@@ -354,7 +366,7 @@ def index_result_bound(shape, index) -> tuple:
 
 
 _RESULT_SIZERS = {"mm": _size_matmul, "bmm": _size_matmul, "mv": _size_matmul,
-                  "outer": _size_outer, "cat": _size_joined, "stack": _size_joined,
+                  "cat": _size_joined, "stack": _size_joined,
                   "index": _size_index}
 
 
@@ -374,6 +386,15 @@ def _shape_error(op, arrays, error, params):
         shapes.insert(0, params["condition"].shape)
     if len(shapes) < 2 or "broadcast" not in str(error):
         return TorchError(str(error))
+    try:
+        broadcast_shape(*shapes)
+    except TorchError as mismatch:
+        return mismatch
+    return TorchError(str(error))
+
+
+def broadcast_shape(*shapes) -> tuple:
+    """The broadcast of ``shapes``, or PyTorch's infer_size error (folding left to right)."""
     a = shapes[0]
     for b in shapes[1:]:
         ndim = max(len(a), len(b))
@@ -381,10 +402,10 @@ def _shape_error(op, arrays, error, params):
             sa = a[-back] if back <= len(a) else 1
             sb = b[-back] if back <= len(b) else 1
             if sa != sb and sa != 1 and sb != 1:
-                return TorchError(f"The size of tensor a ({sa}) must match the size of tensor b "
-                                  f"({sb}) at non-singleton dimension {ndim - back}")
+                raise TorchError(f"The size of tensor a ({sa}) must match the size of tensor b "
+                                 f"({sb}) at non-singleton dimension {ndim - back}")
         a = np.broadcast_shapes(a, b)
-    return TorchError(str(error))
+    return tuple(a)
 
 
 class Namespace:
@@ -412,13 +433,30 @@ def _sum_forward(x, dim=None, keepdim=False):
 
 
 def _restore_dims(F, g, shape, dim, keepdim):
-    """Put back the reduced dims as size 1 so ``g`` broadcasts against the input."""
-    if keepdim or dim is None and len(shape) == 0:
+    """Put back the reduced dims as size 1 so ``g`` broadcasts against the input, one
+    unsqueeze per dim as PyTorch's unsqueeze_multiple (a full reduction's 0-d gradient
+    broadcasts as it is)."""
+    if keepdim or dim is None or not shape or isinstance(dim, (list, tuple)) and not dim:
         return g
-    kept = list(g.shape)
-    for d in _dims(dim, len(shape)):
-        kept.insert(d, 1)
-    return F.reshape(g, shape=tuple(kept))
+    dims = _dims(dim, len(shape))
+    if F is NP:  # the same values in one reshape
+        kept = list(g.shape)
+        for d in dims:
+            kept.insert(d, 1)
+        return g.reshape(kept)
+    for d in dims:
+        g = F.unsqueeze(g, dim=d)
+    return g
+
+
+def _unsqueeze_to(F, g, shape, dims):
+    """PyTorch's unsqueeze_to: ``g`` unsqueezed back at those of ``dims`` of size 1 in ``shape``."""
+    if F is NP:
+        return g.reshape(shape)
+    for d in dims:
+        if shape[d] == 1:
+            g = F.unsqueeze(g, dim=d)
+    return g
 
 
 def _sum_backward(F, g, shape, dim, keepdim):
@@ -456,31 +494,125 @@ defop("sub", "SubBackward0", np.subtract,
       lambda F, g, r, a, b: g,
       lambda F, g, r, a, b: -g,
       saves=False, promote=PROMOTE_BINARY, sympy=lambda sp, a, b: a - b,
-      formula="d(a-b)/da = 1, d(a-b)/db = -1", gradcheck=binary_samples())
+      formula="d(a-b)/da = 1, d(a-b)/db = -1", gradcheck=binary_samples(),
+      last_input_first=True)
 defop("mul", "MulBackward0", np.multiply,
       lambda F, g, r, a, b: g * b,
       lambda F, g, r, a, b: g * a,
       promote=PROMOTE_BINARY, sympy=lambda sp, a, b: a * b, saved_inputs=((1,), (0,)),
-      formula="d(a*b)/da = b, d(a*b)/db = a", gradcheck=binary_samples())
+      formula="d(a*b)/da = b, d(a*b)/db = a", gradcheck=binary_samples(),
+      last_input_first=True)
 defop("div", "DivBackward0", np.true_divide,
       lambda F, g, r, a, b: g / b,
       lambda F, g, r, a, b: -g * ((a / b) / b),
       promote=PROMOTE_FLOAT, sympy=lambda sp, a, b: a / b, saved_inputs=((1,), (0, 1)),
-      formula="d(a/b)/da = 1/b, d(a/b)/db = -a/b**2", gradcheck=binary_samples(domain=("any", "nonzero")))
+      formula="d(a/b)/da = 1/b, d(a/b)/db = -a/b**2", gradcheck=binary_samples(domain=("any", "nonzero")),
+      last_input_first=True)
+def _add_alpha_forward(a, b, alpha):
+    # PyTorch's add kernel with alpha is one fused multiply-add, b * alpha + a
+    if np.result_type(a, b).kind == "f":
+        return _fma(b, np.asarray(alpha, dtype=np.result_type(a, b)), a)
+    return a + alpha * b
+
+
+defop("add_alpha", "AddBackward0", _add_alpha_forward,
+      lambda F, g, r, a, b, alpha: g,
+      lambda F, g, r, a, b, alpha: g * alpha,  # maybe_multiply(grad, alpha)
+      saves=False, promote=PROMOTE_BINARY, sympy=lambda sp, a, b, alpha: a + alpha * b,
+      formula="d(a+alpha*b)/da = 1, /db = alpha", gradcheck=(sample((2, 3), (3,), alpha=2.5),))
+defop("sub_alpha", "SubBackward0", lambda a, b, alpha: _add_alpha_forward(a, b, -alpha),
+      lambda F, g, r, a, b, alpha: g,
+      lambda F, g, r, a, b, alpha: -g * alpha,
+      saves=False, promote=PROMOTE_BINARY, sympy=lambda sp, a, b, alpha: a - alpha * b,
+      formula="d(a-alpha*b)/da = 1, /db = -alpha", gradcheck=(sample((2, 3), (3,), alpha=2.5),),
+      last_input_first=True)
 defop("rsub", "RsubBackward1", lambda x, other: np.subtract(other, x),
       lambda F, g, r, x, other: -g,
       saves=False, promote=PROMOTE_BINARY, sympy=lambda sp, x, other: other - x,
       formula="d(c-x)/dx = -1", gradcheck=(sample((2, 3), other=2.5), sample((), other=-1.0)))
-defop("maximum", "MaximumBackward0", np.maximum,
+# ----- Maximum and minimum: which of 0.0 and -0.0 wins a tie -----
+# PyTorch's kernels (cpu_kernel_vec) run whole chunks of a contiguous run through vector
+# instructions, which return the second operand on a tie, and the rest through a scalar loop
+# (std::max, std::min), which returns the first; numpy returns the second, always.  So the
+# first operand wins except in the vector chunks; only a tie of zeros of both signs shows it.
+_VECTOR_CHUNK = {np.dtype(np.float32): 16, np.dtype(np.float64): 8}  # elements per vector step
+
+
+def _extremum(ufunc):
+    def forward(a, b):
+        out = ufunc(b, a)  # the first operand on ties, as the scalar loop
+        chunk = _VECTOR_CHUNK.get(out.dtype)
+        if chunk is not None and out.size >= chunk:
+            _vector_ties(a, b, out, chunk)
+        return out
+    forward.__name__ = ufunc.__name__
+    return forward
+
+
+def _vector_ties(a, b, out, chunk):
+    """Give the vector chunks of each contiguous run the second operand on signed-zero ties."""
+    a, b = np.broadcast_arrays(np.asarray(a, dtype=out.dtype), np.asarray(b, dtype=out.dtype))
+    ties = (a == 0) & (b == 0) & (np.signbit(a) != np.signbit(b))
+    if not ties.any():
+        return
+    run = _contiguous_run(out.shape, a, b)
+    if run:
+        position = np.arange(out.size).reshape(out.shape) % run
+        ties &= position < run - run % chunk
+        out[ties] = b[ties]
+
+
+def _contiguous_run(shape, *operands) -> int:
+    """How many elements TensorIterator's inner loop takes at once over the (C-order) operands,
+    with its coalescing of dims; 0 when that loop is not vectorised (an operand with a stride
+    other than one element, or every input broadcast along it)."""
+    dims = [d for d in range(len(shape)) if shape[d] != 1]
+    if not dims:
+        return 0
+    strides = [[x.strides[d] // x.itemsize for d in dims] for x in operands]
+    inner = [s[-1] for s in strides]
+    if any(step not in (0, 1) for step in inner) or all(step == 0 for step in inner):
+        return 0
+    run = shape[dims[-1]]
+    for k in range(len(dims) - 2, -1, -1):
+        if any(s[k] != s[k + 1] * shape[dims[k + 1]] for s in strides):
+            break
+        run *= shape[dims[k]]
+    return run
+
+
+_maximum, _minimum = _extremum(np.maximum), _extremum(np.minimum)
+
+
+# A derivative formula computing with a number calls the Scalar overload (mul.Scalar...): those
+# record MulBackward1, AddBackward1... (ops.apply picks these rows while a formula runs)
+defop("add_scalar", "AddBackward1", lambda x, other: np.add(x, other),
+      lambda F, g, r, x, other: g, saves=False, sympy=lambda sp, x, other: x + other,
+      formula="d(x+c)/dx = 1", gradcheck=(sample((2, 3), other=2.5),))
+defop("sub_scalar", "SubBackward1", lambda x, other: np.subtract(x, other),
+      lambda F, g, r, x, other: g, saves=False, sympy=lambda sp, x, other: x - other,
+      formula="d(x-c)/dx = 1", gradcheck=(sample((2, 3), other=2.5),))
+defop("mul_scalar", "MulBackward1", lambda x, other: np.multiply(x, other),
+      lambda F, g, r, x, other: g * other, saves=False, sympy=lambda sp, x, other: x * other,
+      formula="d(x*c)/dx = c", gradcheck=(sample((2, 3), other=2.5),))
+defop("div_scalar", "DivBackward1", lambda x, other: np.true_divide(x, other),
+      lambda F, g, r, x, other: g / other, saves=False, sympy=lambda sp, x, other: x / other,
+      formula="d(x/c)/dx = 1/c", gradcheck=(sample((2, 3), other=2.5),))
+SCALAR_FORMS = {TABLE[name]: TABLE[name + "_scalar"] for name in ("add", "sub", "mul", "div")}
+
+
+defop("maximum", "MaximumBackward0", _maximum,
       lambda F, g, r, a, b: F.masked_fill(F.where(a == b, g / 2, g), mask=a < b),
       lambda F, g, r, a, b: F.masked_fill(F.where(a == b, g / 2, g), mask=a > b),
       promote=PROMOTE_BINARY, sympy=lambda sp, a, b: sp.Max(a, b),
-      formula="d max(a,b)/da = [a>b] (+1/2 on ties)", gradcheck=binary_samples(domain="distinct"))
-defop("minimum", "MinimumBackward0", np.minimum,
+      formula="d max(a,b)/da = [a>b] (+1/2 on ties)", gradcheck=binary_samples(domain="distinct"),
+      last_input_first=True)
+defop("minimum", "MinimumBackward0", _minimum,
       lambda F, g, r, a, b: F.masked_fill(F.where(a == b, g / 2, g), mask=a > b),
       lambda F, g, r, a, b: F.masked_fill(F.where(a == b, g / 2, g), mask=a < b),
       promote=PROMOTE_BINARY, sympy=lambda sp, a, b: sp.Min(a, b),
-      formula="d min(a,b)/da = [a<b] (+1/2 on ties)", gradcheck=binary_samples(domain="distinct"))
+      formula="d min(a,b)/da = [a<b] (+1/2 on ties)", gradcheck=binary_samples(domain="distinct"),
+      last_input_first=True)
 
 
 # ----- Powers -----
@@ -551,7 +683,8 @@ defop("pow_tensor", "PowBackward1", _pow_tensor_forward,
       lambda F, g, r, x, p: g * F.where((x == 0) & (p >= 0), F.zeros_like(r), r * F.log(x)),
       saves_result=True, promote=PROMOTE_BINARY, sympy=lambda sp, x, p: x ** p,
       saved_inputs=((0, 1), (0, 1)),  # the exponent's rule reads p too (p >= 0), as PyTorch's
-      arg_names=("self", "exponent"), formula="d(x**p)/dx = p*x**(p-1), d(x**p)/dp = x**p * log(x)", gradcheck=binary_samples(domain=("positive", "any")))
+      arg_names=("self", "exponent"), formula="d(x**p)/dx = p*x**(p-1), d(x**p)/dp = x**p * log(x)", gradcheck=binary_samples(domain=("positive", "any")),
+      last_input_first=True)
 defop("pow_base", "PowBackward2", _pow_base_forward,
       _pow_base_rule,
       saves_result=True, promote=PROMOTE_UNARY_FLOAT, sympy=lambda sp, p, base: base ** p,
@@ -588,7 +721,8 @@ def _sigmoid(x):
 
 
 def _relu(x):
-    return np.maximum(x, np.zeros((), dtype=x.dtype))
+    # clamp_min(x, 0): x itself on a tie (relu(-0.) is -0.); numpy's maximum returns its second
+    return np.maximum(np.zeros((), dtype=x.dtype), x)
 
 
 def _sgn(x):
@@ -607,11 +741,27 @@ _unary("cos", "CosBackward0", _rounded_from_double(np.cos), lambda F, g, r, x: g
        lambda sp, x: sp.cos(x), "d cos(x)/dx = -sin(x)")
 _unary("tan", "TanBackward0", _rounded_from_double(np.tan), lambda F, g, r, x: g * (1 + F.pow(r, exponent=2)),
        lambda sp, x: sp.tan(x), "d tan(x)/dx = 1 + tan(x)**2", saves_result=True)
-_unary("tanh", "TanhBackward0", _rounded_from_double(np.tanh), lambda F, g, r, x: g * (1 - r * r),
+_unary("tanh", "TanhBackward0", _rounded_from_double(np.tanh),
+       lambda F, g, r, x: F.tanh_backward(g, r),
        lambda sp, x: sp.tanh(x), "d tanh(x)/dx = 1 - tanh(x)**2", saves_result=True)
-_unary("sigmoid", "SigmoidBackward0", _sigmoid, lambda F, g, r, x: g * (1 - r) * r,
+_unary("sigmoid", "SigmoidBackward0", _sigmoid, lambda F, g, r, x: F.sigmoid_backward(g, r),
        lambda sp, x: 1 / (1 + sp.exp(-x)), "d sigmoid(x)/dx = sigmoid(x)*(1 - sigmoid(x))",
        saves_result=True)
+# derivatives.yaml: tanh_backward and sigmoid_backward, whose own derivatives a second backward
+# records
+defop("tanh_backward", "TanhBackwardBackward0",  # PyTorch's kernel fuses 1 - y * y
+      lambda g, y: g * _fma(-y, y, np.ones((), dtype=np.result_type(y))),
+      lambda F, g, r, grad_output, y: F.tanh_backward(g, y),
+      lambda F, g, r, grad_output, y: g * (-2 * y * grad_output),
+      promote=PROMOTE_BINARY, arg_names=("grad_output", "output"),
+      formula="d g*(1 - y**2)/dg = 1 - y**2, /dy = -2*y*g",
+      gradcheck=(sample((2, 3), (2, 3)), sample((3,), (2, 3))))
+defop("sigmoid_backward", "SigmoidBackwardBackward0", lambda g, y: g * (1 - y) * y,
+      lambda F, g, r, grad_output, y: F.sigmoid_backward(g, y),
+      lambda F, g, r, grad_output, y: g * grad_output * (-2 * y + 1),
+      promote=PROMOTE_BINARY, arg_names=("grad_output", "output"),
+      formula="d g*(1 - y)*y/dg = (1 - y)*y, /dy = g*(1 - 2*y)",
+      gradcheck=(sample((2, 3), (2, 3)), sample((3,), (2, 3))))
 _unary("relu", "ReluBackward0", _relu,
        lambda F, g, r, x: F.threshold_backward(g, r, threshold=0),
        lambda sp, x: sp.Max(x, 0), "d relu(x)/dx = [x > 0]", saves_result=True,
@@ -661,11 +811,11 @@ defop("copy", "CopyBackwards", lambda x, src: np.broadcast_to(src, x.shape).asty
 
 
 def _clamp_forward(x, min=None, max=None):
-    out = x
+    out = x  # bounds first: PyTorch's clamp keeps x on a tie (clamp(-0., min=0) is -0.)
     if min is not None:
-        out = np.maximum(out, np.asarray(min, dtype=x.dtype))
+        out = np.maximum(np.asarray(min, dtype=x.dtype), out)
     if max is not None:
-        out = np.minimum(out, np.asarray(max, dtype=x.dtype))
+        out = np.minimum(np.asarray(max, dtype=x.dtype), out)
     return out if out is not x else x.copy()
 
 
@@ -707,22 +857,58 @@ defop("where", "WhereBackward0", _where_forward,
       saves=False, promote=PROMOTE_BINARY,
       sympy=on_arrays(lambda sp, a, b, condition: np.where(condition, a, b)),
       formula="d where(c,a,b)/da = [c], /db = [not c]", gradcheck=(sample((2, 3), (2, 3), condition=MASK_2x3), sample((2, 3), (3,), condition=MASK_2x3),
-                 sample((3,), (2, 3), condition=MASK_2x3)))
+                 sample((3,), (2, 3), condition=MASK_2x3)),
+      last_input_first=True)
 
 
 # ----- Softmax -----
+# Along the last dim PyTorch's softmax kernels sum with vec::reduce_all: one vector of lanes
+# accumulated a vector at a time, the lanes then combined (a shuffle tree for float32, in order
+# for float64), and for fewer elements than lanes simply left to right from the first.
+_SOFTMAX_LANES = {np.dtype(np.float32): 16, np.dtype(np.float64): 8}  # AVX512 Vectorized<T>
+
+
+def _lastdim_sum(x):
+    """vec::reduce_all(+) along the last axis, keeping it (size 1)."""
+    n, lanes = x.shape[-1], _SOFTMAX_LANES.get(x.dtype, 1)
+    if n < lanes or n == 0:
+        return _left_to_right(x, n)
+    full = n - n % lanes
+    acc = x[..., :lanes].copy()
+    for start in range(lanes, full, lanes):
+        acc += x[..., start:start + lanes]
+    acc[..., :n - full] += x[..., full:]
+    if lanes == 16:  # float32: each step adds the lane `shift` away (i ^ shift)
+        for shift in (8, 4, 2, 1):
+            acc = acc + acc[..., np.arange(lanes) ^ shift]
+        return acc[..., :1]
+    return _left_to_right(acc, lanes)
+
+
+def _left_to_right(x, n):
+    total = x[..., :1].copy()
+    for i in range(1, n):
+        total += x[..., i:i + 1]
+    return total
+
+
+def _is_last(x, dim) -> bool:
+    return x.ndim == 0 or dim % x.ndim == x.ndim - 1
+
+
 def _softmax_forward(x, dim):
     shifted = _exp(x - np.max(x, axis=dim, keepdims=True))
-    total = torch_sum(shifted, axis=(dim % x.ndim,) if x.ndim else None, keepdims=True)
-    if x.ndim and dim % x.ndim != x.ndim - 1:
-        return shifted / total  # PyTorch's kernel divides for an inner dim...
-    return shifted * (1 / total)  # ...and multiplies by the reciprocal along the last one
+    if not _is_last(x, dim):
+        # PyTorch's kernel divides for an inner dim...
+        return shifted / torch_sum(shifted, axis=(dim % x.ndim,), keepdims=True)
+    return shifted * (1 / _lastdim_sum(shifted))  # ...and multiplies by the reciprocal here
 
 
 def _log_softmax_forward(x, dim):
     shifted = x - np.max(x, axis=dim, keepdims=True)
-    axis = (dim % x.ndim,) if x.ndim else None
-    return shifted - _log(torch_sum(_exp(shifted), axis=axis, keepdims=True))
+    if not _is_last(x, dim):
+        return shifted - _log(torch_sum(_exp(shifted), axis=(dim % x.ndim,), keepdims=True))
+    return shifted - _log(_lastdim_sum(_exp(shifted)))
 
 
 def _fma(a, b, c):
@@ -748,19 +934,26 @@ def _product_error(a, b, product):
 
 def _softmax_backward_forward(g, r, dim):
     g, r = np.broadcast_arrays(g, r)
-    if r.ndim and dim % r.ndim == r.ndim - 1:
-        total = torch_sum(g * r, axis=(dim % r.ndim,), keepdims=True)
-    else:  # an inner dim: one fused multiply-add per step along it
-        total = np.zeros(np.sum(r, axis=dim, keepdims=True).shape, dtype=r.dtype)
-        for i in range(r.shape[dim] if r.ndim else 1):
-            pick = (slice(None),) * (dim % r.ndim) + (slice(i, i + 1),) if r.ndim else ()
-            total = _fma(g[pick], r[pick], total)
+    if r.ndim == 0:
+        return (g - g * r) * r
+    if _is_last(r, dim):
+        return (g - _lastdim_sum(g * r)) * r
+    # an inner dim: one fused multiply-add per step along it, from zero
+    total = np.zeros(np.sum(r, axis=dim, keepdims=True).shape, dtype=r.dtype)
+    for i in range(r.shape[dim]):
+        pick = (slice(None),) * (dim % r.ndim) + (slice(i, i + 1),)
+        total = _fma(g[pick], r[pick], total)
     return r * (g - total)
 
 
 def _log_softmax_backward_forward(g, r, dim):
     g, r = np.broadcast_arrays(g, r)
-    total = torch_sum(g, axis=(dim % r.ndim,) if r.ndim else None, keepdims=True)
+    if r.ndim == 0:
+        total = g
+    elif _is_last(r, dim):
+        total = _lastdim_sum(g)
+    else:
+        total = torch_sum(g, axis=(dim % r.ndim,), keepdims=True)
     return _fma(-_exp(r), total, g)
 
 
@@ -768,9 +961,9 @@ def _log_softmax_backward_forward(g, r, dim):
 # derivatives (a second backward) record the nodes PyTorch records
 defop("softmax_backward_data", "SoftmaxBackwardDataBackward0", _softmax_backward_forward,
       lambda F, g, r, grad_output, output, dim: F.softmax_backward_data(g, output, dim=dim),
-      lambda F, g, r, grad_output, output, dim:
-          g * (grad_output - F.sum(grad_output * output, dim=dim, keepdim=True))
-          - grad_output * F.sum(g * output, dim=dim, keepdim=True),
+      lambda F, g, r, grad_output, output, dim:  # softmax_double_backward
+          grad_output * g - F.sum(output * grad_output, dim=dim, keepdim=True) * g
+          - grad_output * F.sum(output * g, dim=dim, keepdim=True),
       promote=PROMOTE_BINARY, arg_names=("grad_output", "output"), formula="d (s*(g - sum(g*s)))", gradcheck=(
           sample((2, 3), (2, 3), dim=1), sample((2, 3), (2, 3), dim=0), sample((4,), (4,), dim=0)))
 defop("log_softmax_backward_data", "LogSoftmaxBackwardDataBackward0",
@@ -778,7 +971,7 @@ defop("log_softmax_backward_data", "LogSoftmaxBackwardDataBackward0",
       lambda F, g, r, grad_output, output, dim:
           g - F.sum(g * F.exp(output), dim=dim, keepdim=True),
       lambda F, g, r, grad_output, output, dim:
-          -g * F.exp(output) * F.sum(grad_output, dim=dim, keepdim=True),
+          -F.sum(grad_output, dim=dim, keepdim=True) * F.exp(output) * g,
       promote=PROMOTE_BINARY, arg_names=("grad_output", "output"), formula="d (g - exp(o)*sum(g))", gradcheck=(
           sample((2, 3), (2, 3), dim=1), sample((2, 3), (2, 3), dim=0), sample((4,), (4,), dim=0)))
 defop("softmax", "SoftmaxBackward0", _softmax_forward,
@@ -802,15 +995,31 @@ def _mse_loss_forward(a, b, reduction="mean"):
     return total / loss.size if reduction == "mean" else total
 
 
-def _mse_loss_rule(F, g, r, a, b, reduction="mean"):
-    # derivatives.yaml: mse_loss_backward = norm * (input - target) * grad
+def _mse_loss_backward_forward(g, a, b, reduction="mean"):
+    # PyTorch's mse_backward kernel: norm * (input - target) * grad
     count = _reduced_count(np.broadcast_shapes(a.shape, b.shape), None)
     norm = (2.0 / count if count else math.inf) if reduction == "mean" else 2.0
     return norm * (a - b) * g
 
 
+def _mse_double_backward(F, g, x, reduction):
+    grad = 2 * g
+    return grad / _reduced_count(x.shape, None) if reduction == "mean" else grad
+
+
+defop("mse_loss_backward", "MseLossBackwardBackward0", _mse_loss_backward_forward,
+      lambda F, g, r, grad_output, a, b, reduction="mean":
+          F.mse_loss_backward(g, a, b, reduction=reduction),
+      lambda F, g, r, grad_output, a, b, reduction="mean":
+          _mse_double_backward(F, g * grad_output, a, reduction),
+      lambda F, g, r, grad_output, a, b, reduction="mean":
+          -_mse_double_backward(F, g * grad_output, b, reduction),
+      promote=PROMOTE_BINARY, arg_names=("grad_output", "self", "target"),
+      formula="d norm*(a-b)*g", gradcheck=(sample((), (2, 3), (2, 3)),
+                                           sample((2, 3), (2, 3), (2, 3), reduction="none")))
 defop("mse_loss", "MseLossBackward0", _mse_loss_forward,
-      _mse_loss_rule, lambda F, g, r, a, b, reduction="mean": _mse_loss_rule(F, g, r, b, a, reduction),
+      lambda F, g, r, a, b, reduction="mean": F.mse_loss_backward(g, a, b, reduction=reduction),
+      lambda F, g, r, a, b, reduction="mean": F.mse_loss_backward(g, b, a, reduction=reduction),
       promote=PROMOTE_BINARY, arg_names=("self", "target"),
       formula="d mean((a-b)**2)/da = 2*(a-b)/n", gradcheck=(
           sample((2, 3), (2, 3)), sample((2, 3), (3,), reduction="sum"),
@@ -907,6 +1116,9 @@ def extreme_indices(arg, x, dim):
     if not x.ndim:
         return np.asarray(0, dtype=np.int64)
     d = wrap_dim(dim, x.ndim)
+    if x.shape[d] == 0:
+        raise TorchError(f"{'max' if arg is np.argmax else 'min'}(): Expected reduction dim {d} to "
+                         "have non-zero size.", kind="IndexError")
     return np.expand_dims(arg(x, axis=d), d).astype(np.int64)
 
 
@@ -919,14 +1131,13 @@ def _selected_values_forward(x, dim, indices, keepdim=False):
 
 
 def _value_selecting_rule(F, g, r, x, dim, indices, keepdim=False):
-    # PyTorch saves the indices, not the input: x here is only its shape
+    # value_selecting_reduction_backward: the gradient scattered into zeros at the indices
+    # (PyTorch saves the indices, not the input: x here is only its shape)
+    if not len(x.shape):
+        return g
     g = _restore_dims(F, g, x.shape, dim, keepdim)
-    mask = np.zeros(x.shape, dtype=bool)
-    if len(x.shape):
-        np.put_along_axis(mask, indices, True, axis=wrap_dim(dim, len(x.shape)))
-    else:
-        mask[...] = True
-    return F.where(F.constant(mask, like=g), F.expand(g, shape=tuple(x.shape)), F.zeros_like(g))
+    zeros = F.constant(np.zeros(x.shape, dtype=F.as_array(g).dtype))
+    return F.scatter(zeros, g, dim=wrap_dim(dim, len(x.shape)), index=indices)
 
 
 def _extreme_samples(arg):
@@ -949,9 +1160,10 @@ def _norm_forward(x, dim=None, keepdim=False):
 
 
 def _norm_rule(F, g, r, x, dim=None, keepdim=False):
+    # norm_backward for p = 2: grad * (self / norm).masked_fill_(norm == 0, 0)
     g = _restore_dims(F, g, x.shape, dim, keepdim)
     r = _restore_dims(F, r, x.shape, dim, keepdim)
-    return x * F.masked_fill(g / r, mask=r == 0)
+    return g * F.masked_fill(x / r, mask=r == 0)
 
 
 defop("norm", "LinalgVectorNormBackward0", _norm_forward, _norm_rule, saves_result=True,
@@ -968,7 +1180,13 @@ def _check_mm(a, b):
                          f"({a.shape[0]}x{a.shape[1]} and {b.shape[0]}x{b.shape[1]})")
     _check_same_dtype(a, b)
     Limits.check_elements((a.shape[0], b.shape[1]))
-    return np.matmul(a, b)
+    return _matmul(a, b)
+
+
+def _matmul(a, b):
+    # mm with an inner size of 1 is one product per element in PyTorch (-0.0 stays); BLAS adds
+    # it to a zero, which makes it 0.0 (bmm does too)
+    return a * b if a.shape[1] == 1 else np.matmul(a, b)
 
 
 def _check_same_dtype(a, b):
@@ -1017,27 +1235,39 @@ def _bmm_forward(a, b):
     return np.matmul(a, b)
 
 
-defop("mm", "MmBackward0", _check_mm,
-      lambda F, g, r, a, b: F.mm(g, F.t(b)),
-      lambda F, g, r, a, b: F.mm(F.t(a), g),
+def _mm_mat1_rule(F, g, r, a, b, layout=(False, False)):
+    # mm_mat1_backward: a column-major mat1 gets its gradient column-major too
+    return F.t(F.mm(b, F.t(g))) if layout[0] else F.mm(g, F.t(b))
+
+
+def _mm_mat2_rule(F, g, r, a, b, layout=(False, False)):
+    return F.t(F.mm(F.t(g), a)) if layout[1] else F.mm(F.t(a), g)
+
+
+def column_major(array) -> bool:
+    """mm's test of an operand's layout (strides (1, rows)), which picks its gradient's formula."""
+    return array.ndim == 2 and array.strides == (array.itemsize, array.shape[0] * array.itemsize)
+
+
+# layout: (mat1, mat2) column-major; given only when one is
+defop("mm", "MmBackward0", lambda a, b, layout=None: _check_mm(a, b),
+      _mm_mat1_rule, _mm_mat2_rule,
       saved_inputs=((1,), (0,)), arg_names=("self", "mat2"), formula="d(A@B)/dA = G@B^T, d(A@B)/dB = A^T@G",
-      gradcheck=(sample((2, 3), (3, 4)), sample((1, 3), (3, 1))))
+      gradcheck=(sample((2, 3), (3, 4)), sample((1, 3), (3, 1))),
+      last_input_first=True)
 defop("mv", "MvBackward0", _mv_forward,
-      lambda F, g, r, a, v: F.outer(g, v),
+      lambda F, g, r, a, v: F.reshape(g, shape=(g.shape[0], 1)) * v,  # grad.ger(vec)
       lambda F, g, r, a, v: F.mv(F.t(a), g),
       saved_inputs=((1,), (0,)), arg_names=("self", "vec"), formula="d(A@v)/dA = g v^T, d(A@v)/dv = A^T g", gradcheck=(sample((2, 3), (3,)),))
 defop("dot", "DotBackward0", _dot_forward,
       lambda F, g, r, a, b: g * b,
       lambda F, g, r, a, b: g * a,
       saved_inputs=((1,), (0,)), arg_names=("self", "tensor"), formula="d(a.b)/da = b", gradcheck=(sample((3,), (3,)),))
-defop("outer", "OuterBackward0", np.outer,
-      lambda F, g, r, a, b: F.mv(g, b),
-      lambda F, g, r, a, b: F.mv(F.t(g), a),
-      formula="d(a b^T)/da = G b", gradcheck=(sample((2,), (3,)),))
 defop("bmm", "BmmBackward0", _bmm_forward,
       lambda F, g, r, a, b: F.bmm(g, F.transpose(b, dim0=-1, dim1=-2)),
       lambda F, g, r, a, b: F.bmm(F.transpose(a, dim0=-1, dim1=-2), g),
-      saved_inputs=((1,), (0,)), arg_names=("self", "mat2"), formula="batched matmul", gradcheck=(sample((2, 2, 3), (2, 3, 2)),))
+      saved_inputs=((1,), (0,)), arg_names=("self", "mat2"), formula="batched matmul", gradcheck=(sample((2, 2, 3), (2, 3, 2)),),
+      last_input_first=True)
 
 
 # ----- Shape and view ops -----
@@ -1125,16 +1355,16 @@ defop("permute", "PermuteBackward0", _permute_forward,
       lambda F, g, r, x, dims: F.permute(g, dims=_inverse_permutation(dims, x.ndim)),
       view=True, saves=False, formula="permute: the gradient is permuted back", gradcheck=(sample((2, 3, 4), dims=(2, 0, 1)), sample((2, 3), dims=(1, 0))))
 defop("unsqueeze", "UnsqueezeBackward0", _unsqueeze_forward,
-      lambda F, g, r, x, dim: F.reshape(g, shape=tuple(x.shape)),
+      lambda F, g, r, x, dim: F.squeeze_dim(g, dim=dim),
       view=True, saves=False, formula="unsqueeze: the gradient is squeezed back", gradcheck=(sample((2, 3), dim=1), sample((3,), dim=0)))
 defop("squeeze", "SqueezeBackward0", _squeeze_forward,
-      lambda F, g, r, x: F.reshape(g, shape=tuple(x.shape)),
+      lambda F, g, r, x: _unsqueeze_to(F, g, tuple(x.shape), range(len(x.shape))),
       view=True, saves=False, formula="squeeze: the gradient is unsqueezed back", gradcheck=(sample((2, 1, 3)), sample((1, 1))))
 defop("squeeze_dim", "SqueezeBackward1", _squeeze_forward,
-      lambda F, g, r, x, dim: F.reshape(g, shape=tuple(x.shape)),
+      lambda F, g, r, x, dim: _unsqueeze_to(F, g, tuple(x.shape), _dims(dim, len(x.shape))),
       view=True, saves=False, formula="squeeze: the gradient is unsqueezed back", gradcheck=(sample((2, 1, 3), dim=1), sample((2, 3), dim=0)))
 defop("squeeze_dim_", "SqueezeBackward4", _squeeze_forward,  # squeeze_(dim), as matmul uses it
-      lambda F, g, r, x, dim: F.reshape(g, shape=tuple(x.shape)),
+      lambda F, g, r, x, dim: _unsqueeze_to(F, g, tuple(x.shape), _dims(dim, len(x.shape))),
       saves=False, formula="squeeze: the gradient is unsqueezed back", gradcheck=(sample((2, 1, 3), dim=1), sample((1, 3), dim=0)))
 defop("expand", "ExpandBackward0", _expand_forward,
       lambda F, g, r, x, shape: F.sum_to(g, shape=tuple(x.shape)),
@@ -1185,7 +1415,7 @@ def _cat_rule(F, g, r, *xs, dim=0):
             out.append(F.zeros_like(x))
             continue
         size = x.shape[d]
-        out.append(F.narrow(g, dim=d, start=start, length=size))
+        out.append(F.slice(g, dim=d, start=start, stop=start + size, step=1))  # grad.narrow
         start += size
     return out
 
@@ -1243,17 +1473,20 @@ def _slice_backward_forward(g, shape, dim, start, stop, step):
 
 
 def _index_forward(x, index):
-    return np.ascontiguousarray(x[index])  # PyTorch's index result is contiguous
+    out = x[index]  # PyTorch's index result is contiguous (and 0-d when the index is all ints)
+    return np.ascontiguousarray(out) if np.ndim(out) else np.array(out)
 
 
-def _index_backward_forward(g, shape, index):
-    out = np.zeros(shape, dtype=g.dtype)
-    np.add.at(out, index, g)
+def _index_put_impl_forward(x, values, index):
+    out = x.copy()
+    np.add.at(out, index, values)
     return out
 
 
-def _narrow_forward(x, dim, start, length):
-    return x[(slice(None),) * dim + (slice(start, start + length),)]
+def _index_backward(F, g, x, index):
+    """index_backward: zeros of x's shape, the gradient added at the indexed positions."""
+    zeros = F.constant(np.zeros(x.shape, dtype=F.as_array(g).dtype))
+    return F.index_put_impl(zeros, g, index=index)
 
 
 defop("select", "SelectBackward0", _select_forward,
@@ -1272,18 +1505,17 @@ defop("slice_backward", "SliceBackwardBackward0", _slice_backward_forward,
       lambda F, g, r, x, shape, dim, start, stop, step:
           F.slice(g, dim=dim, start=start, stop=stop, step=step),
       saves=False, formula="scatter into zeros", gradcheck=(sample((2, 3), shape=(4, 3), dim=0, start=1, stop=3, step=1),))
-defop("narrow", "NarrowBackward0", _narrow_forward,
-      lambda F, g, r, x, dim, start, length:
-          F.slice_backward(g, shape=tuple(x.shape), dim=dim, start=start, stop=start + length, step=1),
-      view=True, saves=False, formula="narrow: the gradient goes back to the kept positions", gradcheck=(sample((4, 3), dim=0, start=1, length=2),))
 defop("index", "IndexBackward0", _index_forward,
-      lambda F, g, r, x, index: F.index_backward(g, shape=tuple(x.shape), index=index),
+      lambda F, g, r, x, index: _index_backward(F, g, x, index),
       saves=False, formula="index: gradients are added back at the indexed positions",
       gradcheck=(sample((2, 3), index=MASK_2x3), sample((4,), index=np.array([0, 2, 2])),
                  sample((3, 4), index=(np.array([0, 2]), np.array([1, 3])))))
-defop("index_backward", "IndexBackwardBackward0", _index_backward_forward,
-      lambda F, g, r, x, shape, index: F.index(g, index=index),
-      saves=False, formula="scatter-add into zeros", gradcheck=(sample((3,), shape=(4,), index=np.array([0, 2, 2])),))
+defop("index_put_impl", "IndexPutImplBackward0", _index_put_impl_forward,  # accumulate=True
+      lambda F, g, r, x, values, index: g,
+      lambda F, g, r, x, values, index: F.index(g, index=index),
+      saves=False, promote=PROMOTE_NONE, arg_names=("self", "values"),
+      formula="scatter-add: the values' gradient is gathered back",
+      gradcheck=(sample((4,), (3,), index=np.array([0, 2, 2])),))
 
 
 def _index_put_forward(x, values, index):
@@ -1304,13 +1536,89 @@ defop("index_put", "IndexPutBackward0", _index_put_forward, _index_put_rule, _in
       saves=False, promote=PROMOTE_NONE, formula="assignment: overwritten positions get no gradient",
       gradcheck=(sample((2, 3), (3,), index=MASK_2x3), sample((2, 3), (), index=MASK_2x3)))
 defop("as_strided", "AsStridedBackward0", _index_forward,  # a view written through in place
-      lambda F, g, r, x, index: F.index_backward(g, shape=tuple(x.shape), index=index),
+      lambda F, g, r, x, index: _index_backward(F, g, x, index),
       saves=False, formula="as_strided: the gradient goes back to the viewed positions",
       gradcheck=(sample((2, 3), index=(np.array([[0, 1], [0, 1]]), np.array([[2, 2], [0, 1]]))),))
-# `y[0] = v` with ints and slices only: PyTorch writes into a view of y, and records CopySlices
-defop("copy_slices", "torch::autograd::CopySlices", _index_put_forward, _index_put_rule,
-      _index_put_value_rule, saves=False, promote=PROMOTE_NONE,
-      formula="assignment: overwritten positions get no gradient", gradcheck=(sample((2, 3), (3,), index=0), sample((2, 3), (2,), index=(slice(None), 1))))
+
+
+# ----- CopySlices: an in-place op on a view, seen from the view's base -----
+# PyTorch records the in-place op's node (``fn``: MulBackward0 for v.mul_(2)...) as usual, then
+# hides it in the base's new CopySlices node: that node's inputs are the base and fn's inputs
+# after the first, and its backward runs fn on the gradient of the view's positions.
+OVERLAP_ERROR = ("unsupported operation: more than one element of the written-to tensor refers "
+                 "to a single memory location. Please clone() the tensor before performing the "
+                 "operation.")
+
+
+def _copy_slices_forward(base, *others, index, fn, overlap=False):
+    out = base.copy()
+    out[index] = fn.op.forward(base[index], *others, **fn.params)
+    return out
+
+
+def _copy_slices_rule(F, g, r, base, *others, index, fn, overlap=False):
+    res = fn.apply(F.index(g, index=index), F is T)  # raises if fn's saved values are freed
+    if res[0] is None:  # PyTorch then gives the base no gradient at all
+        return [None, *res[1:]]
+    if overlap:  # the gradient is copied into an expanded view of it
+        raise TorchError(OVERLAP_ERROR)
+    return [F.index_put(g, res[0], index=index), *res[1:]]
+
+
+def _sample_fn(op_name, index, **params):
+    """A gradient-check sample's ``fn``: ``op_name`` recorded on the base's viewed positions and
+    the other inputs (their values fixed at the sample point, like max's indices)."""
+    def make(base, *others):
+        inputs = [Tensor(base[index], requires_grad=True)]
+        inputs += [Tensor(x, requires_grad=True) for x in others]
+        return apply(TABLE[op_name], *inputs, **params).grad_fn
+    return make
+
+
+TABLE["copy_slices"] = Op(
+    "copy_slices", "torch::autograd::CopySlices", _copy_slices_forward,
+    backward_all=_copy_slices_rule, saves=False,
+    formula="in place through a view: the op's gradient at the view, the rest passes through",
+    gradcheck=(sample((2, 3), (3,), index=0, fn=_sample_fn("mul", 0)),
+               sample((2, 3), index=(slice(None), 1), fn=_sample_fn("zero", (slice(None), 1))),
+               sample((4,), (2,), index=np.array([1, 2]), fn=_sample_fn("copy", np.array([1, 2])))))
+
+
+_COPY_SLICES_SAVING = replace(TABLE["copy_slices"], saves=True, save_plans={})
+
+
+def copy_slices(base, fn, index, overlap, result) -> OpNode:
+    """The base's CopySlices node after ``fn`` wrote the view at ``index`` of ``base`` (the
+    base's value before the write): its edges are the base's and fn's after the first."""
+    needs = (base.requires_grad, *fn.needs_input_grad[1:])
+    inputs = [base, *fn.inputs[1:]]
+    if not GradMode.keep_values:  # the rule reads no input value, only shapes
+        inputs = [meta_of(x.array) if need and type(x) is Tensor else x
+                  for x, need in zip(inputs, needs)]
+    node = _new_object(OpNode)
+    # when fn saved tensors, the node is released as one that saved some (a second backward
+    # through it then fails, as through fn in PyTorch)
+    node.op = _COPY_SLICES_SAVING if fn.op.saves else TABLE["copy_slices"]
+    node.params = {"index": index, "fn": fn, "overlap": overlap}
+    node.inputs, node.versions, node.output = tuple(inputs), None, None
+    node.result = result if GradMode.keep_values else None
+    node.children = (base.gradient_edge(), *fn.children[1:])
+    node.needs_input_grad = needs
+    node.seq, node.pre_hooks, node.released, node.label = next_sequence(), None, False, None
+    return node
+
+
+def _fill_tensor_forward(x, value):
+    return np.full_like(x, value)
+
+
+# x.fill_(t) with a 0-d tensor t, and `x[...] = t`: fill_.Tensor in derivatives.yaml
+defop("fill_tensor", "FillBackward3", _fill_tensor_forward,
+      lambda F, g, r, x, value: F.zeros_like(g),
+      lambda F, g, r, x, value: F.sum(g),
+      saves=False, promote=PROMOTE_NONE, arg_names=("self", "value"),
+      formula="x.fill_(v): the gradient of v is the sum of the gradient",
+      gradcheck=(sample((2, 3), ()), sample((4,), ())))
 
 
 def _masked_fill_forward(x, mask, value=0.0):
@@ -1322,6 +1630,39 @@ defop("masked_fill", "MaskedFillBackward0", lambda x, mask, value=0.0: _masked_f
           x, mask, value),
       lambda F, g, r, x, mask, value=0.0: F.masked_fill(g, mask=mask),
       saves=False, formula="masked_fill: filled positions get no gradient", gradcheck=(sample((2, 3), mask=MASK_2x3, value=0.5),))
+
+
+defop("masked_fill_tensor", "MaskedFillBackward1",  # masked_fill with a 0-d tensor value
+      lambda x, value, mask: np.where(mask, value, x),
+      lambda F, g, r, x, value, mask: F.masked_fill(g, mask=mask),
+      lambda F, g, r, x, value, mask: F.sum(F.masked_select(g, mask=mask)),
+      saves=False, promote=PROMOTE_NONE, arg_names=("self", "value"),
+      formula="masked_fill: the value gets the sum of the filled positions' gradient",
+      gradcheck=(sample((2, 3), (), mask=MASK_2x3),))
+defop("masked_select", "MaskedSelectBackward0", lambda x, mask: np.ascontiguousarray(x[mask]),
+      lambda F, g, r, x, mask: _index_backward(F, g, x, mask),
+      saves=False, formula="masked_select: the gradient goes back to the selected positions",
+      gradcheck=(sample((2, 3), mask=MASK_2x3),))
+
+
+# ----- Scatter and gather (max(dim)'s gradient) -----
+def _scatter_forward(x, src, dim, index):
+    out = x.copy()
+    np.put_along_axis(out, index, src, axis=dim)
+    return out
+
+
+defop("scatter", "ScatterBackward0", _scatter_forward,
+      lambda F, g, r, x, src, dim, index: F.scatter(g, F.zeros_like(src), dim=dim, index=index),
+      lambda F, g, r, x, src, dim, index: F.gather(g, dim=dim, index=index),
+      saves=False, promote=PROMOTE_NONE, arg_names=("self", "src"),
+      formula="scatter: the source gets the gradient at the scattered positions",
+      gradcheck=(sample((2, 3), (2, 1), dim=1, index=np.array([[2], [0]])),))
+defop("gather", "GatherBackward0", lambda x, dim, index: np.take_along_axis(x, index, axis=dim),
+      lambda F, g, r, x, dim, index: F.scatter(F.constant(np.zeros(x.shape, F.as_array(g).dtype)),
+                                               g, dim=dim, index=index),
+      saves=False, formula="gather: the gradient goes back to the gathered positions",
+      gradcheck=(sample((2, 3), dim=1, index=np.array([[2], [0]])),))
 
 
 # ----- The two faces of the table -----
@@ -1355,7 +1696,7 @@ def _np_masked_fill(x, mask, value=0.0):
 def _t_masked_fill(x, mask, value=0.0):
     mask = _as_array(mask)
     if type(value) is Tensor:
-        return apply(TABLE["where"], value, x, condition=mask)
+        return apply(TABLE["masked_fill_tensor"], x, value, mask=mask)
     return apply(TABLE["masked_fill"], x, mask=mask, value=value)
 
 
@@ -1375,6 +1716,34 @@ def _t_index_put(x, values, index):
     return apply(TABLE["index_put"], x, values, index=index)
 
 
+def _t_sum(x, dim=None, keepdim=False):
+    if dim is None and not keepdim:
+        return apply(TABLE["sum"], x)
+    return apply(TABLE["sum_dim"], x, dim=dim, keepdim=keepdim)
+
+
+def _t_reshape(x, shape):
+    from .functions import reshape  # PyTorch's reshape: a view when it can be one
+    return reshape(x, *shape)
+
+
+def _t_mm(a, b):
+    from .functions import mm  # with the operands' layout, which its gradient formulas read
+    return mm(a, b)
+
+
+def _t_sum_to(x, shape):
+    """at::sum_to: a sum over the broadcast dims (kept), then a view without the leading ones."""
+    if not shape:
+        return apply(TABLE["sum"], x)
+    lead = x.array.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(lead + i for i, size in enumerate(shape)
+                                      if size == 1 and x.array.shape[lead + i] != 1)
+    if axes:
+        x = apply(TABLE["sum_dim"], x, dim=axes, keepdim=True)
+    return apply(TABLE["view"], x, shape=tuple(shape)) if lead else x
+
+
 def _build_namespaces():
     numpy_side = {name: op.forward for name, op in TABLE.items()}
     tensor_side = {name: _bind(op) for name, op in TABLE.items()}
@@ -1386,8 +1755,10 @@ def _build_namespaces():
                        pow=lambda x, exponent: apply(TABLE["pow"], x, exponent=exponent),
                        to_dtype=lambda x, dtype: apply(TABLE["to_dtype"], x, dtype=np.dtype(dtype)))
     numpy_side["sum"] = lambda x, dim=None, keepdim=False: _sum_forward(x, dim, keepdim)
-    tensor_side["sum"] = lambda x, dim=None, keepdim=False: apply(TABLE["sum_dim"], x, dim=dim,
-                                                                  keepdim=keepdim)
+    tensor_side["sum"] = _t_sum
+    tensor_side["reshape"] = _t_reshape
+    tensor_side["mm"] = _t_mm
+    tensor_side["sum_to"] = _t_sum_to
     return Namespace(numpy_side), Namespace(tensor_side)
 
 

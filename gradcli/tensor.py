@@ -26,6 +26,9 @@ class GradMode:
     enabled = True
     # Set by the inspection commands (graph, explain): every node keeps its output values.
     keep_values = False
+    # Set while the engine runs derivative formulas with create_graph: numbers in them are
+    # Scalar arguments, which PyTorch records as MulBackward1, AddBackward1...
+    formula = False
 
 
 class Limits:
@@ -163,6 +166,11 @@ def op_node(op, inputs, params, result_array, children, needs_input_grad) -> OpN
 _new_object = object.__new__
 
 
+def next_sequence() -> int:
+    """A new node's sequence number (nodes made outside ``op_node`` take theirs here)."""
+    return next(_sequence)
+
+
 def _saved_inputs(op, inputs, needs_input_grad):
     """The inputs a node keeps and the version of each it saves (None: not saved).  As in
     PyTorch, an input is saved only when the rule of an input that needs a gradient reads
@@ -246,6 +254,35 @@ class AccumulateGrad(Node):
         return "AccumulateGrad"
 
 
+class _NoGradView:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "NO_GRAD_VIEW"
+
+
+# The _accumulator of a view made under no_grad of a tensor that requires grad.  PyTorch says
+# such a view requires grad (a leaf), yet it has no gradient edge: gradients reaching it go
+# nowhere, and an in-place op on it in grad mode is refused.
+NO_GRAD_VIEW = _NoGradView()
+
+
+class WrappedFloat(float):
+    """A number operand of a recorded op, as a derivative formula sees it: PyTorch wrapped it in
+    a tensor, so arithmetic with it records the Tensor overloads (MulBackward0), where a number
+    written in a formula records the Scalar ones (MulBackward1)."""
+
+
+class WrappedInt(int):
+    __doc__ = WrappedFloat.__doc__
+
+
+def wrapped_numbers(inputs) -> list:
+    """``inputs`` with their Python numbers wrapped (see WrappedFloat)."""
+    return [WrappedFloat(x) if type(x) is float else WrappedInt(x) if type(x) in (int, bool)
+            else x for x in inputs]
+
+
 class Size(tuple):
     """``torch.Size``: a tuple of ints that prints as PyTorch does."""
 
@@ -287,9 +324,12 @@ class Tensor:
             return self.grad_fn
         if not self.requires_grad:
             return None
-        if self._accumulator is None:
-            self._accumulator = AccumulateGrad(self)
-        return self._accumulator
+        accumulator = self._accumulator
+        if accumulator is None:
+            accumulator = self._accumulator = AccumulateGrad(self)
+        elif accumulator is NO_GRAD_VIEW:
+            return None
+        return accumulator
 
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
         if not self.is_leaf:
@@ -305,7 +345,7 @@ class Tensor:
 
     def detach(self) -> "Tensor":
         detached = Tensor(self.array)
-        share_version(self, detached)  # same memory, same version counter (as in PyTorch)
+        share_version(self, detached, differentiable=False)  # same memory and version counter
         return detached
 
     def detach_(self) -> "Tensor":
@@ -331,6 +371,8 @@ class Tensor:
 
     def _add_pre_hook(self, hook) -> None:
         node = self.gradient_edge()
+        if node is None:  # a view made under no_grad: no gradient will ever reach it
+            return
         if node.pre_hooks is None:
             node.pre_hooks = []
         if self.grad_fn is not None and self._retains_grad and node.pre_hooks:
@@ -437,13 +479,14 @@ class Tensor:
 # PyTorch's views share their base's version counter, so modifying either in place is seen by
 # every saved view.  Here each tensor keeps its own counter; a view and its base (and all
 # views of that base) are one "family", bumped together, and a view starts at the base's count.
+# detach() joins the family too (same memory, same counter) but is no view for autograd.
 
-def share_version(base: "Tensor", view: "Tensor") -> None:
+def share_version(base: "Tensor", view: "Tensor", differentiable: bool = True) -> None:
     """Make ``view`` (an op result sharing ``base``'s memory) one of ``base``'s family."""
     family = getattr(base, "_family", None)
     if family is None:
         family = base._family = _Family(base)
-    family.members.append((weakref.ref(view), base._version))
+    family.members.append((weakref.ref(view), base._version, differentiable))
     if len(family.members) > family.prune_at:
         family.prune()
     view._family = family
@@ -456,7 +499,7 @@ def bump_version(tensor: "Tensor") -> None:
     if family is None:
         tensor._version += 1
         return
-    for ref, _ in family.members:
+    for ref, _, _ in family.members:
         member = ref()
         if member is not None:
             member._version += 1
@@ -468,7 +511,22 @@ def view_base(tensor: "Tensor") -> "Tensor | None":
     if family is None:
         return None
     base = family.members[0][0]()
-    return base if base is not tensor else None
+    if base is tensor:
+        return None
+    for ref, _, differentiable in family.members:
+        if ref() is tensor:
+            return base if differentiable else None
+    return None
+
+
+def family_views(tensor: "Tensor") -> list:
+    """The live views (not detached aliases) of ``tensor``'s memory, its base first (or None)."""
+    family = getattr(tensor, "_family", None)
+    if family is None:
+        return [None]
+    views = [member for ref, _, differentiable in family.members[1:]
+             if differentiable and (member := ref()) is not None]
+    return [family.members[0][0](), *views]
 
 
 def modified_view(tensor: "Tensor") -> bool:
@@ -477,9 +535,9 @@ def modified_view(tensor: "Tensor") -> bool:
     family = getattr(tensor, "_family", None)
     if family is None or not tensor.requires_grad:
         return False
-    for ref, created in family.members[1:]:
+    for ref, created, differentiable in family.members[1:]:
         if ref() is tensor:
-            return tensor._version != created
+            return differentiable and tensor._version != created
     return False
 
 
@@ -487,7 +545,7 @@ class _Family:
     __slots__ = ("members", "prune_at")
 
     def __init__(self, base):
-        self.members = [(weakref.ref(base), 0)]
+        self.members = [(weakref.ref(base), 0, True)]
         self.prune_at = 64
 
     def prune(self) -> None:
@@ -520,7 +578,7 @@ class _HookHandle:
         self._node, self._hook = node, hook
 
     def remove(self) -> None:
-        if self._node.pre_hooks and self._hook in self._node.pre_hooks:
+        if self._node is not None and self._node.pre_hooks and self._hook in self._node.pre_hooks:
             self._node.pre_hooks.remove(self._hook)
 
 

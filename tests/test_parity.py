@@ -244,20 +244,17 @@ def programs(draw):
 
 
 def _in_place(draw, program):
-    # not on expanded tensors: PyTorch lets zero_/fill_ write them, gradcli refuses (known gap)
-    targets = [n for n, t in program.env.items() if 0 not in t.array.strides or t.array.size < 2]
-    if not targets:
-        return
-    name = draw(st.sampled_from(targets))
-    op = draw(st.sampled_from(["add_(1)", "mul_(2)", "zero_()", "sub_(0.5)"]))
+    # expanded tensors too: zero_ and fill_ write through them, the others refuse as PyTorch does
+    name = draw(st.sampled_from(list(program.env)))
+    op = draw(st.sampled_from(["add_(1)", "mul_(2)", "zero_()", "sub_(0.5)", "fill_(1.5)"]))
     if draw(st.booleans()):
         program.run(f"with torch.no_grad():\n    {name}.{op}")
     else:
         program.run(f"{name}.{op}")
     if not program.failed:
         program.run(f"print({name})")
-    # A view written to shows AsStridedBackward0 as its grad_fn in PyTorch; gradcli shows that
-    # name when printing the tensor but its .grad_fn keeps the view's node: use such views no more
+    # views written through are used no more: those of a 0-d base keep their node in gradcli,
+    # where PyTorch gives them an AsStridedBackward0
     for other in [n for n, t in program.env.items() if modified_view(t)]:
         del program.env[other]
 
@@ -283,11 +280,12 @@ def _finish(draw, program, leaves):
         listed = ", ".join(leaves)
         program.run(f"gs = torch.autograd.grad(out, [{listed}], create_graph="
                     f"{ending == 'second'}, allow_unused=True)")
-        # The nodes recorded while differentiating are not all named as PyTorch names them
-        # yet (ThresholdBackwardBackward0 is; SoftmaxBackwardDataBackward0 is not), so with
-        # create_graph the values are compared, and whether they require grad.
-        program.run("print([g if g is None or g.grad_fn is None else (g.detach(), g.requires_grad)"
-                    " for g in gs])" if ending == "second" else "print(gs)")
+        # with create_graph the gradients print their grad_fn: the nodes recorded while
+        # differentiating are named (and linked) as PyTorch's
+        program.run("print(gs)")
+        if ending == "second" and not program.failed:
+            program.run("print([None if g is None or g.grad_fn is None else "
+                        "g.grad_fn.next_functions for g in gs])")
         if ending == "second" and not program.failed:
             program.run(f"torch.autograd.grad(gs[0].sum(), {leaves[0]}, allow_unused=True)")
     for leaf in leaves:
@@ -329,4 +327,80 @@ FIXED = [
 @pytest.mark.parametrize("body", FIXED)
 def test_fixed_programs(body):
     source = "import torch\n" + body + "\n"
+    assert run_gradcli(source) == run_torch(source)
+
+
+# ----- Regressions: each a difference the widened generator or a hand-written program found -----
+
+FIXES = {
+    'max_min_clamp_relu_signed_zero_ties': 'a = torch.tensor([0.0, -0.0, 1.0, -0.0])\nb = torch.tensor([-0.0, 0.0, 1.0, 0.0])\nprint(torch.maximum(a, b), torch.minimum(a, b), torch.maximum(b, a), torch.minimum(b, a))\nc = torch.zeros(20)\nd = -torch.zeros(20)\nprint(torch.maximum(c, d), torch.minimum(d, c))\nprint(a.relu(), a.clamp(min=0), a.clamp(max=0), torch.clamp(a, -0.0, 0.0), a.clamp_min(0.0))',
+    'minimum_of_broadcast_zeros': 'x = torch.tensor([0.0, -2.0, -0.3], requires_grad=True)\nv = torch.outer(x, x)\nprint(torch.minimum(x.long() * 2.5, v))',
+    'loss_broadcasts_before_promoting': "x0 = torch.tensor([[2.0, 0.1], [1.25, 1.25]], requires_grad=True)\nx1 = torch.tensor(3.0, dtype=torch.float64, requires_grad=True)\nl = torch.nn.functional.mse_loss(x0, x1)\nprint(l, l.grad_fn.next_functions)\nm = torch.nn.functional.l1_loss(x1, x0, reduction='sum')\nprint(m)\n(l + m).backward()\nprint(x0.grad, x1.grad)",
+    'softmax_backward_signed_zero': 'x = torch.tensor([[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]], requires_grad=True)\ng = -torch.zeros(2, 3)\nx.softmax(1).backward(g)\nprint(x.grad)\nx.grad = None\nx.log_softmax(-1).backward(g)\nprint(x.grad)\nx.grad = None\nx.softmax(0).backward(g)\nprint(x.grad)',
+    'tanh_backward_fused': 'x = torch.tensor([0.3, -1.7, 0.9, 2.2, -0.45], requires_grad=True)\n(x.tanh() * torch.tensor([1.1, -0.7, 0.3, 2.9, -1.3])).sum().backward()\nprint(x.grad.tolist())',
+    'add_sub_alpha_one_fused_op': 'a = torch.tensor([0.3, -1.7, 0.9], requires_grad=True)\nb = torch.tensor([1.1, 0.7, -2.3], requires_grad=True)\ny = a.add(b, alpha=3)\nz = torch.sub(a, b, alpha=0.3)\nprint(y.tolist(), z.tolist(), y.grad_fn.next_functions, z.grad_fn.next_functions)\n(y * z).sum().backward()\nprint(a.grad, b.grad)',
+    'expanded_zero_fill_setitem': 'x = torch.ones(3)\ne = x.expand(2, 3)\ne.zero_()\nprint(e, x)\ne.fill_(2.5)\ne[0] = 1.5\nprint(x)\ne[0, 1] = 7\ne[[1]] = 4\nprint(x)\ne.add_(1)',
+    'expanded_fill_with_tensor_refused': 'x = torch.ones(3)\ne = x.expand(2, 3)\ne.fill_(torch.tensor(2.0))',
+    'expanded_setitem_view_refused': 'x = torch.ones(3)\ne = x.expand(2, 3)\ne[:, 0] = 5',
+    'expanded_zero_under_no_grad': 'x = torch.ones(3, requires_grad=True)\ne = x.expand(2, 3)\nwith torch.no_grad():\n    e.zero_()\nprint(e, x)',
+    'expanded_write_then_backward_refused': 'x = torch.ones(3, requires_grad=True)\ny = x * 2\ne = y.expand(2, 3)\ne.fill_(1.0)\nprint(e, y, e.grad_fn.next_functions)\ny.sum().backward()',
+    'other_views_follow_the_base': 'x = torch.ones(3, requires_grad=True)\ny = x * 2\ne = y.expand(2, 3)\ne[0, 1] = 4\nprint(e, y)\ne.sum().backward()\nprint(x.grad)',
+    'detach_then_zero': 'x = torch.ones(3, requires_grad=True)\nd = x.detach()\nd.zero_()\nprint(x)',
+    'setitem_view_of_leaf': 'x = torch.ones(2, 3, requires_grad=True)\nx[0, :] = 0',
+    'setitem_advanced_on_leaf': 'x = torch.ones(3, requires_grad=True)\nx[[0]] = 0',
+    'inplace_on_view_made_leaf': 'x = torch.ones(3)\nv = x[0]\nv.requires_grad_()\nv.add_(1)',
+    'views_made_under_no_grad': 'x = torch.ones(3, requires_grad=True)\nwith torch.no_grad():\n    v = x[0]\n    print(v, x.t(), x.view(3, 1), x.detach())\ny = v * 2\nprint(y, y.grad_fn.next_functions, v.is_leaf, v.requires_grad)\ny.backward()\nprint(x.grad, v.grad)\nv.add_(1)',
+    'setitem_whole_tensor_fill_and_copy': 'x = torch.ones(2, 3, requires_grad=True)\ny = x * 2\ny[:] = 0\nprint(y)\ny[0] = 7\nprint(y, y.grad_fn.next_functions)\nw = torch.ones(3, requires_grad=True)\ny[...] = w\nprint(y, y.grad_fn.next_functions, y.grad_fn.next_functions[1][0].next_functions)\ny.sum().backward()\nprint(x.grad, w.grad)',
+    'fill_with_tensor': 'x = torch.ones(3, requires_grad=True)\ny = x * 1\nw = torch.tensor(2., requires_grad=True)\ny.fill_(w)\nprint(y, y.grad_fn.next_functions)\ny.sum().backward()\nprint(w.grad)\ny.fill_(torch.ones(2))',
+    'write_through_view_of_view': 'x = torch.ones(2, 3, requires_grad=True)\ny = x * 2\nv = y[0]\nv[1] = 5\nprint(v, y, y.grad_fn.next_functions)\ny.sum().backward()\nprint(x.grad)',
+    'copy_slices_next_functions_and_release': 'x = torch.ones(2, 3, requires_grad=True)\ny = x * 1\ny[0].zero_()\nprint(y.grad_fn.next_functions)\ny[1].mul_(3)\nprint(y.grad_fn.next_functions)\ny.sum().backward(retain_graph=True)\ny.sum().backward()',
+    'mm_inner_size_one_keeps_negative_zero': 'x0 = torch.tensor([[0.0, 0.0, -0.3], [2.0, 0.5, 0.25]], dtype=torch.float64, requires_grad=True)\nv0 = x0.unsqueeze(-1)\nv2 = v0 @ v0[0].t()\nprint(v2)\nprint(torch.bmm(v0, v0.transpose(1, 2)))\nprint(x0[:, :1] @ x0[:1])',
+    'max_dim_of_empty_refused': 'x0 = torch.tensor([[-2.0, -2.0, -2.0]], requires_grad=True)\nv0 = x0[x0 > 0]\nv2 = torch.outer(v0, v0) @ torch.outer(v0, v0)\nv3 = v2.max(dim=-2)',
+    'min_dim_of_empty_refused': 'x = torch.zeros(0, 3)\nx.min(dim=0)',
+    'setitem_list_refused': 'x = torch.ones(2, 3)\nx[0] = [1, 2, 3]',
+}
+
+
+@pytest.mark.parametrize("name", sorted(FIXES))
+def test_fixed_differences(name):
+    source = "import torch\n" + FIXES[name] + "\n"
+    assert run_gradcli(source) == run_torch(source)
+
+
+# ----- create_graph: the nodes recorded while differentiating, as PyTorch names and links them ----
+
+CREATE_GRAPH = {
+    "mul": "x * y", "div": "x / y", "pow": "x ** 3", "pow_tensor": "(x.abs() + 1) ** y",
+    "rpow": "2 ** x", "sin": "x.sin()", "exp": "x.exp()", "sum": "(x * y).sum()",
+    "mean": "(x * x).mean()", "mean_dim": "W.mean(0) ** 2", "matmul_1d": "x @ W",
+    "mm_transposed": "W.t() @ W", "mv": "W.t().mv(x) ** 2", "bmm": "torch.bmm(W.unsqueeze(0), W.t().unsqueeze(0))",
+    "expand": "x.expand(2, 3) ** 2", "broadcast": "(W + torch.ones(2, 3, 2)) ** 2",
+    "tanh": "x.tanh()", "sigmoid": "x.sigmoid()", "sqrt": "(x.abs() + 0.5).sqrt()",
+    "tan": "x.tan()", "prod": "x.prod()", "norm": "x.norm()", "max": "x.max() * x.sum()",
+    "max_dim": "W.max(dim=1)[0] ** 2", "mse_loss": "torch.nn.functional.mse_loss(x, y)",
+    "softmax": "W.softmax(0) ** 2", "log_softmax": "W.log_softmax(1) ** 2", "index": "x[[0, 0, 2]] ** 2",
+    "mask": "x[x > 1] ** 2", "cat": "torch.cat([x, y]) ** 2", "squeeze": "W.unsqueeze(1).squeeze() ** 2",
+    "unsqueeze": "x.unsqueeze(1) ** 2", "view": "W.view(-1) ** 2", "outer": "torch.outer(x, y) ** 2",
+    "scalar_operands": "(x * 0.5 + 2) / 3 ** 2", "add_alpha": "x.add(y, alpha=2) ** 2",
+}
+
+
+@pytest.mark.parametrize("name", sorted(CREATE_GRAPH))
+def test_create_graph_records_pytorchs_nodes(name):
+    source = (
+        "import torch\n"
+        "x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)\n"
+        "y = torch.tensor([0.5, -1.0, 2.0], requires_grad=True)\n"
+        "W = torch.tensor([[1.0, 2.0], [3.0, -4.0], [0.5, 6.0]], requires_grad=True)\n"
+        f"out = ({CREATE_GRAPH[name]}).sum()\n"
+        "gs = torch.autograd.grad(out, [x, y, W], create_graph=True, allow_unused=True)\n"
+        "print(gs)\n"
+        "for g in gs:\n"
+        "    node = None if g is None else g.grad_fn\n"
+        "    while node is not None:\n"
+        "        print(node, node.next_functions)\n"
+        "        node = node.next_functions[-1][0]\n"
+        "total = sum([(g * g).sum() for g in gs if g is not None and g.grad_fn is not None])\n"
+        "if torch.is_tensor(total):\n"
+        "    print(torch.autograd.grad(total, [x, y, W], allow_unused=True))\n")
     assert run_gradcli(source) == run_torch(source)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from ..errors import TorchError
 from ..ops import TABLE, apply
-from ..functions import log_softmax, mean, relu, sigmoid, softmax, sum, tanh
+from ..functions import expand, log_softmax, mean, relu, sigmoid, softmax, sum, tanh
+from ..ops import broadcast_shape
+from ..tensor import Tensor
 
 __all__ = ["relu", "sigmoid", "tanh", "softmax", "log_softmax", "mse_loss", "l1_loss"]
 
@@ -19,8 +21,23 @@ def _reduce(loss, reduction):
     raise TorchError(f"{reduction} is not a valid value for reduction", kind="ValueError")
 
 
+def _broadcast_tensors(input, target):
+    """torch.broadcast_tensors, as PyTorch's losses call it first: an operand of another shape
+    is expanded (ExpandBackward0), so a 0-d target of a wider dtype promotes the loss."""
+    for x in (input, target):
+        if not isinstance(x, Tensor):
+            raise TorchError(f"'{type(x).__name__}' object has no attribute 'size'",
+                             kind="AttributeError")
+    shapes = (input.array.shape, target.array.shape)
+    if shapes[0] == shapes[1]:
+        return input, target
+    shape = broadcast_shape(*shapes)
+    return [x if x.array.shape == shape else expand(x, *shape) for x in (input, target)]
+
+
 def mse_loss(input, target, reduction="mean"):
     """Mean squared error: one op in PyTorch (MseLossBackward0), whatever the reduction."""
+    input, target = _broadcast_tensors(input, target)
     if reduction not in ("mean", "sum", "none"):
         raise TorchError(f"{reduction} is not a valid value for reduction", kind="ValueError")
     return apply(TABLE["mse_loss"], input, target, reduction=reduction)
@@ -28,4 +45,5 @@ def mse_loss(input, target, reduction="mean"):
 
 def l1_loss(input, target, reduction="mean"):
     """Mean absolute error."""
+    input, target = _broadcast_tensors(input, target)
     return _reduce((input - target).abs(), reduction)
