@@ -17,7 +17,7 @@ import sys
 import numpy as np
 
 from .errors import TorchError
-from .tensor import AccumulateGrad, GradMode, OpNode, Tensor, modified_view, wrapped_numbers
+from .tensor import AccumulateGrad, GradMode, OpNode, Tensor, wrapped_numbers
 
 SECOND_BACKWARD = (
     "Trying to backward through the graph a second time (or directly access saved tensors after "
@@ -218,11 +218,14 @@ def _run_hooks(hooks, grad, create_graph):
 
 
 def _check_hook_result(hook, result, grad) -> None:
-    """A hook is program code: what it returns must be a gradient of the same shape."""
+    """A hook is program code: what it returns must be a gradient of the same type and shape."""
     name = getattr(hook, "name", getattr(hook, "__name__", "hook"))
     if not isinstance(result, Tensor):
-        raise TorchError(f"hook '{name}' has returned an incorrect value (expected a Tensor or "
-                         f"None, got {type(result).__name__})", kind="TypeError")
+        raise TorchError(f"expected Variable, but hook returned '{type(result).__name__}'",
+                         kind="TypeError")
+    if result.array.dtype != grad.array.dtype:
+        raise TorchError(f"hook '{name}' has changed the type of value (was {type_name(grad)} "
+                         f"got {type_name(result)})")
     if result.array.shape != grad.array.shape:
         raise TorchError(f"hook '{name}' has changed the size of value")
 
@@ -383,9 +386,6 @@ def _raise_first_modified(node: OpNode) -> None:
 
 
 def _current_grad_fn_name(tensor):
-    # a view modified through its family gets a fresh grad_fn in PyTorch: AsStridedBackward0
-    if modified_view(tensor):
-        return "AsStridedBackward0"
     return tensor.grad_fn.name() if tensor.grad_fn is not None else None
 
 
@@ -403,7 +403,8 @@ def _modified_error(tensor, version, grad_fn_name) -> TorchError:
 
 _TYPE_NAMES = {"float32": "torch.FloatTensor", "float64": "torch.DoubleTensor",
                "float16": "torch.HalfTensor", "int64": "torch.LongTensor",
-               "int32": "torch.IntTensor", "bool": "torch.BoolTensor"}
+               "int32": "torch.IntTensor", "int16": "torch.ShortTensor", "int8": "torch.CharTensor",
+               "uint8": "torch.ByteTensor", "bool": "torch.BoolTensor"}
 
 
 def type_name(tensor: Tensor) -> str:

@@ -750,7 +750,7 @@ def reshape(input, *shape):
 
 
 def contiguous(input):
-    return input if input.array.flags.c_contiguous else clone(input)
+    return input if input.array.flags.c_contiguous else apply(OP["clone"], input, contiguous=True)
 
 
 def flatten(input, start_dim=0, end_dim=-1):

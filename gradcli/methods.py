@@ -8,17 +8,15 @@ moved onto the new node, as PyTorch rebases history on in-place ops.
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 
 from . import dtypes
 from . import functions as fn
 from .errors import TorchError
 from .engine import type_name
-from .ops import OVERLAP_ERROR, TABLE, apply, copy_slices, index_result_bound
-from .tensor import (GradMode, Limits, NO_GRAD_VIEW, Tensor, bump_version, family_views,
-                     view_base, wrap_dim)
+from .ops import OVERLAP_ERROR, TABLE, apply, copy_slices, index_result_bound, type_word
+from .tensor import (GradMode, InvalidView, Limits, NO_GRAD_VIEW, OpNode, Tensor, bump_version,
+                     family_views, view_base)
 
 OP = TABLE
 
@@ -57,6 +55,13 @@ def _matmul(self, other):
     return fn.matmul(self, other)
 
 
+def _iter(self):
+    # PyTorch iterates a tensor by unbinding it (UnbindBackward0)
+    if self.array.ndim == 0:
+        raise TorchError("iteration over a 0-d tensor", kind="TypeError")
+    return (apply(OP["unbind"], self, dim=0, index=i) for i in range(self.array.shape[0]))
+
+
 def _invert(self):
     if self.array.dtype != np.bool_ and self.array.dtype.kind not in "iu":
         raise TorchError("bitwise_not is only implemented for integer and boolean tensors")
@@ -80,6 +85,7 @@ OPERATORS = {
     "__pos__": lambda self: self,
     "__abs__": fn.abs,
     "__invert__": _invert,
+    "__iter__": _iter,
     "__lt__": _compare(np.less),
     "__le__": _compare(np.less_equal),
     "__gt__": _compare(np.greater),
@@ -94,36 +100,54 @@ OPERATORS = {
 
 # ----- In-place ops -----
 
-def _inplace(self, compute, overlap_ok=False):
+def _inplace(self, compute, overlap_ok=False, reads=()):
     """Run ``compute(snapshot)`` out of place, then write it back into ``self``'s memory.
-    ``overlap_ok``: the op may write an expanded tensor (zero_, fill_ and index_put_ do)."""
+    ``overlap_ok``: the op may write an expanded tensor (zero_, fill_ and index_put_ do);
+    ``reads``: the op's other tensor operands, which may not partly overlap ``self``."""
     recording = GradMode.enabled
     if recording and self.requires_grad:
         _check_inplace(self)
     if not overlap_ok and _internal_overlap(self.array):
         raise TorchError(OVERLAP_ERROR)
-    snapshot = Tensor(self.array.copy() if recording and self.requires_grad else self.array,
-                      self.requires_grad, self.grad_fn)
+    for other in reads:
+        if isinstance(other, Tensor) and _memory_overlap(self.array, other.array) == "partial":
+            raise TorchError(PARTIAL_OVERLAP_ERROR)
+    snapshot = Tensor(self.array, self.requires_grad, self.grad_fn)
     snapshot._accumulator = self._accumulator
     base = view_base(self) if recording else None
-    base_before = _snapshot(base) if base is not None and base.array.ndim else None
+    base_before = _snapshot(base) if base is not None else None
     result = compute(snapshot)
+    if result.grad_fn is not None:
+        # the recorded nodes keep the old value (the write below would change it under them)
+        snapshot.array = self.array.copy()
+        _save_original_self(result.grad_fn, snapshot)
     _write_back(self, result.array)
     if result.grad_fn is not None:
         self.grad_fn = result.grad_fn
         self.requires_grad = True
         if base_before is not None:
             _rebase_view(self, base, base_before, result)
-        if base is None or base_before is not None:
-            _regenerate_views(self)
+        _regenerate_views(self)
+    else:  # an untracked write (no_grad, or nothing requires grad) changes the views too
+        _regenerate_views(self, including_written=True)
     bump_version(self)
     return self
 
 
+def _save_original_self(node, snapshot):
+    """An in-place op saves ``self.clone()``, recorded (CloneBackward0), where its formulas read
+    self's old value: with create_graph they then lead through that clone, as in PyTorch."""
+    versions = node.versions if type(node) is OpNode else None
+    if versions and versions[0] is not None and node.inputs[0] is snapshot \
+            and snapshot.requires_grad:
+        node.inputs = (apply(OP["clone"], snapshot), *node.inputs[1:])
+
+
 def _check_inplace(self):
     """PyTorch's check_inplace, for a tensor that requires grad, in grad mode."""
-    if self._accumulator is NO_GRAD_VIEW:
-        raise TorchError(NO_GRAD_VIEW_ERROR)
+    refused = _view_write_error(self, indirect=False)
+    if refused is not None:
+        raise TorchError(refused)
     base = view_base(self)
     if base is not None and base.grad_fn is None:
         raise TorchError("a view of a leaf Variable that requires grad is being used in an in-place "
@@ -142,9 +166,41 @@ NO_GRAD_VIEW_ERROR = (
 
 def _internal_overlap(array) -> bool:
     """PyTorch's has_internal_overlap: a dim of stride 0 and size over 1 (an expanded tensor)."""
-    if 0 not in array.strides:
+    if 0 not in array.strides or not array.size:  # (numpy gives empty arrays 0 strides)
         return False
     return any(stride == 0 and size > 1 for stride, size in zip(array.strides, array.shape))
+
+
+def _memory_overlap(a, b) -> str:
+    """PyTorch's get_overlap_status of two arrays: "full" (the same elements), "partial", or
+    "" (none, or too hard to tell: one is empty, strided or expanded)."""
+    if not a.size or not b.size or not _dense(a) or not _dense(b) or _owner(a) is not _owner(b):
+        return ""
+    a_begin, b_begin = a.__array_interface__["data"][0], b.__array_interface__["data"][0]
+    a_end, b_end = a_begin + a.nbytes, b_begin + b.nbytes
+    if a_begin == b_begin and a_end == b_end:
+        return "full" if a.strides == b.strides else "partial"
+    return "partial" if a_begin < b_end and b_begin < a_end else ""
+
+
+def _dense(array) -> bool:
+    """PyTorch's is_non_overlapping_and_dense: the elements fill a block, in some dim order."""
+    expected = array.itemsize
+    for size, stride in sorted(((size, stride) for size, stride in zip(array.shape, array.strides)
+                                if size != 1), key=lambda pair: pair[1]):
+        if stride != expected:
+            return False
+        expected *= size
+    return True
+
+
+def _owner(array):
+    return array.base if type(array.base) is np.ndarray else array
+
+
+PARTIAL_OVERLAP_ERROR = (
+    "unsupported operation: some elements of the input tensor and the written-to tensor refer to "
+    "a single memory location. Please clone() the tensor before performing the operation.")
 
 
 def _snapshot(tensor):
@@ -164,22 +220,64 @@ def _rebase_view(view, base, base_before, result):
     view.grad_fn = apply(OP["as_strided"], base, index=index).grad_fn
 
 
-def _regenerate_views(written):
-    """The other views of the memory just written now read the base's new history: PyTorch
-    regenerates their grad_fn (AsStridedBackward0 of the base) when next asked for it."""
+def _regenerate_views(written, including_written=False):
+    """The (other) views of the memory just written now read the base's new history: PyTorch
+    regenerates their grad_fn (AsStridedBackward0 of the base) when next asked for it, in any
+    grad mode.  (Views made under no_grad are then unusable: see tensor.gradient_edge.)"""
     base, *views = family_views(written)
-    if base is None or base.grad_fn is None or not base.array.ndim:
-        return  # (a 0-d base: its views keep their grad_fn, as rebasing skips them too)
-    for view in views:
-        if view is not written and view.array.dtype.kind == "f" \
-                and view._accumulator is not NO_GRAD_VIEW:
+    if base is None or not base.requires_grad:
+        return
+    views = [view for view in views if (view is not written or including_written)
+             and view.array.dtype.kind == "f" and type(view._accumulator) is not InvalidView]
+    previous, GradMode.enabled = GradMode.enabled, True
+    try:
+        for view in views:
+            refused = _view_write_error(view, indirect=True)
+            if refused is not None:  # the view is unusable in grad mode from now on
+                view.grad_fn, view._accumulator = None, InvalidView(refused)
+                continue
             index = _positions_in(base.array, view.array)
             view.grad_fn = apply(OP["as_strided"], base, index=index).grad_fn
             view.requires_grad = True
+    finally:
+        GradMode.enabled = previous
+
+
+def _view_write_error(view, indirect):
+    """PyTorch's handle_view_on_rebase: why a write to a view made under no_grad or by unbind
+    is refused, written itself or (``indirect``) through its memory; None for other views."""
+    if view._accumulator is NO_GRAD_VIEW:
+        return MODIFIED_NO_GRAD_VIEW_ERROR if indirect else NO_GRAD_VIEW_ERROR
+    output = _unbind_output(view)
+    if output is None:
+        return None
+    how = ("its base or another view of its base has been modified inplace" if indirect
+           else "is being modified inplace")
+    return f"Output {output} of Unbind is a view and {how}. {MULTI_OUTPUT_VIEW_ADVICE}"
+
+
+def _unbind_output(view):
+    """Which output of an unbind ``view`` is (None when it is no unbind output)."""
+    node = view.grad_fn
+    return node.params["index"] if type(node) is OpNode and node.op is OP["unbind"] else None
+
+
+MODIFIED_NO_GRAD_VIEW_ERROR = (
+    "A view was created in no_grad mode and its base or another view of its base has been "
+    "modified inplace with grad mode enabled. Given that this use case is ambiguous and "
+    "error-prone, it is forbidden. You can clarify your code by moving both the view and the "
+    "inplace either both inside the no_grad block (if you don't want the inplace to be tracked) "
+    "or both outside (if you want the inplace to be tracked).")
+MULTI_OUTPUT_VIEW_ADVICE = (
+    "This view is the output of a function that returns multiple views. Such functions do not "
+    "allow the output views to be modified inplace. You should replace the inplace operation "
+    "by an out-of-place one.")
 
 
 def _positions_in(base, view):
     """The index (one int array per base dim, shaped like ``view``) of each view element."""
+    if not base.ndim:
+        return (np.zeros(view.shape, dtype=np.intp),)  # see ops.indexable
     itemsize = base.itemsize
     offsets = (view.__array_interface__["data"][0] - base.__array_interface__["data"][0]) // itemsize
     for size, stride in zip(view.shape, view.strides):
@@ -196,8 +294,8 @@ def _positions_in(base, view):
 def _write_back(self, array):
     if array.dtype != self.array.dtype and not np.can_cast(array.dtype, self.array.dtype,
                                                            casting="same_kind"):
-        raise TorchError(f"result type {fn_type_word(array.dtype)} can't be cast to the desired "
-                         f"output type {fn_type_word(self.array.dtype)}")
+        raise TorchError(f"result type {type_word(array.dtype)} can't be cast to the desired "
+                         f"output type {type_word(self.array.dtype)}")
     try:
         np.copyto(_writable(self.array), array, casting="unsafe")
     except ValueError:
@@ -226,15 +324,9 @@ def _writable(array):
     return np.asarray(_Memory(interface, owner))
 
 
-def fn_type_word(np_dtype) -> str:
-    return {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
-            "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-            "bool": "Bool"}[np_dtype.name]
-
-
 def _inplace_binary(function):
     def method(self, other, **kwargs):
-        return _inplace(self, lambda old: function(old, other, **kwargs))
+        return _inplace(self, lambda old: function(old, other, **kwargs), reads=(other,))
     return method
 
 
@@ -252,14 +344,14 @@ def _fill_(self, value):
 
 
 def _clamp_(self, min=None, max=None):
-    return _inplace(self, lambda old: fn.clamp(old, min, max))
+    return _inplace(self, lambda old: fn.clamp(old, min, max), reads=(min, max))
 
 
 def _copy_(self, src):
     if not isinstance(src, Tensor):
         raise TorchError(f"copy_(): argument 'src' (position 1) must be Tensor, not "
                          f"{type(src).__name__}", kind="TypeError")
-    return _inplace(self, lambda old: apply(OP["copy"], old, src))
+    return _inplace(self, lambda old: apply(OP["copy"], old, src), reads=(src,))
 
 
 def _requires_grad_method(self, requires_grad=True):
@@ -267,89 +359,177 @@ def _requires_grad_method(self, requires_grad=True):
 
 
 # ----- Indexing -----
+# As PyTorch's python_variable_indexing.cpp: ints, slices, None, ... and bools are applied one
+# dim at a time (selects, slices, unsqueezes: views); the tensor and list parts are then one
+# advanced index (IndexBackward0) of that view, checked in PyTorch's order and words.
 
-def _is_basic(key) -> bool:
-    parts = key if isinstance(key, tuple) else (key,)
+def _is_basic(parts) -> bool:
     return all(isinstance(p, (int, slice)) and not isinstance(p, bool) or p is None or p is Ellipsis
                for p in parts)
 
 
-def _index_value(part):
-    if isinstance(part, Tensor):
-        if part.array.dtype.kind == "f":
-            raise TorchError("tensors used as indices must be long, int, byte or bool tensors",
-                             kind="IndexError")
-        return part.array
-    if isinstance(part, list):
-        return np.asarray(part)
-    if isinstance(part, Tensor):
-        return part.array
-    return part
+def _index_parts(key) -> tuple:
+    """The key as a tuple of parts.  A list shorter than 32 holding a sequence, slice, tensor,
+    None or ... is a tuple too (numpy's old rule, which PyTorch keeps): x[[[0, 1], [1, 0]]]."""
+    if type(key) is tuple:
+        return key
+    if type(key) is list and len(key) < 32 and any(
+            isinstance(p, (list, tuple, str, slice, Tensor)) or p is None or p is Ellipsis
+            for p in key):
+        return tuple(key)
+    return (key,)
 
 
 def _getitem(self, key):
     if type(key) is slice:  # a lone slice always records SliceBackward0, even x[:]
         return _slice(self, 0, key, always=True)
-    if _is_basic(key):
-        return _basic_index(self, key if isinstance(key, tuple) else (key,))
-    parts = key if isinstance(key, tuple) else (key,)
-    index = tuple(_index_value(p) for p in parts)
-    if Limits.max_elements is not None:  # the validation below already allocates the result
-        Limits.check_elements(index_result_bound(self.array.shape, index))
-    try:
-        self.array[index]  # validate the index before recording anything
-    except IndexError as error:
-        raise TorchError(_index_message(error, parts), kind="IndexError") from None
-    return apply(OP["index"], self, index=index if len(index) > 1 else index[0])
-
-
-def _index_message(error, parts):
-    text = str(error)
-    if "boolean index did not match" in text:
-        return f"The shape of the mask does not match the shape of the indexed tensor: {text}"
-    found = re.search(r"for axis (\d+) with size", text)
-    if found is None:
-        return text
-    return text.replace(found.group(0), f"for dimension {_advanced_position(parts, int(found.group(1)))} "
-                                        "with size")
-
-
-def _advanced_position(parts, axis):
-    """PyTorch numbers the dims of a failing index among the indexed (list/tensor) dims only."""
-    position = 0
-    for part in parts:
-        if part is None:
-            continue
-        if part is Ellipsis:
-            return axis
-        if axis == 0:
-            return position
-        axis -= 1
-        if not isinstance(part, (int, slice)):
-            position += 1
-    return position
+    parts = _index_parts(key)
+    if _is_basic(parts):
+        return _basic_index(self, parts)
+    sliced, indices = _apply_slicing(self, parts)
+    if not indices:
+        return sliced if sliced is not self else _alias(self)
+    index = _check_bounds(sliced.array.shape, _advanced_index(sliced.array.shape, indices))
+    if Limits.max_elements is not None:
+        Limits.check_elements(index_result_bound(sliced.array.shape, index))
+    return apply(OP["index"], sliced, index=index if len(index) > 1 else index[0])
 
 
 def _basic_index(tensor, parts, alias=True):
-    """Apply ints, slices, None and ... one dim at a time, as PyTorch's indexing does; when
-    that makes no view, an alias of ``tensor`` (or ``tensor`` itself, ``alias=False``)."""
-    explicit = sum(1 for p in parts if p is not None and p is not Ellipsis)
-    if explicit > tensor.array.ndim:
-        raise TorchError(f"too many indices for tensor of dimension {tensor.array.ndim}",
-                         kind="IndexError")
-    out, dim, real_dim = tensor, 0, 0  # real_dim: the dim of `tensor` (error messages use it)
-    for part in parts:
-        if part is Ellipsis:
-            dim += tensor.array.ndim - explicit
-            real_dim += tensor.array.ndim - explicit
-        elif part is None:
-            out = fn.unsqueeze(out, dim)
-            dim += 1
-        elif isinstance(part, int):
-            out, real_dim = _select(out, dim, part, real_dim), real_dim + 1
-        else:
-            out, dim, real_dim = _slice(out, dim, part), dim + 1, real_dim + 1
+    """``tensor[parts]`` for ints, slices, None and ...; when that makes no view, an alias of
+    ``tensor`` (or ``tensor`` itself, ``alias=False``)."""
+    out = _apply_slicing(tensor, parts)[0]
     return out if out is not tensor or not alias else _alias(tensor)
+
+
+def _apply_slicing(tensor, parts):
+    """PyTorch's applySlicing: the view the basic parts make, and the advanced parts as
+    (dim of that view, numpy array) pairs."""
+    ndim = tensor.array.ndim
+    specified = sum(_dims_specified(part) for part in parts)
+    if specified > ndim:
+        raise TorchError(f"too many indices for tensor of dimension {ndim}", kind="IndexError")
+    out, dim, indices = tensor, 0, []
+    for position, part in enumerate(parts):  # a select's error names the part's position
+        if part is Ellipsis:
+            dim += ndim - specified
+        elif part is None:
+            out, dim = fn.unsqueeze(out, dim), dim + 1
+        elif type(part) is slice:
+            out, dim = _slice(out, dim, part), dim + 1
+        elif isinstance(part, int) and type(part) is not bool:
+            out = _select(out, dim, part, position)
+        else:
+            array = np.asarray(part) if type(part) is bool else _index_array(part)
+            if array.ndim == 0 and _is_mask(array):  # a new dim, whole or empty
+                out = fn.unsqueeze(out, dim)
+                indices.append((dim, np.zeros(1 if array else 0, dtype=np.int64)))
+                dim += 1
+            elif array.ndim == 0 and array.dtype.kind in "iu":  # a 0-d integer tensor selects
+                out = _select(out, dim, int(array), position)
+            else:
+                indices.append((dim, array))
+                dim += array.ndim if _is_mask(array) else 1
+    return out, indices
+
+
+def _is_mask(array) -> bool:
+    return array.dtype == np.bool_ or array.dtype == np.uint8  # (byte: PyTorch's old masks)
+
+
+def _dims_specified(part) -> int:
+    """How many dims a part indexes, as PyTorch counts them for "too many indices"."""
+    if isinstance(part, Tensor):
+        return part.array.ndim if _is_mask(part.array) else 1
+    return 0 if part is None or part is Ellipsis or type(part) is bool else 1
+
+
+def _index_array(part):
+    """A tensor or list part as a numpy array (a list as torch.tensor would make it, but bool
+    or long: x[[0.7]] is x[[0]])."""
+    if isinstance(part, Tensor):
+        return part.array
+    if type(part) in (list, tuple):
+        array = np.asarray(_plain_values(part))
+        if array.dtype.kind in "fiub":
+            return array if array.dtype == np.bool_ else array.astype(np.int64)
+        raise TorchError("new(): invalid data type 'str'" if array.dtype.kind == "U" else
+                         f"Could not infer dtype of {type(part).__name__}", kind="TypeError")
+    if type(part) is str:
+        raise TorchError("new(): invalid data type 'str'", kind="TypeError")
+    raise TorchError("only integers, slices (`:`), ellipsis (`...`), None and long or byte "
+                     f"Variables are valid indices (got {type(part).__name__})", kind="IndexError")
+
+
+def _plain_values(sequence) -> list:
+    """A (nested) list with its tensors as arrays, for numpy to read."""
+    return [_plain_values(p) if type(p) in (list, tuple) else p.array if isinstance(p, Tensor)
+            else p for p in sequence]
+
+
+def _advanced_index(shape, indices) -> tuple:
+    """The numpy index of PyTorch's index(x, indices) on ``shape``, after its first checks:
+    index dtypes, mask shapes, broadcasting (the bounds are checked by _check_bounds)."""
+    if indices[-1][0] >= len(shape):  # (two ... can push an index past the last dim)
+        raise TorchError(f"too many indices for tensor of dimension {len(shape)} (got "
+                         f"{indices[-1][0] + 1})", kind="IndexError")
+    for _, array in indices:
+        if array.dtype.kind not in "iub":
+            raise TorchError("tensors used as indices must be long, int, byte or bool tensors",
+                             kind="IndexError")
+    expanded = []  # masks become their nonzero positions, one index per mask dim
+    for dim, array in indices:
+        if not _is_mask(array):
+            expanded.append((dim, array))
+            continue
+        for j, size in enumerate(array.shape):
+            if dim + j >= len(shape) or size != shape[dim + j]:
+                raise TorchError(f"The shape of the mask {list(array.shape)} at index {j} does not "
+                                 f"match the shape of the indexed tensor {list(shape)} at index "
+                                 f"{dim + j}", kind="IndexError")
+        expanded.extend((dim + j, positions) for j, positions in enumerate(np.nonzero(array)))
+    try:
+        broadcast = np.broadcast_shapes(*(array.shape for _, array in expanded))
+    except ValueError:
+        raise TorchError("shape mismatch: indexing tensors could not be broadcast together with "
+                         "shapes " + ", ".join(str(list(a.shape)) for _, a in expanded),
+                         kind="IndexError") from None
+    if 0 not in broadcast and any(shape[dim] == 0 for dim, _ in expanded):
+        raise TorchError("index is out of bounds for dimension with size 0", kind="IndexError")
+    index = [slice(None)] * (expanded[-1][0] + 1)
+    for dim, array in expanded:
+        index[dim] = array
+    return tuple(index)
+
+
+def _index_result_shape(shape, index) -> tuple:
+    """The shape of ``x[index]`` (numpy's and PyTorch's rule: the indexed dims' broadcast shape
+    where they are, if they are adjacent, else first)."""
+    dims = [dim for dim, part in enumerate(index) if type(part) is not slice]
+    broadcast = np.broadcast_shapes(*(index[dim].shape for dim in dims))
+    kept = [size for dim, size in enumerate(shape) if dim not in dims]
+    if dims == list(range(dims[0], dims[-1] + 1)):
+        return (*kept[:dims[0]], *broadcast, *kept[dims[0]:])
+    return (*broadcast, *kept)
+
+
+def _check_bounds(shape, index) -> tuple:
+    """``index`` once PyTorch's index kernel accepts it: it checks each element of the result
+    in order, each of its indices in turn, and reports the first bad one, numbered among the
+    indices.  An empty result checks nothing (its indices are made harmless for numpy)."""
+    dims = [dim for dim, part in enumerate(index) if type(part) is not slice]
+    bad = [(index[dim] < -shape[dim]) | (index[dim] >= shape[dim]) for dim in dims]
+    if not any(b.any() for b in bad):
+        return index
+    if 0 in _index_result_shape(shape, index):
+        return tuple(np.zeros_like(part) if type(part) is not slice else part for part in index)
+    broadcast = np.broadcast_shapes(*(b.shape for b in bad))
+    bad = np.stack([np.broadcast_to(b, broadcast) for b in bad]).reshape(len(bad), -1)
+    element = int(np.argmax(bad.any(axis=0)))
+    which = int(np.argmax(bad[:, element]))
+    value = np.broadcast_to(index[dims[which]], broadcast).reshape(-1)[element]
+    raise TorchError(f"index {value} is out of bounds for dimension {which} with size "
+                     f"{shape[dims[which]]}", kind="IndexError")
 
 
 def _alias(tensor):
@@ -371,34 +551,70 @@ def _slice(tensor, dim, part, always=False):
     start, stop, step = part.indices(size)
     if step <= 0:
         raise TorchError("step must be greater than zero", kind="ValueError")
-    if start == 0 and stop >= size and step == 1 and not always:
-        return tensor
+    if not always and part.start in (None, 0) and step == 1 and (part.stop is None
+                                                                 or part.stop >= size):
+        return tensor  # PyTorch tests the slice as written: x[-2:] of 2 rows is still a view
     stop = max(stop, start)
     return apply(OP["slice"], tensor, dim=dim, start=start, stop=stop, step=step)
 
 
 def _setitem(self, key, value):
     value = _assigned_value(self, value)
-    if _is_basic(key):
-        # PyTorch writes into the view self[key] (full slices and ... make none): `self[:] = v`
-        # is self.fill_(v) or self.copy_(v), `self[0] = v` a write through a view (CopySlices)
-        _copy_to(_basic_index(self, key if isinstance(key, tuple) else (key,), alias=False), value)
+    if key is False:  # PyTorch writes nothing (it indexes no element)
         return
-    parts = key if isinstance(key, tuple) else (key,)
-    index = tuple(_index_value(p) for p in parts)
-    try:
-        self.array[index]  # validate the index before writing anything
-    except IndexError as error:
-        raise TorchError(_index_message(error, parts), kind="IndexError") from None
+    if key is True:  # ... or copies into a view with a new first dim, as for None
+        key = None
+    parts = _index_parts(key)
+    # PyTorch writes into the view the basic parts make (full slices and ... make none):
+    # `self[:] = v` is self.fill_(v) or self.copy_(v), `self[0] = v` a write through a view
+    # (CopySlices), `self[0, [1, 2]] = v` an index_put_ on the view self[0]
+    sliced, indices = _apply_slicing(self, parts)
+    if not indices:
+        _copy_to(sliced, value)
+        return
+    shape = sliced.array.shape
+    value = _without_leading_ones(value)
+    masked_fill = value.array.size == 1 and len(indices) == 1 and _is_mask(indices[0][1])
+    if not masked_fill and _memory_overlap(sliced.array, value.array):
+        raise TorchError(PARTIAL_OVERLAP_ERROR)  # (index_put_ refuses a full overlap too)
+    index = _advanced_index(shape, indices)
+    if masked_fill:  # index_put_ of one value at a mask is a masked_fill_: bool masks only
+        if indices[0][1].dtype == np.uint8:
+            raise TorchError("masked_fill_ only supports boolean masks, but got mask with dtype "
+                             "unsigned char")
+    else:
+        _check_put_value(sliced, value, _index_result_shape(shape, index))
+    index = _check_bounds(shape, index)
     index = index if len(index) > 1 else index[0]
-    recording = GradMode.enabled and (self.requires_grad or value.requires_grad)
-    if _internal_overlap(self.array) and not recording:
+    recording = GradMode.enabled and (sliced.requires_grad or value.requires_grad)
+    if _internal_overlap(sliced.array) and not recording:
         # index_put_ writes only the indexed positions: through an expanded tensor that is
         # not the same as writing the whole result back
-        _writable(self.array)[index] = value.array
-        bump_version(self)
+        _writable(sliced.array)[index] = value.array
+        _regenerate_views(sliced, including_written=True)
+        bump_version(sliced)
         return
-    _inplace(self, lambda old: apply(OP["index_put"], old, value, index=index), overlap_ok=True)
+    _inplace(sliced, lambda old: apply(OP["index_put"], old, value, index=index), overlap_ok=True)
+
+
+def _without_leading_ones(value):
+    """PyTorch views an assigned value without its leading 1s (numpy's old rule)."""
+    shape = value.array.shape
+    kept = next((i for i, size in enumerate(shape) if size != 1), len(shape))
+    return fn.view(value, *shape[kept:]) if kept else value
+
+
+def _check_put_value(target, value, result_shape):
+    """index_put_'s checks of the value: its shape against the indexing result's, its dtype."""
+    shape = value.array.shape
+    if len(shape) > len(result_shape) or any(
+            size not in (1, want) for size, want in zip(shape[::-1], result_shape[::-1])):
+        raise TorchError(f"shape mismatch: value tensor of shape {list(shape)} cannot be broadcast "
+                         f"to indexing result of shape {list(result_shape)}")
+    if value.array.dtype != target.array.dtype:
+        raise TorchError(f"Index put requires the source and destination dtypes match, got "
+                         f"{type_word(target.array.dtype)} for the destination and "
+                         f"{type_word(value.array.dtype)} for the source.")
 
 
 def _assigned_value(self, value):
@@ -460,9 +676,7 @@ def _new_tensor(self, data, dtype=None, requires_grad=False):
 
 
 def _T(self):
-    if self.array.ndim < 2:
-        return self
-    return fn.permute(self, *reversed(range(self.array.ndim)))
+    return fn.permute(self, *reversed(range(self.array.ndim)))  # a view even of 0-d and 1-d
 
 
 METHODS = {

@@ -23,7 +23,7 @@ from typing import Callable
 
 import numpy as np
 
-from . import dtypes
+from . import _sleef, dtypes
 from ._reduce import torch_sum
 from .errors import TorchError
 from .tensor import (NO_GRAD_VIEW, GradMode, Limits, OpNode, Tensor, WrappedFloat, WrappedInt,
@@ -58,6 +58,9 @@ class Op:
     # PyTorch's generated backward of most binary ops computes the last input's gradient first;
     # with create_graph that fixes which recorded nodes come first (and so the order of sums)
     last_input_first: bool = False
+    # the parameter numbering the output a node stands for, for the ops PyTorch gives several
+    # outputs (one node here per output): its next_functions show that number
+    output_nr: str | None = None
     # what a node keeps of each input, per needs_input_grad pattern (tensor.op_node fills it)
     save_plans: dict = field(default_factory=dict, repr=False)
 
@@ -635,7 +638,7 @@ def _pow_scalar_forward(x, exponent):
         return 1 / x
     if exponent == -2:
         return 1 / (x * x)
-    return _pow_rounded(x, np.asarray(exponent, dtype=x.dtype))
+    return _sleef.pow_scalar(x, exponent)
 
 
 def _pow_scalar_rule(F, g, r, x, exponent):
@@ -644,19 +647,12 @@ def _pow_scalar_rule(F, g, r, x, exponent):
     return g * (exponent * F.pow(x, exponent=exponent - 1))
 
 
-def _pow_rounded(x, p):
-    # float32 through float64 (the float32 exponent or base as it is), like exp and log below
-    if x.dtype == np.float32 and np.asarray(p).dtype == np.float32:
-        return np.power(x.astype(np.float64), np.asarray(p, dtype=np.float64)).astype(np.float32)
-    return np.power(x, p)
-
-
 def _pow_tensor_forward(x, p):
-    return _pow_rounded(x, p)
+    return _sleef.pow_tensor(x, p)
 
 
 def _pow_base_forward(exponent, base):
-    return _pow_rounded(np.asarray(base, dtype=exponent.dtype), exponent)
+    return _sleef.pow_tensor(np.asarray(base, dtype=exponent.dtype), exponent)
 
 
 def _pow_tensor_self_rule(F, g, r, x, p):
@@ -702,8 +698,9 @@ def _unary(name, grad_fn, forward, rule, sympy, formula, *, saves_result=False, 
 
 
 def _rounded_from_double(ufunc):
-    """float32 through float64: PyTorch's float32 exp, log, sin... are within an ulp of the
-    exact value and agree with this ~99% of the time; numpy's own float32 kernels only ~60%."""
+    """float32 through float64: PyTorch's exp, log, sin... run MKL's VML (closed source, so not
+    reproduced), within an ulp of the exact value; this agrees ~99% of the time, numpy's own
+    float32 kernels only ~60%.  (gradcli/_sleef.py: which op computes with what.)"""
     def forward(x):
         if x.dtype.char == "f":  # float32; half the cost of comparing with np.float32
             return ufunc(x.astype(np.float64)).astype(np.float32)
@@ -712,12 +709,7 @@ def _rounded_from_double(ufunc):
     return forward
 
 
-_exp = _rounded_from_double(np.exp)
-_log = _rounded_from_double(np.log)
-
-
-def _sigmoid(x):
-    return 1 / (1 + _exp(-x))
+_exp, _log = _sleef.exp, _sleef.log  # Vectorized<T>::exp/log: the softmax kernels' SLEEF
 
 
 def _relu(x):
@@ -744,7 +736,8 @@ _unary("tan", "TanBackward0", _rounded_from_double(np.tan), lambda F, g, r, x: g
 _unary("tanh", "TanhBackward0", _rounded_from_double(np.tanh),
        lambda F, g, r, x: F.tanh_backward(g, r),
        lambda sp, x: sp.tanh(x), "d tanh(x)/dx = 1 - tanh(x)**2", saves_result=True)
-_unary("sigmoid", "SigmoidBackward0", _sigmoid, lambda F, g, r, x: F.sigmoid_backward(g, r),
+_unary("sigmoid", "SigmoidBackward0", _sleef.sigmoid,
+       lambda F, g, r, x: F.sigmoid_backward(g, r),
        lambda sp, x: 1 / (1 + sp.exp(-x)), "d sigmoid(x)/dx = sigmoid(x)*(1 - sigmoid(x))",
        saves_result=True)
 # derivatives.yaml: tanh_backward and sigmoid_backward, whose own derivatives a second backward
@@ -897,17 +890,16 @@ def _is_last(x, dim) -> bool:
 
 
 def _softmax_forward(x, dim):
-    shifted = _exp(x - np.max(x, axis=dim, keepdims=True))
     if not _is_last(x, dim):
-        # PyTorch's kernel divides for an inner dim...
-        return shifted / torch_sum(shifted, axis=(dim % x.ndim,), keepdims=True)
+        return _sleef.softmax_inner(x, dim)  # PyTorch's kernel divides for an inner dim...
+    shifted = _exp(x - np.max(x, axis=dim, keepdims=True))
     return shifted * (1 / _lastdim_sum(shifted))  # ...and multiplies by the reciprocal here
 
 
 def _log_softmax_forward(x, dim):
-    shifted = x - np.max(x, axis=dim, keepdims=True)
     if not _is_last(x, dim):
-        return shifted - _log(torch_sum(_exp(shifted), axis=(dim % x.ndim,), keepdims=True))
+        return _sleef.log_softmax_inner(x, dim)
+    shifted = x - np.max(x, axis=dim, keepdims=True)
     return shifted - _log(_lastdim_sum(_exp(shifted)))
 
 
@@ -1192,46 +1184,67 @@ def _matmul(a, b):
 def _check_same_dtype(a, b):
     if a.dtype != b.dtype:
         raise TorchError(f"expected m1 and m2 to have the same dtype, but got: "
-                         f"{_long_name(a.dtype)} != {_long_name(b.dtype)}")
+                         f"{_C_TYPE_NAMES[a.dtype.name]} != {_C_TYPE_NAMES[b.dtype.name]}")
+    _check_not_bool("addmm_impl_cpu_", a)
 
 
-def _long_name(np_dtype) -> str:
-    return {"float32": "float", "float64": "double", "int64": "long int", "int32": "int"}.get(
-        np_dtype.name, np_dtype.name)
+# the C++ names mm's dtype message uses
+_C_TYPE_NAMES = {"float16": "c10::Half", "float32": "float", "float64": "double",
+                 "int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",
+                 "uint8": "unsigned char", "bool": "bool"}
+
+
+def _check_not_bool(kernel, a):
+    if a.dtype == np.bool_:
+        raise TorchError(f'"{kernel}" not implemented for \'Bool\'', kind="NotImplementedError")
 
 
 def _mv_forward(a, v):
+    # at::mv is addmv_(empty(mat.size(0), vec's dtype), mat, vec): the messages name that result
+    if a.ndim == 0:
+        raise TorchError("Dimension specified as 0 but tensor has no dimensions", kind="IndexError")
     if a.ndim != 2 or v.ndim != 1:
-        raise TorchError("vector + matrix @ vector expected, got "
-                         f"{v.ndim}, {a.ndim}, {v.ndim}")
+        raise TorchError(f"vector + matrix @ vector expected, got 1, {a.ndim}, {v.ndim}")
     if a.shape[1] != v.shape[0]:
         raise TorchError(f"size mismatch, got input ({a.shape[0]}), mat ({a.shape[0]}x{a.shape[1]}),"
                          f" vec ({v.shape[0]})")
-    _check_same_dtype(a, v)
+    if a.dtype != v.dtype:
+        raise TorchError(f"addmv input tensors must have the same dtype, but got "
+                         f"{type_word(v.dtype)}, {type_word(a.dtype)}, and {type_word(v.dtype)}")
+    _check_not_bool("addmv_impl_cpu", a)
     return np.matmul(a, v)
 
 
 def _dot_forward(a, b):
     if a.ndim != 1 or b.ndim != 1:
         raise TorchError(f"1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
+    if a.dtype != b.dtype:
+        raise TorchError(f"dot : expected both vectors to have same dtype, but found "
+                         f"{type_word(a.dtype)} and {type_word(b.dtype)}")
     if a.shape[0] != b.shape[0]:
         raise TorchError("inconsistent tensor size, expected tensor [{}] and src [{}] to have the "
                          "same number of elements, but got {} and {} elements respectively".format(
                              a.shape[0], b.shape[0], a.shape[0], b.shape[0]))
-    if a.dtype != b.dtype:
-        raise TorchError(f"dot : expected both vectors to have same dtype, but found "
-                         f"{_dtype_word(a.dtype)} and {_dtype_word(b.dtype)}")
+    _check_not_bool("dot", a)
     return np.dot(a, b)
 
 
-def _dtype_word(np_dtype) -> str:
-    return {"float32": "Float", "float64": "Double"}.get(np_dtype.name, _scalar_type_name(np_dtype))
+def type_word(np_dtype) -> str:
+    """PyTorch's ScalarType name of a dtype (Float, Double, Long...), as its messages print it."""
+    return {"float16": "Half", "float32": "Float", "float64": "Double"}.get(
+        np_dtype.name) or _scalar_type_name(np_dtype)
 
 
 def _bmm_forward(a, b):
-    if a.shape[-1] != b.shape[-2]:
+    for name, x in (("batch1", a), ("batch2", b)):
+        if x.ndim != 3:
+            raise TorchError(f"{name} must be a 3D tensor")
+    if b.shape[0] != a.shape[0] or a.shape[-1] != b.shape[-2]:
         raise TorchError(f"Expected size for first two dimensions of batch2 tensor to be: "
                          f"[{a.shape[0]}, {a.shape[-1]}] but got: [{b.shape[0]}, {b.shape[-2]}].")
+    _check_not_bool("bmm", a)
+    if a.dtype != b.dtype:
+        raise TorchError(f"expected scalar type {type_word(a.dtype)} but found {type_word(b.dtype)}")
     return np.matmul(a, b)
 
 
@@ -1307,7 +1320,28 @@ def _inverse_permutation(dims, ndim):
 
 
 def _unsqueeze_forward(x, dim):
-    return np.expand_dims(x, wrap_dim(dim, x.ndim + 1))
+    dim = wrap_dim(dim, x.ndim + 1)
+    # strides as PyTorch's (stride() shows them; numpy's expand_dims may change those of other
+    # size-1 dims): the new dim's is the next dim's extent, or 1 at the end
+    strides = list(x.strides)
+    strides.insert(dim, x.shape[dim] * x.strides[dim] if dim < x.ndim else x.itemsize)
+    shape = list(x.shape)
+    shape.insert(dim, 1)
+    return strided_view(x, shape, strides)
+
+
+def strided_view(x, shape, strides):
+    """A view of ``x``'s memory with this shape and these (byte) strides, whose base is the
+    memory's owner like numpy's own views (storage_offset and writes through expanded tensors
+    read it; as_strided's base would be a wrapper)."""
+    owner = x.base if type(x.base) is np.ndarray else x
+    if not owner.flags.c_contiguous:  # (no buffer to view): a view through a wrapper
+        return np.lib.stride_tricks.as_strided(x, shape, strides, writeable=x.flags.writeable)
+    offset = x.__array_interface__["data"][0] - owner.__array_interface__["data"][0]
+    out = np.ndarray(shape, x.dtype, buffer=owner, offset=offset, strides=strides)
+    if not x.flags.writeable:
+        out.flags.writeable = False
+    return out
 
 
 def _squeeze_forward(x, dim=None):
@@ -1333,7 +1367,15 @@ def _expand_forward(x, shape):
                              f"Target sizes: [{', '.join(map(str, shape))}].  Tensor sizes: "
                              f"[{', '.join(map(str, x.shape))}]")
     Limits.check_elements(final)
-    return np.broadcast_to(x, final)
+    out = np.broadcast_to(x, final)
+    if 1 in final:  # numpy's strides of size-1 dims are not PyTorch's (stride() shows them)
+        strides = list(out.strides)
+        for dim in range(len(final) - 1, -1, -1):
+            if final[dim] == 1:  # a dim kept keeps its stride, a new one is as unsqueeze's
+                strides[dim] = x.strides[dim - lead] if dim >= lead else (
+                    final[dim + 1] * strides[dim + 1] if dim + 1 < len(final) else x.itemsize)
+        out = strided_view(out, final, strides)
+    return out
 
 
 defop("view", "ViewBackward0", _view_forward,
@@ -1375,9 +1417,13 @@ defop("sum_to", "SumToSizeBackward0", _sum_to,
 defop("alias", "AliasBackward0", lambda x: x.view(),  # x[...], x[:, :]: the same memory
       lambda F, g, r, x: g,
       view=True, saves=False, sympy=lambda sp, x: x, formula="d alias(x)/dx = 1", gradcheck=unary_samples())
-defop("clone", "CloneBackward0", lambda x: x.copy(),
-      lambda F, g, r, x: g,
-      saves=False, sympy=lambda sp, x: x, formula="d clone(x)/dx = 1", gradcheck=unary_samples())
+# contiguous: clone(memory_format=torch.contiguous_format) (x.contiguous()); else, as PyTorch's
+# preserve_format, a dense tensor keeps its layout (an expanded one does not)
+defop("clone", "CloneBackward0",
+      lambda x, contiguous=False: x.copy(order="C" if contiguous or 0 in x.strides else "K"),
+      lambda F, g, r, x, contiguous=False: g,
+      saves=False, sympy=lambda sp, x, contiguous=False: x, formula="d clone(x)/dx = 1",
+      gradcheck=unary_samples())
 defop("to_dtype", "ToCopyBackward0", lambda x, dtype: x.astype(dtype),
       lambda F, g, r, x, dtype: F.to_dtype(g, dtype=x.array.dtype if type(x) is Tensor else x.dtype),
       saves=False, sympy=lambda sp, x, dtype: x, formula="d x.to(dtype)/dx = 1",
@@ -1391,7 +1437,9 @@ def _cat_forward(*arrays, dim=0):
     d = wrap_dim(dim, arrays[0].ndim)
     _check_cat_shapes(arrays, d)
     common = np.result_type(*arrays)
-    return np.concatenate([a.astype(common, copy=False) for a in arrays], axis=d)
+    # contiguous, as PyTorch's cat (numpy's follows transposed inputs' layout)
+    return np.ascontiguousarray(np.concatenate([a.astype(common, copy=False) for a in arrays],
+                                               axis=d))
 
 
 def _check_cat_shapes(arrays, d):
@@ -1472,14 +1520,21 @@ def _slice_backward_forward(g, shape, dim, start, stop, step):
     return out
 
 
+def indexable(x, index):
+    """``x`` as ``index`` indexes it: numpy indexes no 0-d array with integer arrays, so the
+    positions of a 0-d base's views (``(positions,)``) index it as a 1-element array.  (A
+    program's index on a 0-d tensor is never a 1-tuple: one part is passed bare.)"""
+    return x.reshape(1) if x.ndim == 0 and type(index) is tuple and len(index) == 1 else x
+
+
 def _index_forward(x, index):
-    out = x[index]  # PyTorch's index result is contiguous (and 0-d when the index is all ints)
+    out = indexable(x, index)[index]  # PyTorch's index result is contiguous (0-d for all ints)
     return np.ascontiguousarray(out) if np.ndim(out) else np.array(out)
 
 
 def _index_put_impl_forward(x, values, index):
-    out = x.copy()
-    np.add.at(out, index, values)
+    out = np.array(x)  # (an array, where x may be a numpy scalar)
+    np.add.at(indexable(out, index), index, values)
     return out
 
 
@@ -1493,6 +1548,11 @@ defop("select", "SelectBackward0", _select_forward,
       lambda F, g, r, x, dim, index: F.select_backward(g, shape=tuple(x.shape), dim=dim % len(x.shape),
                                                        index=index),
       view=True, saves=False, formula="select: the gradient goes back to the selected row", gradcheck=(sample((2, 3), dim=0, index=1), sample((2, 3), dim=1, index=-1)))
+# iterating a tensor unbinds it: PyTorch's one node of several outputs is a node per output
+defop("unbind", "UnbindBackward0", _select_forward, TABLE["select"].backward[0],
+      view=True, saves=False, output_nr="index",
+      formula="unbind: each part's gradient goes back to its row",
+      gradcheck=(sample((2, 3), dim=0, index=1),))
 defop("select_backward", "SelectBackwardBackward0", _select_backward_forward,
       lambda F, g, r, x, shape, dim, index: F.select(g, dim=dim, index=index),
       saves=False, formula="scatter into zeros", gradcheck=(sample((3,), shape=(2, 3), dim=0, index=1),))
@@ -1519,8 +1579,8 @@ defop("index_put_impl", "IndexPutImplBackward0", _index_put_impl_forward,  # acc
 
 
 def _index_put_forward(x, values, index):
-    out = x.copy()
-    out[index] = values
+    out = np.array(x)
+    indexable(out, index)[index] = values
     return out
 
 
@@ -1535,8 +1595,39 @@ def _index_put_value_rule(F, g, r, x, v, index):
 defop("index_put", "IndexPutBackward0", _index_put_forward, _index_put_rule, _index_put_value_rule,
       saves=False, promote=PROMOTE_NONE, formula="assignment: overwritten positions get no gradient",
       gradcheck=(sample((2, 3), (3,), index=MASK_2x3), sample((2, 3), (), index=MASK_2x3)))
+def _as_strided_rule(F, g, r, x, index):
+    if F is T:
+        return _as_strided_recorded(g, tuple(x.shape), index)
+    return _index_backward(F, g, x, index)
+
+
+def _as_strided_recorded(g, shape, index):
+    """as_strided_backward with create_graph, in PyTorch's steps: the view's size-1 dims
+    squeezed and its expanded dims summed (last dim first), the gradient copied into a zero
+    storage through a view (CopySlices), the storage viewed as the input (AsStridedBackward0)."""
+    if 0 in g.array.shape:
+        return Tensor(np.zeros(shape, dtype=g.array.dtype))
+    flat = np.ravel_multi_index(index, shape) if shape else index[0]
+    for dim in reversed(range(flat.ndim)):
+        if flat.shape[dim] == 1:
+            g = apply(TABLE["squeeze_dim"], g, dim=dim)
+        elif not np.diff(flat, axis=dim).any():  # stride 0: an expanded dim
+            g = apply(TABLE["sum_dim"], g, dim=dim, keepdim=False)
+        else:
+            continue
+        flat = np.take(flat, 0, axis=dim)
+    positions = np.unravel_index(flat, shape) if shape else (flat,)
+    storage = np.zeros(shape, dtype=g.array.dtype)
+    indexable(storage, positions)[positions] = g.array
+    written = apply(TABLE["copy"], Tensor(np.zeros_like(g.array)), g)
+    if written.grad_fn is None:
+        return Tensor(storage)
+    node = copy_slices(Tensor(storage), written.grad_fn, positions, False, storage)
+    return apply(TABLE["as_strided"], Tensor(storage, True, node), index=tuple(np.indices(shape)))
+
+
 defop("as_strided", "AsStridedBackward0", _index_forward,  # a view written through in place
-      lambda F, g, r, x, index: _index_backward(F, g, x, index),
+      _as_strided_rule,
       saves=False, formula="as_strided: the gradient goes back to the viewed positions",
       gradcheck=(sample((2, 3), index=(np.array([[0, 1], [0, 1]]), np.array([[2, 2], [0, 1]]))),))
 
@@ -1551,18 +1642,40 @@ OVERLAP_ERROR = ("unsupported operation: more than one element of the written-to
 
 
 def _copy_slices_forward(base, *others, index, fn, overlap=False):
-    out = base.copy()
-    out[index] = fn.op.forward(base[index], *others, **fn.params)
+    out = np.array(base)
+    indexable(out, index)[index] = fn.op.forward(indexable(base, index)[index], *others,
+                                                 **fn.params)
     return out
 
 
 def _copy_slices_rule(F, g, r, base, *others, index, fn, overlap=False):
-    res = fn.apply(F.index(g, index=index), F is T)  # raises if fn's saved values are freed
+    if F is T:
+        return _copy_slices_recorded(g, index, fn, overlap)
+    res = fn.apply(F.index(g, index=index), False)  # raises if fn's saved values are freed
     if res[0] is None:  # PyTorch then gives the base no gradient at all
         return [None, *res[1:]]
     if overlap:  # the gradient is copied into an expanded view of it
         raise TorchError(OVERLAP_ERROR)
     return [F.index_put(g, res[0], index=index), *res[1:]]
+
+
+def _copy_slices_recorded(g, index, fn, overlap):
+    """The rule with create_graph, in the steps of PyTorch's CopySlices::apply, which record
+    their nodes: result = empty.copy_(g) (CopyBackwards), its view at ``index``
+    (AsStridedBackward0) cloned into fn, then view.copy_(fn's gradient): a CopySlices."""
+    result = apply(TABLE["copy"], Tensor(np.empty_like(g.array)), g)
+    grad_slice = apply(TABLE["as_strided"], result, index=index)
+    res = fn.apply(apply(TABLE["clone"], grad_slice, contiguous=True), True)
+    if res[0] is None:
+        return [None, *res[1:]]
+    if overlap:
+        raise TorchError(OVERLAP_ERROR)
+    written = apply(TABLE["copy"], grad_slice, res[0])
+    out = result.array.copy()
+    indexable(out, index)[index] = written.array
+    if written.grad_fn is None:
+        return [Tensor(out), *res[1:]]
+    return [Tensor(out, True, copy_slices(result, written.grad_fn, index, False, out)), *res[1:]]
 
 
 def _sample_fn(op_name, index, **params):

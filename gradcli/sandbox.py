@@ -270,7 +270,8 @@ PROGRAM_OBJECT_TYPES = (ModuleNamespace, TensorType, DType, Node, fn._NamedResul
 TENSOR_ATTRIBUTES = frozenset(
     {"data", "grad", "requires_grad", "grad_fn", "is_leaf", "shape", "dtype", "ndim", "T",
      "backward", "item", "tolist", "size", "dim", "numel", "requires_grad_", "detach", "detach_",
-     "retain_grad", "register_hook", "is_floating_point"}
+     "retain_grad", "register_hook", "is_floating_point", "stride", "is_contiguous",
+     "storage_offset"}
     | {name for name in METHODS if not name.startswith("_")})
 # Tensor methods that hand out raw memory stay out even if the tensor API grows them.
 RAW_MEMORY = frozenset({"numpy", "array", "storage", "untyped_storage", "data_ptr", "tobytes",

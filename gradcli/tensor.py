@@ -70,8 +70,10 @@ class Node:
 
     @property
     def next_functions(self) -> tuple:
-        """PyTorch's view of the edges: (node, input number of that node) pairs."""
-        return tuple([(child, 0) for child in self.children])
+        """PyTorch's view of the edges: (node, input number of that node) pairs (the output
+        number, for the nodes of an op PyTorch gives several outputs: unbind's)."""
+        return tuple([(child, child.params[child.op.output_nr] if type(child) is OpNode
+                       and child.op.output_nr else 0) for child in self.children])
 
     @property
     def _display_name(self) -> str:
@@ -267,6 +269,17 @@ class _NoGradView:
 NO_GRAD_VIEW = _NoGradView()
 
 
+class InvalidView:
+    """The _accumulator of a view PyTorch no longer lets grad mode use (it prints as
+    grad_fn=<Invalid>): one made under no_grad or by a multi-output op (unbind) whose memory
+    was then written, through any tensor and in any mode, which makes its history ambiguous."""
+
+    __slots__ = ("message",)
+
+    def __init__(self, message: str):
+        self.message = message
+
+
 class WrappedFloat(float):
     """A number operand of a recorded op, as a derivative formula sees it: PyTorch wrapped it in
     a tensor, so arithmetic with it records the Tensor overloads (MulBackward0), where a number
@@ -302,7 +315,7 @@ class Tensor:
     """A numpy array with PyTorch's autograd state (data, grad, requires_grad, grad_fn)."""
 
     __slots__ = ("array", "requires_grad", "grad_fn", "grad", "_version", "_accumulator",
-                 "_retains_grad", "_family", "__weakref__")  # _family: set on views only
+                 "_retains_grad", "_family", "_base", "__weakref__")  # _family, _base: views
 
     def __init__(self, array: np.ndarray, requires_grad: bool = False, grad_fn: Node | None = None):
         self.array = array
@@ -316,6 +329,8 @@ class Tensor:
     # ----- autograd state -----
     @property
     def is_leaf(self) -> bool:
+        if type(self._accumulator) is InvalidView:
+            raise TorchError(self._accumulator.message)
         return self.grad_fn is None
 
     def gradient_edge(self) -> Node | None:
@@ -329,6 +344,8 @@ class Tensor:
             accumulator = self._accumulator = AccumulateGrad(self)
         elif accumulator is NO_GRAD_VIEW:
             return None
+        elif type(accumulator) is InvalidView:
+            raise TorchError(accumulator.message)
         return accumulator
 
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
@@ -358,9 +375,9 @@ class Tensor:
             raise TorchError("can't retain_grad on Tensor that has requires_grad=False")
         if self.is_leaf or self._retains_grad:
             return
-        self._retains_grad = True
         ref = weakref.ref(self)
         self._add_pre_hook(lambda grad: _store_retained(ref, grad))
+        self._retains_grad = True  # (after: the hooks registered from now on go before it)
 
     def register_hook(self, hook):
         """Call ``hook(grad)`` when this tensor's gradient is computed; it may return a new one."""
@@ -408,10 +425,35 @@ class Tensor:
     def size(self, dim: int | None = None):
         if dim is None:
             return Size(self.array.shape)
-        return self.array.shape[_wrap_dim(dim, self.array.ndim)]
+        return self.array.shape[_dim_of_shape(dim, self.array.ndim)]
 
     def dim(self) -> int:
         return self.array.ndim
+
+    # ----- memory layout: numpy's, in elements (the layouts the ops make are PyTorch's) -----
+    def stride(self, dim: int | None = None):
+        array = self.array
+        family = getattr(self, "_family", None)  # (a view: a member, but not the first)
+        if array.size and (not array.flags.c_contiguous
+                           or family is not None and family.members[0][0]() is not self):
+            strides = tuple([stride // array.itemsize for stride in array.strides])
+        else:  # numpy's size-1 and empty dims of a new array may have any stride: PyTorch's
+            strides, step = [], 1
+            for size in reversed(array.shape):
+                strides.insert(0, step)
+                step *= max(size, 1)
+            strides = tuple(strides)
+        return strides if dim is None else strides[_dim_of_shape(dim, array.ndim)]
+
+    def is_contiguous(self) -> bool:
+        return self.array.flags.c_contiguous  # (like PyTorch, it ignores the dims of size 1)
+
+    def storage_offset(self) -> int:
+        """Where the tensor starts in the memory it shares (0 unless it is a view)."""
+        array = self.array
+        owner = array.base if type(array.base) is np.ndarray else array
+        return (array.__array_interface__["data"][0]
+                - owner.__array_interface__["data"][0]) // array.itemsize
 
     ndim = property(dim)
 
@@ -433,11 +475,6 @@ class Tensor:
         if self.array.ndim == 0:
             raise TorchError("len() of a 0-d tensor", kind="TypeError")
         return self.array.shape[0]
-
-    def __iter__(self):
-        if self.array.ndim == 0:
-            raise TorchError("iteration over a 0-d tensor", kind="TypeError")
-        return (self[i] for i in range(self.array.shape[0]))
 
     def __bool__(self) -> bool:
         if self.array.size != 1:
@@ -463,8 +500,8 @@ class Tensor:
 
     def __repr__(self) -> str:
         grad_fn = self.grad_fn._display_name if self.grad_fn is not None else None
-        if modified_view(self):
-            grad_fn = "AsStridedBackward0"
+        if type(self._accumulator) is InvalidView:
+            grad_fn = "Invalid"
         elif isinstance(self.grad_fn, _custom_node_types()):
             grad_fn = self.grad_fn.short_name()
         return tensor_repr(self.array, self.array.dtype.name, grad_fn_name=grad_fn,
@@ -486,10 +523,11 @@ def share_version(base: "Tensor", view: "Tensor", differentiable: bool = True) -
     family = getattr(base, "_family", None)
     if family is None:
         family = base._family = _Family(base)
-    family.members.append((weakref.ref(view), base._version, differentiable))
+    family.members.append((weakref.ref(view), differentiable))
     if len(family.members) > family.prune_at:
         family.prune()
     view._family = family
+    view._base = family.members[0][0]()  # a view keeps its base alive, as in PyTorch
     view._version = base._version
 
 
@@ -499,7 +537,7 @@ def bump_version(tensor: "Tensor") -> None:
     if family is None:
         tensor._version += 1
         return
-    for ref, _, _ in family.members:
+    for ref, _ in family.members:
         member = ref()
         if member is not None:
             member._version += 1
@@ -513,7 +551,7 @@ def view_base(tensor: "Tensor") -> "Tensor | None":
     base = family.members[0][0]()
     if base is tensor:
         return None
-    for ref, _, differentiable in family.members:
+    for ref, differentiable in family.members:
         if ref() is tensor:
             return base if differentiable else None
     return None
@@ -524,28 +562,16 @@ def family_views(tensor: "Tensor") -> list:
     family = getattr(tensor, "_family", None)
     if family is None:
         return [None]
-    views = [member for ref, _, differentiable in family.members[1:]
+    views = [member for ref, differentiable in family.members[1:]
              if differentiable and (member := ref()) is not None]
     return [family.members[0][0](), *views]
-
-
-def modified_view(tensor: "Tensor") -> bool:
-    """A view written to (through itself or its base) since it was made: PyTorch then shows
-    its grad_fn as AsStridedBackward0."""
-    family = getattr(tensor, "_family", None)
-    if family is None or not tensor.requires_grad:
-        return False
-    for ref, created, differentiable in family.members[1:]:
-        if ref() is tensor:
-            return differentiable and tensor._version != created
-    return False
 
 
 class _Family:
     __slots__ = ("members", "prune_at")
 
     def __init__(self, base):
-        self.members = [(weakref.ref(base), 0, True)]
+        self.members = [(weakref.ref(base), True)]
         self.prune_at = 64
 
     def prune(self) -> None:
@@ -592,3 +618,11 @@ def _wrap_dim(dim: int, ndim: int) -> int:
 
 
 wrap_dim = _wrap_dim
+
+
+def _dim_of_shape(dim: int, ndim: int) -> int:
+    """``dim`` wrapped for size(dim) and stride(dim), which a 0-d tensor has none of."""
+    if not ndim:
+        raise TorchError(f"Dimension specified as {dim} but tensor has no dimensions",
+                         kind="IndexError")
+    return _wrap_dim(dim, ndim)

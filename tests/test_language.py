@@ -259,6 +259,19 @@ TORCH_PROGRAMS = {
         x = torch.tensor(2.5)
         print(f'{x:.3f} {x.item():>6}')
     """, "2.500    2.5\n"),
+    "memory_layout": ("""
+        import torch
+        x = torch.ones(2, 3)
+        t = x.t()
+        print(x.stride(), t.stride(), t.stride(0), t.is_contiguous(), t.contiguous().stride())
+        print(x[:, 1:].storage_offset(), x[1, ::2].stride(), x.expand(4, 2, 3).stride())
+    """, "(3, 1) (1, 3) 1 False (2, 1)\n1 (2,) (0, 3, 1)\n"),
+    "iteration_unbinds": ("""
+        import torch
+        x = torch.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+        a, b = x
+        print(a, (a * b).grad_fn.next_functions[1][1])
+    """, "tensor([1., 2.], grad_fn=<UnbindBackward0>) 1\n"),
 }
 
 
