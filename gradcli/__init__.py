@@ -21,7 +21,8 @@ from .dtypes import (bool_ as bool, dtype, float16, float32, float64, int8, int1
                      int64, uint8)
 from .functions import (abs, add, all, any, arange, argmax, argmin, bmm, cat, clamp, clamp_max,
                         clamp_min, clip, clone, concat, concatenate, cos, div, dot, empty,
-                        empty_like, enable_grad, exp, expand, eye, flatten, full, full_like,
+                        empty_like, enable_grad, exp, expand, eye, flatten, floor_divide, fmod,
+                        full, full_like, remainder,
                         inference_mode, is_grad_enabled, is_tensor, linspace, log, log_softmax,
                         manual_seed, matmul, max, maximum, mean, min, minimum, mm, mul, mv, neg,
                         negative, no_grad, norm, numel, ones, ones_like, outer, permute, pow, prod,

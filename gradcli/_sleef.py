@@ -203,6 +203,9 @@ def _fma64(a, b, c) -> np.ndarray:
     bits = z.view(I64)
     odd = np.where(err != 0, (bits - (np.signbit(err) ^ np.signbit(z))) | 1, bits).view(F64)
     out = vh + odd
+    zero = out == 0  # an exact zero: its sign is IEEE addition's, of the exact product's
+    if zero.any():
+        out[zero] = (p + c)[zero]
     size = np.abs(p)
     edge = ~(np.abs(out) < 2.0 ** 1000) | ((size < 2.0 ** -960) & (size > 0))
     if isinstance(c, np.ndarray):
@@ -217,21 +220,36 @@ def _fma64(a, b, c) -> np.ndarray:
 def _fma64_few(a, b, c):
     """_fma64 element by element: Dekker's exact product and ``math.fsum``, which rounds the
     exact sum of p + e + c once."""
-    a, b, c = np.broadcast_arrays(np.asarray(a, F64), np.asarray(b, F64), np.asarray(c, F64))
-    out = []
-    for x, y, z in zip(a.ravel().tolist(), b.ravel().tolist(), c.ravel().tolist()):
-        p = x * y
-        if not ((2.0 ** -960 < abs(p) < 2.0 ** 1000 or x == 0 or y == 0)
-                and abs(x) < 2.0 ** 995 > abs(y) and math.isfinite(z)):
-            out.append(_fma64_exact(x, y, z))
-            continue
-        t = 134217729.0 * x
-        xh = t - (t - x)
-        t = 134217729.0 * y
-        yh = t - (t - y)
-        xl, yl = x - xh, y - yh
-        out.append(math.fsum((p, ((xh * yh - p) + xh * yl + xl * yh) + xl * yl, z)))
-    return np.array(out, F64).reshape(a.shape)
+    shape = max(np.shape(a), np.shape(b), np.shape(c), key=len)
+    if not all(np.shape(v) in (shape, ()) for v in (a, b, c)):
+        shape = np.broadcast_shapes(np.shape(a), np.shape(b), np.shape(c))
+    size = math.prod(shape)
+    out = [_fma_float(*v) for v in zip(*(_float_list(v, shape, size) for v in (a, b, c)))]
+    return np.array(out, F64).reshape(shape)
+
+
+def _fma_float(x: float, y: float, z: float) -> float:
+    """x * y + z rounded once: Dekker's exact product and ``math.fsum``, which rounds the
+    exact sum of p + e + z once."""
+    p = x * y
+    if not ((2.0 ** -960 < abs(p) < 2.0 ** 1000 or x == 0 or y == 0)
+            and abs(x) < 2.0 ** 995 > abs(y) and math.isfinite(z)):
+        return _fma64_exact(x, y, z)
+    t = 134217729.0 * x
+    xh = t - (t - x)
+    t = 134217729.0 * y
+    yh = t - (t - y)
+    xl, yl = x - xh, y - yh
+    total = math.fsum((p, ((xh * yh - p) + xh * yl + xl * yh) + xl * yl, z))
+    return total if total else p + z  # an exact zero: the sign IEEE addition gives it
+
+
+def _float_list(v, shape, size):
+    """v broadcast to ``shape`` (``size`` elements) as a list of Python floats."""
+    if np.shape(v) == ():
+        return [float(v)] * size
+    v = np.asarray(v, F64)
+    return (v if v.shape == shape else np.broadcast_to(v, shape)).ravel().tolist()
 
 
 def _fma64_exact(a: float, b: float, c: float) -> float:
@@ -300,10 +318,22 @@ def _df_scale(d, s):
 # df.h's and dd.h's multiplications and division are the same formulas with the type's own
 # fma; vfmsub(a, b, a*b) is the product's exact rounding error.
 def _fma(a, b, c):
+    if isinstance(a, float) and isinstance(b, float) and isinstance(c, float):
+        return _fma_float(a, b, c)  # the float64 routines' one-element versions
     return _fma32(a, b, c) if np.result_type(a, b, c) == F32 else _fma64(a, b, c)
 
 
+def fma(a, b, c) -> np.ndarray:
+    """``a * b + c`` rounded once, as ``vfmadd`` (float32 or float64 operands, broadcast)."""
+    dtype = np.result_type(a, b, c)
+    a, b, c = (np.asarray(v, dtype) for v in (a, b, c))
+    with np.errstate(all="ignore"):
+        return _fma32(a, b, c) if dtype == F32 else _fma64(a, b, c)
+
+
 def _fmapn(a, b, p):
+    if isinstance(a, float) and isinstance(b, float) and isinstance(p, float):
+        return _fma_float(a, b, -p)
     return _fmapn32(a, b, p) if np.result_type(a, b, p) == F32 else _fmapn64(a, b, p)
 
 
@@ -323,7 +353,7 @@ def _df_squ(x):  # dfsqu_vf2_vf2, ddsqu_vd2_vd2
 
 
 def _df_div(n, d):  # dfdiv_vf2_vf2_vf2, dddiv_vd2_vd2_vd2
-    one = d[0].dtype.type(1)
+    one = d[0].dtype.type(1) if isinstance(d[0], np.ndarray) else 1.0
     t = one / d[0]
     hi = n[0] * t
     u = _fmapn(t, n[0], hi)
@@ -489,20 +519,21 @@ def _fmapn64(a, b, p):
     return e
 
 
-def _poly(powers, coefficients):
+def _poly(powers, coefficients, fma=None):
     """SLEEF's POLYn macros (estrin.h): Estrin's scheme, highest coefficient first.
 
     ``powers`` is (x, x**2, x**4, x**8, ...); the coefficients split in a lower block of the
     largest power of two below their count and an upper block, joined by one fma."""
+    fma = fma or _fma64
     n = len(coefficients)
     if n == 1:
         return coefficients[0]
     if n == 2:
-        return _fma64(powers[0], coefficients[0], coefficients[1])
+        return fma(powers[0], coefficients[0], coefficients[1])
     level = (n - 1).bit_length() - 1  # powers[level] = x**(2**level) joins the two blocks
     low = coefficients[n - 2 ** level:]
     high = coefficients[:n - 2 ** level]
-    return _fma64(powers[level], _poly(powers, high), _poly(powers, low))
+    return fma(powers[level], _poly(powers, high, fma), _poly(powers, low, fma))
 
 
 def _pow2i_d(q):  # vpow2i_vd_vi: (q + 0x3ff) << 20 in each lane's upper 32-bit word
@@ -522,21 +553,38 @@ _EXP_POLY = (+0.2081276378237164457e-8, +0.2511210703042288022e-7, +0.2755762628
 @_routine(F64)
 def exp_u10(d: np.ndarray) -> np.ndarray:
     """Sleef_expd8_u10 (xexp, the FMA polynomial)."""
+    if d.size <= 24:  # a few elements: Python floats, each fma exact, cost far less
+        return np.array([_exp_u10_float(v) for v in d.tolist()], F64)
     live = (d >= -1000) & (d <= 710)  # the rest is selected below; NaN gives NaN
     x = np.where(live, d, 0.0)
     q = _rint_i32(x * _R_LN2)
-    u = q.astype(F64)
-    # |q| <= 1443 and L2U has 32 significant bits: u*L2U is exact, the fma one subtraction
-    s = x - u * _L2U
-    s = _fma64(u, -_L2L, s)
-    s2 = s * s
-    s4 = s2 * s2
-    u = _poly((s, s2, s4, s4 * s4), _EXP_POLY)
-    for c in (0.5, 1.0, 1.0):
-        u = _fma64(u, s, c)
-    u = _ldexp2(u, q)
+    u = _ldexp2(_exp_reduced(x, q.astype(F64), _fma64), q)
     u = np.where(d > 709.78271114955742909217217426, _INF, u)
     return np.where(d < -1000, 0.0, np.where(np.isnan(d), d, u))
+
+
+def _exp_reduced(x, u, fma):
+    """xexp's polynomial: exp(x - u*ln2), u = rint(x/ln2) (arrays, or floats with a float fma)."""
+    # |u| <= 1443 and L2U has 32 significant bits: u*L2U is exact, the fma one subtraction
+    s = fma(u, -_L2L, x - u * _L2U)
+    s2 = s * s
+    s4 = s2 * s2
+    p = _poly((s, s2, s4, s4 * s4), _EXP_POLY, fma)
+    for c in (0.5, 1.0, 1.0):
+        p = fma(p, s, c)
+    return p
+
+
+def _exp_u10_float(d: float) -> float:
+    """exp_u10 of one Python float (the same steps; ``_ldexp2``'s two scalings by 2**(q/2))."""
+    if not d <= 709.78271114955742909217217426:
+        return d if d != d else _INF
+    if d < -1000:
+        return 0.0
+    q = round(d * _R_LN2)  # half to even, like cvtpd2dq
+    half = q >> 1
+    return _exp_reduced(d, float(q), _fma_float) * math.ldexp(1.0, half) \
+        * math.ldexp(1.0, q - half)
 
 
 _LOG_POLY = (0.1532076988502701353e+0, 0.1525629051003428716e+0, 0.1818605932937785996e+0,
@@ -547,20 +595,35 @@ _LOG_POLY = (0.1532076988502701353e+0, 0.1525629051003428716e+0, 0.1818605932937
 @_routine(F64)
 def log_u1(d: np.ndarray) -> np.ndarray:
     """Sleef_logd8_u10 (xlog_u1, AVX512F version)."""
+    if d.size <= 24:  # a few elements: Python floats, as exp_u10
+        return np.array([_log_u1_float(v) for v in d.tolist()], F64)
     e = _getexp(d * (1.0 / 0.75))
-    e = np.where(e == _INF, 1024.0, e)
-    m = _getmant(d)
-    x = _df_div(_df_add2_ff(-1.0, m), _df_add2_ff(1.0, m))
-    x2 = x[0] * x[0]
-    x4 = x2 * x2
-    t = _poly((x2, x4, x4 * x4), _LOG_POLY)
-    s = _df_mul_2f(_LN2_DD, e)
-    s = _df_add_22(s, _df_scale(x, 2.0))
-    s = _df_add_2f(s, (x2 * x[0]) * t)
-    r = s[0] + s[1]
+    r = _log_reduced(np.where(e == _INF, 1024.0, e), _getmant(d), _fma64)
     r = np.where(d == 0, -_INF, r)
     r = np.where(d == _INF, _INF, r)
     return np.where(d < 0, np.nan, r)
+
+
+def _log_reduced(e, m, fma):
+    """xlog_u1 of m * 2**e, m in [0.75, 1.5) (arrays, or floats with a float fma)."""
+    x = _df_div(_df_add2_ff(-1.0, m), _df_add2_ff(1.0, m))
+    x2 = x[0] * x[0]
+    x4 = x2 * x2
+    t = _poly((x2, x4, x4 * x4), _LOG_POLY, fma)
+    s = _df_mul_2f(_LN2_DD, e)
+    s = _df_add_22(s, _df_scale(x, 2.0))
+    s = _df_add_2f(s, (x2 * x[0]) * t)
+    return s[0] + s[1]
+
+
+def _log_u1_float(d: float) -> float:
+    """log_u1 of one Python float (getexp and getmant through math.frexp)."""
+    if not 0 < d < _INF:
+        return -_INF if d == 0 else d if d == _INF or d != d else float("nan")
+    scaled = d * (1.0 / 0.75)
+    e = 1024.0 if scaled == _INF else float(math.frexp(scaled)[1] - 1)
+    m = math.frexp(d)[0] * 2
+    return _log_reduced(e, m * 0.5 if m >= 1.5 else m, _fma_float)
 
 
 _LOGK_POLY = (0.116255524079935043668677, 0.103239680901072952701192, 0.117754809412463995466069,
@@ -1052,16 +1115,36 @@ def log_softmax_inner(x: np.ndarray, dim: int) -> np.ndarray:
         return shifted - _fast(np.log, _reduce.torch_sum(_fast(np.exp, shifted),
                                                          axis=(dim % x.ndim,), keepdims=True))
     x3 = _around(x, dim)
-    outer, size, inner = x3.shape
-    lanes = _LANES[x.dtype]
-    chunk = max(128 * 1024 // size // x.itemsize, lanes) // lanes * lanes
+    shifted = x3 - np.max(x3, axis=1, keepdims=True)
+    e = _mixed_exp(shifted, _log_softmax_vector_columns(x3))
+    return (shifted - log(_sequential_sum(e))).reshape(x.shape)
+
+
+def log_softmax_backward_inner(grad_output: np.ndarray, output: np.ndarray, dim: int):
+    """_vec_log_softmax_backward, over a dim that is not the last: each column's grad_output
+    summed along the dim from zero, then ``grad_output - exp(output) * sum`` as one fused
+    multiply-add, exp SLEEF's or std::exp's by the forward's blocks (CHUNK_SIZE columns)."""
+    g3, o3 = _around(grad_output, dim), _around(output, dim)
+    total = _sequential_sum(g3) + o3.dtype.type(0)  # from +0: a sum of -0s is +0
+    if output.dtype not in _LANES:  # (float16: PyTorch computes in float)
+        return (g3 - _fast(np.exp, o3) * total).reshape(output.shape)
+    if output.size > EXACT_UP_TO:
+        e = _fast(np.exp, o3)
+    else:
+        e = _mixed_exp(o3, _log_softmax_vector_columns(o3))
+    return fma(-e, total, g3).reshape(output.shape)
+
+
+def _log_softmax_vector_columns(x3):
+    """Which columns of x3 (outer, dim, inner) _vec_logsoftmax and its backward give SLEEF's
+    exp: blocks of CHUNK_SIZE columns of one outer index, the whole vectors of each."""
+    _, size, inner = x3.shape
+    lanes = _LANES[x3.dtype]
+    chunk = max(128 * 1024 // max(size, 1) // x3.itemsize, lanes) // lanes * lanes
     chunk = min(chunk, inner)
     column = np.arange(inner)
-    block = np.minimum(chunk, inner - column // chunk * chunk)
-    vector = column % chunk < block - block % lanes
-    shifted = x3 - np.max(x3, axis=1, keepdims=True)
-    e = _mixed_exp(shifted, vector.reshape(1, 1, inner))
-    return (shifted - log(_sequential_sum(e))).reshape(x.shape)
+    block = np.minimum(chunk, inner - column // max(chunk, 1) * chunk)
+    return (column % max(chunk, 1) < block - block % lanes).reshape(1, 1, inner)
 
 
 def _sequential_sum(e):

@@ -323,7 +323,18 @@ def pow(input, exponent):
         if isinstance(exponent, Tensor):
             return apply(OP["pow_tensor"], input, exponent)
         return apply(OP["pow"], input, exponent=_operand(exponent))
-    return apply(OP["pow_base"], exponent, base=_operand(input))
+    return _pow_number(_operand(input), exponent)
+
+
+def _pow_number(base, exponent):
+    """``base ** exponent`` for a number base: the dtype PyTorch's promotion gives (an integer
+    base keeps an integer exponent's dtype), the exponent cast to it before the op."""
+    target = dtypes.result_type(base, exponent)
+    if target.np == np.bool_:
+        raise TorchError('"pow" not implemented for \'Bool\'', kind="NotImplementedError")
+    if exponent.array.dtype != target.np:  # only an integer or bool one: no grad to keep
+        exponent = Tensor(exponent.array.astype(target.np))
+    return apply(OP["pow_base"], exponent, base=base)
 
 
 def square(input):
@@ -334,6 +345,33 @@ def true_divide_reflected(input, other):
     # PyTorch computes `2 / x` as `reciprocal(x) * 2`, so its grad_fn is MulBackward0
     return apply(OP["mul"], apply(OP["reciprocal"], input), _operand(other))
 
+
+
+def floor_divide(input, other):
+    return apply(OP["floor_divide"], _operand(input, "input"), _operand(other))
+
+
+def remainder(input, other):
+    if not isinstance(input, Tensor):  # remainder.Scalar_Tensor: no derivative formula
+        return apply(OP["remainder_reflected"], _operand(input, "input"), other)
+    if isinstance(other, Tensor):
+        return apply(OP["remainder"], input, other)
+    return _with_number(OP["remainder_scalar"], input, _operand(other))
+
+
+def fmod(input, other):
+    if isinstance(other, Tensor):
+        return apply(OP["fmod"], input, other)
+    return _with_number(OP["fmod_scalar"], input, _operand(other))
+
+
+def _with_number(op, input, other):
+    """The Scalar overload of a binary op: ``input`` promoted with ``other`` (only a tensor
+    that cannot require grad changes dtype), then ``other`` as a parameter."""
+    target = dtypes.result_type(input, other).np
+    if input.array.dtype != target:
+        input = Tensor(input.array.astype(target))
+    return apply(op, input, other=other)
 
 def _unary_function(name):
     op = OP[name]
@@ -372,15 +410,18 @@ def clamp(input, min=None, max=None):
     if min is None and max is None:
         raise TorchError("torch.clamp: At least one of 'min' or 'max' must not be None")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
-        out = input
-        if min is not None:
-            out = maximum(out, min)
-        if max is not None:
-            out = minimum(out, max)
-        return out
+        return _clamp_tensor(input, min, max)
     # torch.clamp is one op whichever bounds are given (ClampBackward1); only the
     # clamp_min/clamp_max calls record ClampMinBackward0/ClampMaxBackward0
     return apply(OP["clamp"], input, min=min, max=max)
+
+
+def _clamp_tensor(input, min, max):
+    """clamp.Tensor: the operands in their promoted dtype (numbers as 0-d tensors), then one op."""
+    bounds = [None if b is None else b if isinstance(b, Tensor) else tensor(b) for b in (min, max)]
+    target = dtypes.result_type(input, *[b for b in bounds if b is not None])
+    operands = [b if b is None or b.dtype == target else b.to(target) for b in [input] + bounds]
+    return apply(OP["clamp_tensor"], *operands)
 
 
 def clamp_min(input, min):

@@ -618,6 +618,101 @@ defop("minimum", "MinimumBackward0", _minimum,
       last_input_first=True)
 
 
+# ----- Floor division and remainders -----
+# PyTorch's kernels: Python's floor and sign-of-divisor remainder (c10::div_floor_floating,
+# remainder's fmod-then-fix), C's truncation for fmod; integer division by zero is an error.
+def _division(integer_form):
+    """A division kernel: ``integer_form`` for integers (a zero divisor is an error there),
+    the decorated floating form otherwise (inf and nan, without numpy's warnings)."""
+    def decorate(float_form):
+        def forward(a, b):
+            if np.result_type(a, b).kind != "f":
+                if not np.all(b):
+                    raise TorchError("ZeroDivisionError")
+                return integer_form(a, b)
+            with np.errstate(all="ignore"):
+                return float_form(a, b)
+        forward.__name__ = float_form.__name__
+        return forward
+    return decorate
+
+
+@_division(np.floor_divide)
+def _floor_divide_forward(a, b):
+    mod = np.fmod(a, b)
+    div = (a - mod) / b
+    div = np.where((mod != 0) & ((b < 0) != (mod < 0)), div - 1, div)
+    floordiv = np.floor(div)
+    floordiv = np.where(div - floordiv > 0.5, floordiv + 1, floordiv)
+    quotient = a / b
+    floordiv = np.where(div == 0, np.copysign(np.zeros_like(div), quotient), floordiv)
+    return np.where(b == 0, quotient, floordiv)
+
+
+@_division(lambda a, b: (a - np.fmod(a, b)) // b)  # exact: C's truncation
+def _trunc_divide_forward(a, b):
+    return np.trunc(a / b)
+
+
+@_division(np.remainder)
+def _remainder_forward(a, b):
+    mod = np.fmod(a, b)
+    return np.where((mod != 0) & ((b < 0) != (mod < 0)), mod + b, mod)
+
+
+_fmod_forward = _division(np.fmod)(np.fmod)
+
+
+def not_implemented(name):
+    """The rule of a node PyTorch records as NotImplemented: backward through it fails."""
+    def rule(F, g, r, *inputs, **params):
+        raise TorchError(f"derivative for aten::{name} is not implemented")
+    rule.not_implemented = True
+    return rule
+
+
+def _zero_grads(F, g, r, a, b):
+    return F.zeros_like(g)
+
+
+# div(rounding_mode=...), which the remainders' formulas call: PyTorch gives it zero gradients
+for _name, _forward, _rounding in (("div_floor", _floor_divide_forward, "floor"),
+                                   ("div_trunc", _trunc_divide_forward, "trunc")):
+    defop(_name, "DivBackward3", _forward, _zero_grads, lambda F, g, r, a, b: F.zeros_like(b),
+          promote=PROMOTE_BINARY, formula=f"d {_rounding}(a/b) = 0 (almost everywhere)",
+          gradcheck=(sample((2, 3), (2, 3), domain=("any", "nonzero")),))
+# floor_divide and a number's remainder by a tensor have no formula in derivatives.yaml
+defop("floor_divide", "NotImplemented", _floor_divide_forward,
+      not_implemented("floor_divide"), not_implemented("floor_divide"),
+      saves=False, promote=PROMOTE_BINARY, formula="not differentiable in PyTorch",
+      gradcheck=(sample((2, 3), (2, 3), domain=("any", "nonzero")),))
+defop("remainder_reflected", "NotImplemented", _remainder_forward,
+      None, not_implemented("remainder"),
+      saves=False, promote=PROMOTE_BINARY, formula="not differentiable in PyTorch",
+      gradcheck=(sample((2, 3), (2, 3), domain=("any", "nonzero")),))
+
+
+def _remainder_rows(name, grad_fn, forward, quotient, rounding):
+    """A remainder's two overloads: by a tensor (``...Backward1``; the divisor's gradient is
+    -grad * the rounded quotient, as derivatives.yaml) and by a number (``...Backward0``;
+    functions.py casts x to the promoted dtype first)."""
+    defop(name, grad_fn + "1", forward,
+          lambda F, g, r, a, b: g,
+          lambda F, g, r, a, b: -g * getattr(F, quotient)(a, b),
+          promote=PROMOTE_BINARY, saved_inputs=((), (0, 1)),
+          formula=f"d {name}(a,b)/da = 1, /db = -{rounding}(a/b)",
+          gradcheck=(sample((2, 3), (2, 3), domain="distinct"),
+                     sample((2, 3), (3,), domain="distinct")))
+    defop(name + "_scalar", grad_fn + "0", lambda x, other: forward(x, other),
+          lambda F, g, r, x, other: g,
+          saves=False, formula=f"d {name}(x,c)/dx = 1",
+          gradcheck=(sample((2, 3), domain="distinct", other=1.25), sample((), other=-0.75)))
+
+
+_remainder_rows("remainder", "RemainderBackward", _remainder_forward, "div_floor", "floor")
+_remainder_rows("fmod", "FmodBackward", _fmod_forward, "div_trunc", "trunc")
+
+
 # ----- Powers -----
 def _pow_scalar_forward(x, exponent):
     # PyTorch's pow kernel special-cases these exponents; numpy's generic pow can differ in the
@@ -652,7 +747,22 @@ def _pow_tensor_forward(x, p):
 
 
 def _pow_base_forward(exponent, base):
+    # functions.pow has cast the exponent to the promoted dtype: integer when both are
+    if exponent.dtype.kind in "iub":
+        return _integer_power(np.asarray(base, dtype=exponent.dtype), exponent)
     return _sleef.pow_tensor(np.asarray(base, dtype=exponent.dtype), exponent)
+
+
+def _integer_power(base, exponent):
+    """PyTorch's powi: wrapping products; a negative exponent gives 1 for a base of 1, +-1
+    for -1 and 0 for any other base (numpy refuses those)."""
+    out = np.power(base, np.maximum(exponent, 0).astype(exponent.dtype))
+    negative = exponent < 0
+    if negative.any():
+        odd = np.where(exponent % 2 == 0, 1, -1)
+        small = np.where(base == 1, 1, np.where(base == -1, odd, 0))
+        out = np.where(negative, small, out).astype(out.dtype)
+    return out
 
 
 def _pow_tensor_self_rule(F, g, r, x, p):
@@ -683,7 +793,7 @@ defop("pow_tensor", "PowBackward1", _pow_tensor_forward,
       last_input_first=True)
 defop("pow_base", "PowBackward2", _pow_base_forward,
       _pow_base_rule,
-      saves_result=True, promote=PROMOTE_UNARY_FLOAT, sympy=lambda sp, p, base: base ** p,
+      saves_result=True, promote=PROMOTE_NONE, sympy=lambda sp, p, base: base ** p,
       saved_inputs=((0,),), arg_names=("exponent",),
       formula="d(c**p)/dp = c**p * log(c)", gradcheck=(sample((2, 3), base=2.0), sample((3,), base=0.5)))
 
@@ -840,6 +950,36 @@ for _name, _grad_fn in (("clamp", "ClampBackward1"), ("clamp_min", "ClampMinBack
           formula="d clamp(x)/dx = [min <= x <= max]", gradcheck=_CLAMP_SAMPLES[_name])
 
 
+
+# clamp.Tensor: tensor bounds (either may be None), one ClampBackward0 node with three inputs;
+# the bounds' gradients are clamp_backward_min_max's (a tie goes to x, not shared as maximum's)
+def _clamp_tensor_forward(x, min, max):
+    out = x
+    if min is not None:
+        out = _maximum(out, min)
+    if max is not None:
+        out = _minimum(out, max)
+    return out
+
+
+def _clamp_min_rule(F, g, r, x, min, max):
+    below = x < min if max is None else (x < min) & (min < max)
+    return F.where(below, g, F.zeros_like(g))
+
+
+def _clamp_max_rule(F, g, r, x, min, max):
+    above = x > max if min is None else (x > max) | (max < min)
+    return F.where(above, g, F.zeros_like(g))
+
+
+defop("clamp_tensor", "ClampBackward0", _clamp_tensor_forward,
+      lambda F, g, r, x, min, max: _clamp_rule(F, g, r, x, min, max),
+      _clamp_min_rule, _clamp_max_rule,
+      sympy=lambda sp, x, min, max: _clamp_sympy(sp, x, min, max), arg_names=("self", "min", "max"),
+      formula="d clamp(x,lo,hi)/dx = [lo <= x <= hi], /dlo = [x < lo < hi], /dhi = [x > hi or hi < lo]",
+      gradcheck=(sample((2, 3), (2, 3), (2, 3), domain="distinct"),
+                 sample((2, 3), (3,), (2, 1), domain="distinct")))
+
 def _where_forward(a, b, condition):
     return np.where(condition, a, b)
 
@@ -861,8 +1001,9 @@ defop("where", "WhereBackward0", _where_forward,
 _SOFTMAX_LANES = {np.dtype(np.float32): 16, np.dtype(np.float64): 8}  # AVX512 Vectorized<T>
 
 
-def _lastdim_sum(x):
-    """vec::reduce_all(+) along the last axis, keeping it (size 1)."""
+def _lastdim_sum(x, tail_factors=None):
+    """vec::reduce_all(+) along the last axis, keeping it (size 1).  With ``tail_factors``
+    (a, b), x is a * b and the last partial vector is added by fused multiply-adds."""
     n, lanes = x.shape[-1], _SOFTMAX_LANES.get(x.dtype, 1)
     if n < lanes or n == 0:
         return _left_to_right(x, n)
@@ -870,7 +1011,11 @@ def _lastdim_sum(x):
     acc = x[..., :lanes].copy()
     for start in range(lanes, full, lanes):
         acc += x[..., start:start + lanes]
-    acc[..., :n - full] += x[..., full:]
+    if tail_factors is None:
+        acc[..., :n - full] += x[..., full:]
+    elif n > full:
+        a, b = tail_factors
+        acc[..., :n - full] = _fma(a[..., full:], b[..., full:], acc[..., :n - full])
     if lanes == 16:  # float32: each step adds the lane `shift` away (i ^ shift)
         for shift in (8, 4, 2, 1):
             acc = acc + acc[..., np.arange(lanes) ^ shift]
@@ -905,23 +1050,10 @@ def _log_softmax_forward(x, dim):
 
 def _fma(a, b, c):
     """a * b + c rounded once, as the fused multiply-adds of PyTorch's vectorized kernels."""
-    if a.dtype == np.float32:
-        return (a.astype(np.float64) * b + c).astype(np.float32)
-    product = a * b  # float64: Dekker's exact product and Knuth's two-sum give the fused result
-    total = product + c
-    back = total - product
-    sum_error = (product - (total - back)) + (c - back)
-    return total + (sum_error + _product_error(a, b, product))
-
-
-def _product_error(a, b, product):
-    def split(x):
-        scaled = 134217729.0 * x  # 2**27 + 1
-        high = scaled - (scaled - x)
-        return high, x - high
-    a_high, a_low = split(a)
-    b_high, b_low = split(b)
-    return ((a_high * b_high - product) + a_high * b_low + a_low * b_high) + a_low * b_low
+    dtype = np.result_type(a, b, c)
+    if dtype in (np.float32, np.float64):
+        return _sleef.fma(a, b, c)
+    return (np.asarray(a, np.float64) * b + c).astype(dtype)  # float16: through float64
 
 
 def _softmax_backward_forward(g, r, dim):
@@ -929,7 +1061,10 @@ def _softmax_backward_forward(g, r, dim):
     if r.ndim == 0:
         return (g - g * r) * r
     if _is_last(r, dim):
-        return (g - _lastdim_sum(g * r)) * r
+        # measured: torch's float32 build fuses map2_reduce_all's last partial step for a
+        # single row only (float64, and two rows or more, add the rounded products)
+        one_row = r.dtype == np.float32 and r.size == r.shape[-1]
+        return (g - _lastdim_sum(g * r, (g, r) if one_row else None)) * r
     # an inner dim: one fused multiply-add per step along it, from zero
     total = np.zeros(np.sum(r, axis=dim, keepdims=True).shape, dtype=r.dtype)
     for i in range(r.shape[dim]):
@@ -945,7 +1080,7 @@ def _log_softmax_backward_forward(g, r, dim):
     elif _is_last(r, dim):
         total = _lastdim_sum(g)
     else:
-        total = torch_sum(g, axis=(dim % r.ndim,), keepdims=True)
+        return _sleef.log_softmax_backward_inner(g, r, dim)
     return _fma(-_exp(r), total, g)
 
 

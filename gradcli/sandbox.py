@@ -59,7 +59,8 @@ TENSOR_TYPE = TensorType()
 _TORCH_FUNCTIONS = [
     "tensor", "ones", "zeros", "empty", "full", "ones_like", "zeros_like", "full_like", "empty_like",
     "arange", "linspace", "eye", "rand", "randn", "rand_like", "randn_like", "randint",
-    "manual_seed", "add", "sub", "mul", "div", "rsub", "pow", "square", "neg", "negative", "exp",
+    "manual_seed", "add", "sub", "mul", "div", "rsub", "floor_divide",
+    "remainder", "fmod", "pow", "square", "neg", "negative", "exp",
     "log", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "sqrt", "abs", "reciprocal", "sign",
     "sgn", "clamp", "clip", "clamp_min", "clamp_max", "maximum", "minimum", "where", "softmax",
     "log_softmax", "sum", "mean", "prod", "max", "min", "argmax", "argmin", "norm", "all", "any",
@@ -589,6 +590,9 @@ def _check_tensor_input(name, value) -> None:
                          kind="TypeError")
 
 
+_NUMBER_FIRST = ("pow", "floor_divide", "remainder")  # torch.pow(2, x) and these are valid
+
+
 def _tensor_input_functions() -> dict:
     """torch functions whose first parameter is ``input``: they need a Tensor there."""
     found = {}
@@ -596,7 +600,7 @@ def _tensor_input_functions() -> dict:
         for name, member in namespace.members.items():
             code = getattr(member, "__code__", None)  # read directly: inspect costs start-up
             if code is not None and code.co_argcount and code.co_varnames[0] == "input" \
-                    and name != "pow":  # torch.pow(2, x) is valid
+                    and name not in _NUMBER_FIRST:
                 found[id(member)] = name
     return found
 

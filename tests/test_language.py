@@ -272,6 +272,17 @@ TORCH_PROGRAMS = {
         a, b = x
         print(a, (a * b).grad_fn.next_functions[1][1])
     """, "tensor([1., 2.], grad_fn=<UnbindBackward0>) 1\n"),
+    "floor_division_and_remainder_in_place": ("""
+        import torch
+        x = torch.tensor([5., -5.])
+        alias = x
+        x //= 2
+        x %= torch.tensor([2., 3.])
+        n = -7
+        n //= 2
+        n %= 3
+        print(alias, -7 // 2, -7 % 3, n, 7 // torch.tensor([2, -2]))
+    """, "tensor([0., -0.]) -4 2 2 tensor([ 3, -4])\n"),
 }
 
 

@@ -55,7 +55,9 @@ def _jointly_distinct(rng, shapes):
 def differentiable_inputs(op, count):
     if op.backward_all is not None:
         return list(range(count))
-    return [i for i, rule in enumerate(op.backward) if rule is not None]
+    # a rule PyTorch records as NotImplemented (floor_divide) has no gradient: it only refuses
+    return [i for i, rule in enumerate(op.backward)
+            if rule is not None and not getattr(rule, "not_implemented", False)]
 
 
 def parameters(sample, arrays) -> dict:

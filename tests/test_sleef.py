@@ -113,6 +113,18 @@ def _cases():
                     lambda dt=dt, shape=shape, dim=dim: (
                         uniform(10 + dim, np.prod(shape), -12, 12, dt).reshape(shape), dim),
                     lambda x, dim, name=name: forward[name](x, dim=dim)))
+    backward = {name: TABLE[f"{name}_backward_data"].forward for name in ("softmax", "log_softmax")}
+    for dt in (F32, F64):
+        t = np.dtype(dt).name
+        for name in ("softmax", "log_softmax"):
+            # (1, 47): one float32 row, whose last partial vector torch adds with fmas
+            for shape, dim in (((60, 50), 0), ((6, 40, 13), 1), ((3, 900, 21), 1),
+                               ((60, 50), 1), ((1, 47), 1)):
+                cases.append(Case(
+                    f"{name} backward {t} {shape} dim {dim}", f"{name}_backward",
+                    lambda dt=dt, shape=shape, dim=dim, name=name: _backward_inputs(
+                        name, dt, shape, dim),
+                    lambda g, output, dim, name=name: backward[name](g, output, dim=dim)))
     # the routines themselves, on any bit pattern and on ordinary ranges
     for routine, dt, kind in ((_sleef.expf_u10, F32, "expf_u10"), (_sleef.logf_u1, F32, "logf_u1"),
                               (_sleef.exp_u10, F64, "exp_u10"), (_sleef.log_u1, F64, "log_u1"),
@@ -128,9 +140,17 @@ def _cases():
     return cases
 
 
+def _backward_inputs(name, dt, shape, dim):
+    """grad_output and the forward's output (gradcli's, equal to torch's bit for bit)."""
+    n = int(np.prod(shape))
+    output = TABLE[name].forward(uniform(30 + dim, n, -12, 12, dt).reshape(shape), dim=dim)
+    return uniform(31 + dim, n, -3, 3, dt).reshape(shape), output, dim
+
+
 CASES = _cases()
 
 # digest, picks: computed with torch 2.13.0+cpu (AVX512, 2 threads), glibc 2.36
+# (backward cases: torch._softmax_backward_data / _log_softmax_backward_data)
 EXPECTED = {
     'sigmoid float32':
         ('12bb0767763ac3b8', (0x3f000000, 0x3f7fd754, 0x36a562de, 0x3f4aedae)),
@@ -205,6 +225,56 @@ EXPECTED = {
     'log_softmax float64 (6, 40, 13) dim 1':
         ('313ae34b7d352256', (0xc01031d03a2de86b, 0xc027c4540cdb1962,
                               0xc032ad814cba341a, 0xc031012ff1ba8acb)),
+    'softmax backward float32 (60, 50) dim 0':
+        ('238beaf8e114a62e', (0x31b9c612, 0xbb4f8877, 0x3bb7c964, 0xaebeb066)),
+    'softmax backward float32 (6, 40, 13) dim 1':
+        ('1ff19f0e28669f67', (0x3c983031, 0x3ddcb494, 0x3a04acf5, 0xba9adcca)),
+    'softmax backward float32 (3, 900, 21) dim 1':
+        ('83f7d6e2ac0a9ef0', (0x394bba6b, 0x3ca464fe, 0x309b9839, 0xb7afcbb1)),
+    'softmax backward float32 (60, 50) dim 1':
+        ('9158cbfa4c8010fe', (0x3b9e465a, 0xb6623397, 0x345332f5, 0x36512319)),
+    'softmax backward float32 (1, 47) dim 1':
+        ('9febebae7a124951', (0x3bac14fb, 0xbb25579c, 0x365bce18, 0xbd55a3e5)),
+    'log_softmax backward float32 (60, 50) dim 0':
+        ('c009b574de7622d4', (0x3fd9cd83, 0xbf8c47b3, 0xbed0e310, 0xbf19bcae)),
+    'log_softmax backward float32 (6, 40, 13) dim 1':
+        ('6adf612794754f69', (0x3fe5c996, 0xc08040e6, 0x402e9ab5, 0x3f2176ca)),
+    'log_softmax backward float32 (3, 900, 21) dim 1':
+        ('32036f3069ee1042', (0x3fd54572, 0x4045ef9b, 0x3ee2489c, 0xbf6bb087)),
+    'log_softmax backward float32 (60, 50) dim 1':
+        ('991414f7465c6dd9', (0x3fd47234, 0xc007fc33, 0x3eb45586, 0x3e4fc249)),
+    'log_softmax backward float32 (1, 47) dim 1':
+        ('79decb025eabb337', (0x3fd52a54, 0xc0022261, 0x3f5412ce, 0xc031feac)),
+    'softmax backward float64 (60, 50) dim 0':
+        ('3479201fc9196360', (0x3e3738c26d66c1c8, 0xbf69f111095b150f,
+                              0x3f76f92c28b9b59e, 0xbdd7d60d022b3586)),
+    'softmax backward float64 (6, 40, 13) dim 1':
+        ('b811f97f1b79215b', (0x3f930605c7ef434c, 0x3fbb969222158d64,
+                              0x3f40959e3c67ba4f, 0xbf535b9919daecca)),
+    'softmax backward float64 (3, 900, 21) dim 1':
+        ('ea24dcf8e558103f', (0x3f29774c0dea5e20, 0x3f948ca01e915df5,
+                              0x3e137305c89a98c8, 0xbef5f976fbe4a297)),
+    'softmax backward float64 (60, 50) dim 1':
+        ('f402a288ad389ca6', (0x3f73c8ca99fea908, 0xbecc4672959c1bca,
+                              0x3e8a6639c9b84080, 0x3eca246464dfa8e2)),
+    'softmax backward float64 (1, 47) dim 1':
+        ('71971a63915c62c9', (0x3f75829e8bf6e864, 0xbf64aaf39e523933,
+                              0x3ecb79c161744893, 0xbfaab47d42dee7ae)),
+    'log_softmax backward float64 (60, 50) dim 0':
+        ('12541ddea52cddea', (0x3ffb39b05a5e31b6, 0xbff188f6aeb2e05a,
+                              0xbfda1c61cb9eaa3e, 0xbfe33795b9f0aa20)),
+    'log_softmax backward float64 (6, 40, 13) dim 1':
+        ('c020f18288a9e598', (0x3ffcb932c7fbdb5c, 0xc010081ccfa58565,
+                              0x4005d3568d8ba366, 0x3fe42ed935e235da)),
+    'log_softmax backward float64 (3, 900, 21) dim 1':
+        ('6e6bbc6726921540', (0x3ffaa8ae52d4576e, 0x4008bdf3b44e71df,
+                              0x3fdc4913907262c5, 0xbfed7610e1716b0c)),
+    'log_softmax backward float64 (60, 50) dim 1':
+        ('d735d57f2137278f', (0x3ffa8e46804996a8, 0xc000ff865cabdf7b,
+                              0x3fd68ab0ae1cc287, 0x3fc9f8491198e9ea)),
+    'log_softmax backward float64 (1, 47) dim 1':
+        ('76deaeb38ae72022', (0x3ffaa54a8e8ae081, 0xc000444c1f53f868,
+                              0x3fea8259bb2601b1, 0xc0063fd57e540179)),
     'expf_u10':
         ('6c9df90e1c7952f6', (0x3f800000, 0x47c442f3, 0x3f800000, 0x40189b57)),
     'logf_u1':
@@ -251,6 +321,53 @@ def test_fma_is_rounded_once():
     # float64: 1 + 2**-30 squared minus 1 has bits below any double near it
     x = 1 + 2.0 ** -30
     assert _sleef._fma64(np.array([x]), x, -1.0)[0] == 2.0 ** -29 + 2.0 ** -60
+    # an exact zero takes IEEE addition's sign: -2 * 0 + -0 is -0, one element or many
+    for n in (1, 30):
+        assert np.signbit(_sleef._fma64(np.full(n, -2.0), 0.0, np.full(n, -0.0))).all()
+
+
+def test_ops_fma_is_rounded_once():
+    # add with alpha is PyTorch's b * alpha + a in one fma; b * alpha = 1 + 2**-11 + 2**-24,
+    # a float32 halfway point, and a tiny a decides the rounding (twice rounded: ties to even)
+    b = np.full(2, 1 + 2.0 ** -12, F32)
+    a = np.array([2.0 ** -60, -(2.0 ** -60)], F32)
+    result = TABLE["add_alpha"].forward(a, b, alpha=1 + 2.0 ** -12)
+    assert result.tolist() == [1 + 2.0 ** -11 + 2.0 ** -23, 1 + 2.0 ** -11]
+
+
+@pytest.mark.parametrize("routine, low, high", [(_sleef.exp_u10, -750, 720),
+                                               (_sleef.log_u1, 0, 100)])
+def test_a_few_elements_take_the_array_codes_bits(routine, low, high):
+    # up to 24 elements the float64 routines run on Python floats, each fma exact
+    x = np.concatenate([sample(F64, 26, low, high), bit_patterns(27, 2000, F64)])
+    with np.errstate(all="ignore"):
+        whole = routine(x)
+        few = np.concatenate([routine(x[i:i + 3]) for i in range(0, x.size, 3)])
+    assert digest(few) == digest(whole)
+
+
+def test_backward_against_torch(monkeypatch):
+    torch = pytest.importorskip("torch")
+    monkeypatch.setattr(_reduce, "NUM_THREADS", torch.get_num_threads())
+    mismatched = []
+    for case in range(120):
+        raw = splitmix(60 + case, 4)
+        shape = tuple(int(v % 37) + 1 for v in raw[:int(raw[3] % 3) + 1])
+        dim = int(raw[3] >> np.uint64(8)) % len(shape)
+        n = int(np.prod(shape))
+        for dt in (F32, F64):
+            x = uniform(2 * case, n, -10, 10, dt).reshape(shape)
+            g = uniform(2 * case + 1, n, -3, 3, dt).reshape(shape)
+            if case % 10 == 0:
+                g = -np.zeros_like(g)  # a sum of -0s is +0
+            for name in ("softmax", "log_softmax"):
+                output = getattr(torch, name)(torch.from_numpy(x), dim)
+                theirs = getattr(torch, f"_{name}_backward_data")(
+                    torch.from_numpy(g), output, dim, output.dtype).numpy()
+                ours = TABLE[f"{name}_backward_data"].forward(g, output.numpy(), dim=dim)
+                if digest(ours) != digest(theirs):
+                    mismatched.append((name, np.dtype(dt).name, shape, dim))
+    assert mismatched == []
 
 
 def test_against_torch(monkeypatch):
