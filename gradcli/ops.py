@@ -1182,7 +1182,27 @@ def _prod_rule(F, g, r, x, dim=None, keepdim=False):
         return g * (r / x)
     if dim is None and zeros > 1 and F is NP:
         return np.zeros(x.shape, dtype=x.dtype)  # PyTorch's shortcut outside grad mode
-    return g * F.constant(_prod_without_self(F.as_array(x), dim), like=g)
+    if F is NP:
+        return g * _prod_without_self(x, dim)
+    grad = g * _prod_without_self_recorded(F, x, dim)
+    # PyTorch works on the input viewed flat and views the gradient back (ViewBackward0)
+    return F.view(grad, shape=tuple(x.shape)) if dim is None else grad
+
+
+def _prod_without_self_recorded(F, x, dim):
+    """``_prod_without_self`` as recorded ops, so create_graph can differentiate it again: each
+    element's group copied with that element set to 1, then multiplied out.  Quadratic in the
+    group's size, but it runs only for an input holding a zero under create_graph."""
+    ndim = len(x.shape)
+    axes = _dims(dim, ndim)
+    order = tuple([d for d in range(ndim) if d not in axes] + list(axes))
+    outer = tuple(x.shape[d] for d in order[:ndim - len(axes)])
+    size = math.prod(x.shape[d] for d in axes)
+    rows = F.reshape(F.permute(x, dims=order), shape=outer + (1, size))
+    copies = F.expand(rows, shape=outer + (size, size))
+    others = F.masked_fill(copies, mask=np.eye(size, dtype=bool), value=1.0)
+    products = F.reshape(F.prod_dim(others, dim=-1), shape=tuple(x.shape[d] for d in order))
+    return F.permute(products, dims=_inverse_permutation(order, ndim))
 
 
 def _prod_without_self(x, dim):
