@@ -23,6 +23,7 @@ OP = TABLE
 _NUMBER = (bool, int, float)
 _WRAPPED = (WrappedFloat, WrappedInt)  # numbers a derivative formula reads from its node
 _PLAIN_OPERANDS = frozenset((Tensor, *_NUMBER))  # what _operand passes through as it is
+_UNSET = object()  # an argument not given (where an explicit None means something else)
 
 
 # ----- Argument handling -----
@@ -307,8 +308,15 @@ def mul(input, other):
     return apply(OP["mul"], input, other if type(other) in _PLAIN_OPERANDS else _operand(other))
 
 
-def div(input, other):
-    return apply(OP["div"], input, other if type(other) in _PLAIN_OPERANDS else _operand(other))
+def div(input, other, *, rounding_mode=_UNSET):
+    other = other if type(other) in _PLAIN_OPERANDS else _operand(other)
+    if rounding_mode is _UNSET:
+        return apply(OP["div"], input, other)
+    if rounding_mode not in (None, "floor", "trunc"):
+        raise TorchError("div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
+                         f"found {rounding_mode!r}")
+    return apply(OP["div_mode" if rounding_mode is None else "div_mode_" + rounding_mode],
+                 input, other)
 
 
 def rsub(input, other):

@@ -681,6 +681,15 @@ for _name, _forward, _rounding in (("div_floor", _floor_divide_forward, "floor")
     defop(_name, "DivBackward3", _forward, _zero_grads, lambda F, g, r, a, b: F.zeros_like(b),
           promote=PROMOTE_BINARY, formula=f"d {_rounding}(a/b) = 0 (almost everywhere)",
           gradcheck=(sample((2, 3), (2, 3), domain=("any", "nonzero")),))
+# div(..., rounding_mode=...) as a program calls it: the Tensor_mode overload, DivBackward2
+# (with a number divisor too, which PyTorch wraps); rounding_mode=None divides as `/` does
+for _name, _forward, _rounding in (("div_mode_floor", _floor_divide_forward, "floor"),
+                                   ("div_mode_trunc", _trunc_divide_forward, "trunc")):
+    defop(_name, "DivBackward2", _forward, _zero_grads, lambda F, g, r, a, b: F.zeros_like(b),
+          saves=False, promote=PROMOTE_BINARY, formula=f"d {_rounding}(a/b) = 0 (almost everywhere)",
+          gradcheck=(sample((2, 3), (2, 3), domain=("any", "nonzero")),))
+TABLE["div_mode"] = replace(TABLE["div"], name="div_mode", grad_fn_name="DivBackward2",
+                            save_plans={}, gradcheck=TABLE["div"].gradcheck)
 # floor_divide and a number's remainder by a tensor have no formula in derivatives.yaml
 defop("floor_divide", "NotImplemented", _floor_divide_forward,
       not_implemented("floor_divide"), not_implemented("floor_divide"),
