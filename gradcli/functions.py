@@ -17,7 +17,7 @@ import numpy as np
 from . import dtypes
 from .errors import TorchError
 from .ops import TABLE, apply, column_major, extreme_indices
-from .tensor import GradMode, Limits, Size, Tensor, WrappedFloat, WrappedInt, wrap_dim
+from .tensor import GradMode, Limits, Tensor, WrappedFloat, WrappedInt, wrap_dim
 
 OP = TABLE
 _NUMBER = (bool, int, float)

@@ -1330,7 +1330,7 @@ defop("norm", "LinalgVectorNormBackward0", _norm_forward, _norm_rule, saves_resu
 # ----- Linear algebra -----
 def _check_mm(a, b):
     if a.ndim != 2 or b.ndim != 2:
-        raise TorchError(f"self must be a matrix" if a.ndim != 2 else "mat2 must be a matrix")
+        raise TorchError("self must be a matrix" if a.ndim != 2 else "mat2 must be a matrix")
     if a.shape[1] != b.shape[0]:
         raise TorchError(f"mat1 and mat2 shapes cannot be multiplied "
                          f"({a.shape[0]}x{a.shape[1]} and {b.shape[0]}x{b.shape[1]})")
@@ -1872,6 +1872,8 @@ def copy_slices(base, fn, index, overlap, result) -> OpNode:
     if not GradMode.keep_values:  # the rule reads no input value, only shapes
         inputs = [meta_of(x.array) if need and type(x) is Tensor else x
                   for x, need in zip(inputs, needs)]
+    # Made by hand, not by op_node: the inputs may already be shapes (Metas) of fn's, and none
+    # of them is saved for a version check.
     node = _new_object(OpNode)
     # when fn saved tensors, the node is released as one that saved some (a second backward
     # through it then fails, as through fn in PyTorch)

@@ -478,7 +478,7 @@ class Tensor:
 
     def __bool__(self) -> bool:
         if self.array.size != 1:
-            raise TorchError(f"Boolean value of Tensor with more than one value is ambiguous")
+            raise TorchError("Boolean value of Tensor with more than one value is ambiguous")
         return bool(self.array.reshape(()))
 
     def __float__(self) -> float:
