@@ -43,7 +43,7 @@ def child(mode: str, path: str) -> float:
     """Run the program once in this process; seconds spent running it."""
     source = open(path).read()
     if mode == "eval":
-        from gradcli.runner import RunOptions, read_source, run_program
+        from gradcli.lang.runner import RunOptions, read_source, run_program
         name, source = read_source(path)
         options = RunOptions(timeout=0)
         start = time.process_time()

@@ -52,10 +52,10 @@ def _raising_line(case: Path) -> int:
 
 def _alias_torch():
     import gradcli
-    import gradcli.autograd
-    import gradcli.autograd.function
-    import gradcli.nn
-    import gradcli.nn.functional
+    import gradcli.api.autograd
+    import gradcli.api.autograd.function
+    import gradcli.api.nn
+    import gradcli.api.nn.functional
     aliases = {"torch": gradcli, "torch.autograd": gradcli.autograd,
                "torch.autograd.function": gradcli.autograd.function, "torch.nn": gradcli.nn,
                "torch.nn.functional": gradcli.nn.functional}

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import gradcli as torch
-from gradcli.ops import TABLE
+from gradcli.core.ops import TABLE
 
 DECLARED = [(name, index) for name, op in TABLE.items() if op.saved_inputs is not None
             for index, rule in enumerate(op.backward) if rule is not None]
@@ -63,7 +63,7 @@ def test_a_users_gradient_is_never_summed_into_in_place():
 
 
 def test_in_place_sums_give_the_same_bits_as_out_of_place_ones(monkeypatch):
-    from gradcli import engine
+    from gradcli.core import engine
 
     def gradient():
         x = torch.tensor([[0.3, -1.2, 2.5], [0.7, 0.1, -0.4]], requires_grad=True)

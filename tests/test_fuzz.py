@@ -23,11 +23,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import gradcli.random  # noqa: F401 - imported lazily by rand*; load it before the hook watches
+import gradcli.core.kernels.random  # noqa: F401 - imported lazily by rand*; load it before the hook watches
 from gradcli.errors import GradcliError
-from gradcli.language import PARSE_FILENAME
-from gradcli.runner import RunOptions, decode_source, run_program
-from gradcli.sandbox import walk_size
+from gradcli.lang.interpreter import PARSE_FILENAME
+from gradcli.lang.runner import RunOptions, decode_source, run_program
+from gradcli.lang.sandbox import walk_size
 
 # the recursive grammar makes hypothesis warn that its own strategy repr is large
 pytestmark = pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisWarning")

@@ -18,7 +18,7 @@ import time
 import pytest
 
 from gradcli.errors import GradcliError
-from gradcli.language import run_source
+from gradcli.lang.interpreter import run_source
 
 SAME_AS_PYTHON = {
     "for_else_break": """
@@ -391,8 +391,8 @@ def test_syntax_error_never_reads_a_file_named_like_the_program(cli, tmp_path, m
 # ----- Internal errors, pipes and Ctrl-C -----
 
 def test_internal_error_is_short_and_exits_70(cli, monkeypatch, tmp_path):
-    import gradcli.runner
-    monkeypatch.setattr(gradcli.runner, "run_program", _broken)
+    import gradcli.lang.runner
+    monkeypatch.setattr(gradcli.lang.runner, "run_program", _broken)
     path = tmp_path / "ok.py"
     path.write_text("x = 1\n")
     result = cli("eval", path)

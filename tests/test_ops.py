@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 import gradcli as torch
-from gradcli.ops import TABLE, Sample, apply
-from gradcli.tensor import Tensor
+from gradcli.core.ops import TABLE, Sample, apply
+from gradcli.core.tensor import Tensor
 
 EPS, ATOL, RTOL = 1e-6, 1e-5, 1e-3  # torch.autograd.gradcheck's defaults
 SECOND_ORDER = ("mul", "div", "pow", "pow_tensor", "exp", "log", "sin", "cos", "tanh", "sigmoid",
@@ -159,14 +159,14 @@ def test_second_derivatives_match_finite_differences(name):
 
 
 def test_an_op_without_samples_is_refused():
-    from gradcli.ops import Op
+    from gradcli.core.ops import Op
     bare = Op("bare", "BareBackward0", np.negative, (lambda F, g, r, x: -g,))
     with pytest.raises(AssertionError, match="no gradcheck samples"):
         samples_of(bare)
 
 
 def test_a_wrong_rule_is_caught():
-    from gradcli.ops import Op, sample
+    from gradcli.core.ops import Op, sample
     wrong = Op("wrong_sin", "SinBackward0", np.sin, (lambda F, g, r, x: g * F.sin(x),),
                gradcheck=(sample((3,)),))
     arrays = draw(wrong.gradcheck[0])

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 import gradcli
 from gradcli.errors import GradcliError
-from gradcli.language import run_source
+from gradcli.lang.interpreter import run_source
 
 torch = pytest.importorskip("torch")
 

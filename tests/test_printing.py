@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from gradcli.printing import size_repr, tensor_repr
+from gradcli.core.printing import size_repr, tensor_repr
 
 f32 = np.float32
 f64 = np.float64

@@ -10,9 +10,10 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-import gradcli.random as grandom
-from gradcli.random import (Generator, get_rng_state, initial_seed, manual_seed, normal_, rand,
-                            randint, randn, randperm, seed, set_rng_state, uniform_)
+import gradcli.core.kernels.random as grandom
+from gradcli.core.kernels.random import (Generator, get_rng_state, initial_seed, manual_seed,
+                                         normal_, rand, randint, randn, randperm, seed,
+                                         set_rng_state, uniform_)
 
 f32 = np.float32
 f64 = np.float64

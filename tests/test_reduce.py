@@ -9,8 +9,8 @@ import math
 import numpy as np
 import pytest
 
-from gradcli import _reduce
-from gradcli._reduce import torch_sum
+from gradcli.core.kernels import reduce as _reduce
+from gradcli.core.kernels.reduce import torch_sum
 
 f32 = np.float32
 f64 = np.float64

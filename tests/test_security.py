@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from conftest import TESTS
-from gradcli.sandbox import RAW_MEMORY, walk_size
+from gradcli.lang.sandbox import RAW_MEMORY, walk_size
 
 HOSTILE = sorted((TESTS / "hostile").glob("h*.py"))
 CANARY = "/tmp/gradcli-canary-*"
@@ -204,7 +204,7 @@ def test_tensor_never_hands_out_raw_memory(name, cli):
 
 
 def test_program_state_does_not_outlive_its_run(cli, tmp_path):
-    from gradcli.tensor import GradMode
+    from gradcli.core.tensor import GradMode
     path = tmp_path / "grad_off.py"
     path.write_text("import torch\ntorch.set_grad_enabled(False)\n")
     assert cli("eval", path).exit_code == 0
@@ -215,7 +215,7 @@ def test_program_state_does_not_outlive_its_run(cli, tmp_path):
 # binding (gradcli's Python API), as the last resort must still end such a run.
 STUCK_IN_C = """
 import sys
-from gradcli.runner import RunOptions, run_program
+from gradcli.lang.runner import RunOptions, run_program
 stuck = sum  # sum(range(10 ** 15)) runs in C, where the alarm cannot fire
 options = RunOptions(timeout=0.5, bindings={"stuck": stuck})
 run_program("stuck.py", "stuck(range(10 ** 15))", options)
@@ -374,16 +374,16 @@ AUDIT_SCRIPT = r'''
 import io, json, os, sys
 from pathlib import Path
 import gradcli.cli
-import gradcli.random  # imported lazily, on the first random call, to keep start-up fast
+import gradcli.core.kernels.random  # imported lazily, on the first random call, to keep start-up fast
 from gradcli.errors import GradcliError
-from gradcli.runner import RunOptions, decode_source, run_program
+from gradcli.lang.runner import RunOptions, decode_source, run_program
 
 FORBIDDEN = ("exec", "compile", "import", "open", "os.system", "subprocess.Popen", "os.exec",
              "os.posix_spawn", "os.spawn", "os.fork", "os.forkpty", "ctypes.", "socket.",
              "os.remove", "os.unlink", "os.rename", "os.mkdir", "shutil.", "os.chmod")
 # the run's own set-up (memory cap, hard deadline) opens these two, before the program starts
 # and CPython, quoting a syntax error, opens the (impossible) path gradcli names in ast.parse
-from gradcli.language import PARSE_FILENAME
+from gradcli.lang.interpreter import PARSE_FILENAME
 SETUP_OPENS = {"/proc/self/statm", os.devnull, PARSE_FILENAME}
 programs = []
 for path in sys.argv[1:]:

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 import gradcli as torch
-from gradcli import symbolic
-from gradcli.ops import TABLE
+from gradcli.inspection import symbolic
+from gradcli.core.ops import TABLE
 
 from conftest import TESTS
 
@@ -22,7 +22,7 @@ from conftest import TESTS
 @pytest.fixture(autouse=True)
 def keep_values(monkeypatch):
     """As the inspection commands run programs: nodes keep every input and value."""
-    from gradcli.tensor import GradMode
+    from gradcli.core.tensor import GradMode
     monkeypatch.setattr(GradMode, "keep_values", True)
 
 
@@ -49,7 +49,7 @@ def test_symbolic_and_numeric_jacobians_agree_with_autograd():
                                        symbolic.point_values(symbols, x))
     numeric, kinks = symbolic.numeric_jacobian(y, x)
     assert not kinks.any()
-    from gradcli.calculus import jacobian
+    from gradcli.inspection.calculus import jacobian
     auto = jacobian(y, x).array
     np.testing.assert_allclose(exact, auto, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(numeric, auto, rtol=1e-6, atol=1e-8)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .tensor import AccumulateGrad, Node, Tensor
+from gradcli.core.tensor import AccumulateGrad, Node, Tensor
 
 
 @dataclass
@@ -148,7 +148,7 @@ def record_backward(output: Tensor, graph: Graph, inputs=None) -> list:
     """Run the real backward pass once and return ``[(node, gradient)]`` in the order the
     engine visits nodes, each gradient as the node uses it (after the program's own hooks).
     The graph and every ``.grad`` are left as they were."""
-    from .engine import run_backward
+    from gradcli.core.engine import run_backward
     visited: list = []
     added = []
     for described in graph.nodes:

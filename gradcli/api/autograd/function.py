@@ -1,5 +1,5 @@
 """``torch.autograd.function``: the same ``Function`` as ``torch.autograd``."""
 
-from . import BackwardCFunction, Function, FunctionCtx
+from gradcli.api.autograd import BackwardCFunction, Function, FunctionCtx
 
 __all__ = ["Function", "FunctionCtx", "BackwardCFunction"]

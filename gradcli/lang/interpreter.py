@@ -21,9 +21,10 @@ import sys
 import types
 import warnings
 
-from . import sandbox
-from .errors import GradcliError, LimitError, ParseError, ProgramError, SandboxError, TorchError
-from .tensor import Tensor
+from gradcli.lang import sandbox
+from gradcli.errors import (GradcliError, LimitError, ParseError, ProgramError, SandboxError,
+                            TorchError)
+from gradcli.core.tensor import Tensor
 
 MAX_SOURCE_BYTES = 1 << 20
 MAX_AST_DEPTH = 400

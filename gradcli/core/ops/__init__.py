@@ -23,12 +23,13 @@ from typing import Callable
 
 import numpy as np
 
-from . import _sleef, dtypes
-from ._reduce import torch_sum
-from .errors import TorchError
-from .tensor import (NO_GRAD_VIEW, GradMode, Limits, OpNode, Tensor, WrappedFloat, WrappedInt,
-                     meta_of, next_sequence, op_node,
-                     share_version, wrap_dim)
+from gradcli.core.kernels import sleef as _sleef
+from gradcli.core import dtypes
+from gradcli.core.kernels.reduce import torch_sum
+from gradcli.errors import TorchError
+from gradcli.core.tensor import (NO_GRAD_VIEW, GradMode, Limits, OpNode, Tensor, WrappedFloat,
+                                 WrappedInt, meta_of, next_sequence, op_node, share_version,
+                                 wrap_dim)
 
 _new_object = object.__new__
 
@@ -323,7 +324,7 @@ def _size_matmul(a, b, **params):
     # numpy has BLAS only for float32/float64; other dtypes multiply ~100x slower
     per_element = 1000 if a.dtype.kind == "f" and a.dtype.itemsize >= 4 else 10
     if work > Limits.max_elements * per_element:
-        from .errors import LimitError
+        from gradcli.errors import LimitError
         raise LimitError(f"a product of shapes {tuple(a.shape)} and {tuple(b.shape)} needs {work:,} "
                          f"multiply-adds, over the limit of {Limits.max_elements * per_element:,} "
                          f"({per_element:,} per allowed element for {a.dtype.name})",
@@ -376,7 +377,7 @@ _RESULT_SIZERS = {"mm": _size_matmul, "bmm": _size_matmul, "mv": _size_matmul,
 def _count_node() -> None:
     Limits.nodes += 1
     if Limits.nodes > Limits.max_nodes:
-        from .errors import LimitError
+        from gradcli.errors import LimitError
         raise LimitError(f"the program recorded more than {Limits.max_nodes:,} graph nodes",
                          hint="raise it with --max-nodes N, or wrap updates in torch.no_grad()")
 
@@ -2002,12 +2003,12 @@ def _t_sum(x, dim=None, keepdim=False):
 
 
 def _t_reshape(x, shape):
-    from .functions import reshape  # PyTorch's reshape: a view when it can be one
+    from gradcli.api.functions import reshape  # PyTorch's reshape: a view when it can be one
     return reshape(x, *shape)
 
 
 def _t_mm(a, b):
-    from .functions import mm  # with the operands' layout, which its gradient formulas read
+    from gradcli.api.functions import mm  # with the operands' layout, which its gradient formulas read
     return mm(a, b)
 
 

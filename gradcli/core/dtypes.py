@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import TorchError
+from gradcli.errors import TorchError
 
 BOOL, INT, FLOAT = 0, 1, 2
 

@@ -14,10 +14,10 @@ import numbers
 
 import numpy as np
 
-from . import dtypes
-from .errors import TorchError
-from .ops import TABLE, apply, column_major, extreme_indices
-from .tensor import GradMode, Limits, Tensor, WrappedFloat, WrappedInt, wrap_dim
+from gradcli.core import dtypes
+from gradcli.errors import TorchError
+from gradcli.core.ops import TABLE, apply, column_major, extreme_indices
+from gradcli.core.tensor import GradMode, Limits, Tensor, WrappedFloat, WrappedInt, wrap_dim
 
 OP = TABLE
 _NUMBER = (bool, int, float)
@@ -238,19 +238,19 @@ def eye(n, m=None, dtype=None, requires_grad=False):
 # ----- Random numbers (PyTorch's generator, reproduced in random.py) -----
 
 def manual_seed(seed):
-    from . import random as rng
+    from gradcli.core.kernels import random as rng
     rng.manual_seed(int(seed))
     return None
 
 
 def rand(*size, dtype=None, requires_grad=False):
-    from . import random as rng
+    from gradcli.core.kernels import random as rng
     shape = _shape_args(size)
     return _leaf(rng.rand(shape, _dtype_np(dtype) or dtypes.default_float.np), requires_grad)
 
 
 def randn(*size, dtype=None, requires_grad=False):
-    from . import random as rng
+    from gradcli.core.kernels import random as rng
     shape = _shape_args(size)
     return _leaf(rng.randn(shape, _dtype_np(dtype) or dtypes.default_float.np), requires_grad)
 
@@ -264,7 +264,7 @@ def randn_like(input, dtype=None, requires_grad=False):
 
 
 def randint(low, high=None, size=None, dtype=None, requires_grad=False):
-    from . import random as rng
+    from gradcli.core.kernels import random as rng
     if high is None:
         low, high = 0, low
     shape = _shape_args((size,))

@@ -14,8 +14,8 @@ import sys
 
 import click
 
-from . import __version__
-from .errors import CheckMismatch, GradcliError, UsageError
+from gradcli import __version__
+from gradcli.errors import CheckMismatch, GradcliError, UsageError
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_MISMATCH, EXIT_INTERNAL = 0, 1, 2, 3, 70
 
@@ -143,7 +143,7 @@ def program_input(command):
 
 
 def load_program(file, expr):
-    from .runner import read_source
+    from gradcli.lang.runner import read_source
     ctx = click.get_current_context().ensure_object(Context)
     if expr is not None and file is not None:
         raise UsageError("give either FILE or -e CODE, not both")
@@ -159,7 +159,7 @@ def load_program(file, expr):
 
 
 def make_options(max_elements, max_steps, max_nodes, max_depth, timeout, **extra):
-    from .runner import RunOptions
+    from gradcli.lang.runner import RunOptions
     return RunOptions(max_elements=max_elements, max_steps=max_steps, max_nodes=max_nodes,
                       max_depth=max_depth, timeout=timeout, **extra)
 
@@ -215,7 +215,7 @@ class _CountingWriter:
 
 def _json_value(value):
     """A tensor or Python value as JSON-ready data (nan/inf are handled once, in emit_json)."""
-    from .tensor import Tensor
+    from gradcli.core.tensor import Tensor
     if isinstance(value, Tensor):
         return value.array.tolist()
     if isinstance(value, (bool, int, float, str)) or value is None:
@@ -290,7 +290,7 @@ def eval_command(file, expr, show_vars, as_json, debug, **limits):
       echo 'print(torch.ones(2) * 3)' | gradcli eval -
     """
     import io
-    from .runner import run_program
+    from gradcli.lang.runner import run_program
     _setup(debug, as_json)
     name, source = load_program(file, expr)
     stream = _CountingWriter(io.StringIO() if as_json else sys.stdout)
@@ -310,7 +310,7 @@ def eval_command(file, expr, show_vars, as_json, debug, **limits):
 
 
 def _tensor_variables(interp):
-    from .tensor import Tensor
+    from gradcli.core.tensor import Tensor
     seen = []
     for name, _line, _tensor in interp.assignments:
         value = interp.globals.get(name) if name else None
@@ -320,8 +320,8 @@ def _tensor_variables(interp):
 
 
 def _vars_table(interp) -> str:
-    from .printing import tensor_repr
-    from .render import shape_text, table
+    from gradcli.core.printing import tensor_repr
+    from gradcli.cli.views import shape_text, table
     rows = []
     for name, tensor in _tensor_variables(interp):
         grad = tensor.grad
@@ -357,14 +357,14 @@ def inspect_options(command):
 
 
 def _inspect(file, expr, at, dtype, of, show_output, limits):
-    from .inspection import run_for_inspection
+    from gradcli.inspection.session import run_for_inspection
     name, source = load_program(file, expr)
     return run_for_inspection(name, source, make_options(**limits), at=at, dtype=dtype, of=of,
                               show_output=show_output, output_stream=sys.stdout)
 
 
 def _output_line(inspection) -> str:
-    from .render import dim, labelled
+    from gradcli.cli.views import dim, labelled
     output = inspection.output
     where = f"line {output.line}, " if output.line else ""
     return labelled(output.name, repr(output.tensor)) + "  " + dim(
@@ -433,7 +433,7 @@ def grad_command(file, expr, wrt, jacobian, use_sum, hessian, symbolic, latex, a
 def _warn_if_stale(inspection) -> None:
     """The program changed an input in place after computing the output (a training step):
     the gradient is PyTorch's for the graph as recorded, which a learner should know."""
-    from .symbolic import _check_replay_matches
+    from gradcli.inspection.symbolic import _check_replay_matches
     try:
         _check_replay_matches(inspection.output.tensor)
     except GradcliError:
@@ -451,7 +451,7 @@ def _default_wrt(inspection):
 
 def _reachable_leaves(inspection):
     """The named leaves the output actually depends on, in binding order."""
-    from .graph import build
+    from gradcli.inspection.graph import build
     graph = build(inspection.output.tensor, inspection.output.name, inspection.names)
     reachable = {id(n.node.variable) for n in graph.nodes if n.kind == "leaf"}
     return [name for name in _default_wrt(inspection)
@@ -461,8 +461,8 @@ def _reachable_leaves(inspection):
 def _gradients(inspection, wrt, jacobian, use_sum, hessian):
     """``[(variables, value, reason)]``: one entry per --wrt NAME (variables is ``(x,)``), or
     with --hessian one per pair of them, row by row (``(x, y)`` is d2(out)/d(x)d(y))."""
-    from . import calculus
-    from .inspection import why_no_gradient
+    from gradcli.inspection import calculus
+    from gradcli.inspection.session import why_no_gradient
     output = inspection.output
     target = output.tensor.sum() if use_sum else output.tensor
     if not jacobian:
@@ -484,7 +484,7 @@ def _gradients(inspection, wrt, jacobian, use_sum, hessian):
 
 
 def _wrt_variables(inspection, wrt) -> list:
-    from .inspection import find_variable
+    from gradcli.inspection.session import find_variable
     names = list(dict.fromkeys(wrt)) or _default_wrt(inspection)
     if not names:
         raise UsageError("no input to differentiate with respect to",
@@ -504,7 +504,7 @@ def _label(inspection, variables, use_sum=False) -> str:
 
 
 def _print_gradients(inspection, results, formulas, use_sum):
-    from .render import dim, labelled
+    from gradcli.cli.views import dim, labelled
     for variables, value, reason in results:
         label = _label(inspection, variables, use_sum)
         if value is None:
@@ -536,7 +536,7 @@ def _grad_json(inspection, results, formulas, derivative="gradient"):
 
 
 def _formulas(inspection, results, latex):
-    from .symbolic import derivative_formulas
+    from gradcli.inspection.symbolic import derivative_formulas
     names = [variables[0].name for variables, value, _ in results if value is not None]
     return derivative_formulas(inspection, names, latex=latex)
 
@@ -570,8 +570,8 @@ def graph_command(file, expr, dot, output_file, saved, values, depth, at, dtype,
       gradcli graph samples/mlp.py --dot | dot -Tsvg > mlp.svg
       gradcli graph samples/mlp.py -o mlp.svg
     """
-    from . import graph as graph_model
-    from .render import graph_dot, graph_tree
+    from gradcli.inspection import graph as graph_model
+    from gradcli.cli.views import graph_dot, graph_tree
     _setup(debug, as_json)
     inspection = _inspect(file, expr, at, dtype, of, show_output, limits)
     graph = graph_model.build(inspection.output.tensor, inspection.output.name, inspection.names)
@@ -588,7 +588,7 @@ def graph_command(file, expr, dot, output_file, saved, values, depth, at, dtype,
 
 def _node_gradients(inspection, graph):
     """The gradient each node uses in a backward pass from the output (after hooks)."""
-    from .graph import record_backward
+    from gradcli.inspection.graph import record_backward
     output = inspection.output.tensor
     if output.array.size != 1:
         return None
@@ -647,7 +647,7 @@ def check_command(file, expr, wrt, rtol, atol, at, dtype, of, show_output, as_js
       gradcli check samples/custom_function.py      # exit 3: backward is wrong
       gradcli check -e "x.sin() * x" --at x=[0.5, 1.0] --json
     """
-    from .symbolic import run_check
+    from gradcli.inspection.symbolic import run_check
     _setup(debug, as_json)
     inspection = _inspect(file, expr, at, dtype, of, show_output, limits)
     output = inspection.output
@@ -670,7 +670,7 @@ def check_command(file, expr, wrt, rtol, atol, at, dtype, of, show_output, as_js
 
 def _check_inputs(inspection, names) -> dict:
     """name -> leaf tensor for each input to check, refusing what cannot be checked."""
-    from .inspection import find_variable, why_no_gradient
+    from gradcli.inspection.session import find_variable, why_no_gradient
     if not names:
         raise UsageError("no input that requires grad to check", hint="name one with --wrt NAME")
     inputs = {}
@@ -687,8 +687,8 @@ def _check_inputs(inspection, names) -> dict:
 
 def _mismatch_hint(inspection) -> str:
     """Name the likely cause from what the graph holds."""
-    from .autograd import BackwardCFunction
-    from .graph import build
+    from gradcli.api.autograd import BackwardCFunction
+    from gradcli.inspection.graph import build
     graph = build(inspection.output.tensor, inspection.output.name, inspection.names)
     custom = sorted({n.op for n in graph.nodes if isinstance(n.node, BackwardCFunction)})
     if custom:
@@ -702,14 +702,14 @@ def _mismatch_hint(inspection) -> str:
 def _progress(message):
     """A spinner on a terminal (checks of big inputs take a while); nothing when piped."""
     import contextlib
-    from .render import console, use_colour
+    from gradcli.cli.views import console, use_colour
     if not use_colour(sys.stderr):
         return contextlib.nullcontext()
     return console().status(message)
 
 
 def _check_table(inspection, rows, rtol, atol) -> str:
-    from .render import table
+    from gradcli.cli.views import table
     out = inspection.output.name
 
     def number(value):
@@ -776,13 +776,13 @@ def explain_command(file, expr, wrt, use_sum, at, dtype, of, show_output, as_jso
       gradcli explain samples/blitz.py --wrt x
       gradcli explain -e "x * x + x.sin()" --at x=0.5
     """
-    from .explain import as_json as steps_json
-    from .explain import render, summary, trace
-    from .inspection import find_variable
+    from gradcli.inspection.trace import as_json as steps_json
+    from gradcli.inspection.trace import render, summary, trace
+    from gradcli.inspection.session import find_variable
     _setup(debug, as_json)
     inspection = _inspect(file, expr, at, dtype, of, show_output, limits)
-    from . import calculus
-    from .inspection import why_no_gradient
+    from gradcli.inspection import calculus
+    from gradcli.inspection.session import why_no_gradient
     if use_sum:
         output = inspection.output
         inspection.output = type(output)(f"sum({output.name})", output.line, output.tensor.sum())
@@ -828,6 +828,3 @@ def entry_point():
     except KeyboardInterrupt:
         sys.exit(130)
 
-
-if __name__ == "__main__":
-    entry_point()

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .graph import build, record_backward
-from .printing import tensor_repr
-from .tensor import AccumulateGrad
+from gradcli.inspection.graph import build, record_backward
+from gradcli.core.printing import tensor_repr
+from gradcli.core.tensor import AccumulateGrad
 
 
 @dataclass
@@ -89,8 +89,8 @@ def render(steps, inspection, wrt_names) -> str:
 
 def summary(inspection, variables) -> str:
     """What the walk adds up to: d(out)/d(name) for each input followed."""
-    from .calculus import gradient
-    from .render import labelled
+    from gradcli.inspection.calculus import gradient
+    from gradcli.cli.views import labelled
     out = inspection.output
     return "\n".join(labelled(f"d({out.name})/d({v.name})", repr(gradient(out.tensor, v.tensor)))
                      for v in variables)

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..engine import SECOND_BACKWARD, run_backward
-from ..errors import TorchError
-from ..tensor import GradMode, Node, Tensor, _sequence
+from gradcli.core.engine import SECOND_BACKWARD, run_backward
+from gradcli.errors import TorchError
+from gradcli.core.tensor import GradMode, Node, Tensor, _sequence
 
 
 class FunctionCtx:
@@ -112,7 +112,7 @@ class BackwardCFunction(Node):
                 raise TorchError(f"Function {self.short_name()} returned an invalid gradient at index "
                                  f"{index} - got [{', '.join(map(str, grad.array.shape))}] but "
                                  f"expected shape compatible with [{', '.join(map(str, shape))}]")
-            from ..ops import TABLE, apply
+            from gradcli.core.ops import TABLE, apply
             grad = apply(TABLE["sum_to"], grad, shape=shape)
         return grad if create_graph else grad.array
 
@@ -195,4 +195,4 @@ def _as_tuple(value):
     return tuple(value)
 
 
-from . import function  # noqa: E402  (torch.autograd.function, for `from ... import Function`)
+from gradcli.api.autograd import function  # noqa: E402  (torch.autograd.function, for `from ... import Function`)

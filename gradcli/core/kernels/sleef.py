@@ -46,7 +46,7 @@ import threading
 
 import numpy as np
 
-from . import _reduce
+from gradcli.core.kernels import reduce as _reduce
 
 F32, F64, I32, I64, U32, U64 = np.float32, np.float64, np.int32, np.int64, np.uint32, np.uint64
 _INF = float("inf")

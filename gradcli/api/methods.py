@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import dtypes
-from . import functions as fn
-from .errors import TorchError
-from .engine import type_name
-from .ops import OVERLAP_ERROR, TABLE, apply, copy_slices, index_result_bound, type_word
-from .tensor import (GradMode, InvalidView, Limits, NO_GRAD_VIEW, OpNode, Tensor, bump_version,
-                     family_views, view_base)
+from gradcli.core import dtypes
+from gradcli.api import functions as fn
+from gradcli.errors import TorchError
+from gradcli.core.engine import type_name
+from gradcli.core.ops import OVERLAP_ERROR, TABLE, apply, copy_slices, index_result_bound, type_word
+from gradcli.core.tensor import (GradMode, InvalidView, Limits, NO_GRAD_VIEW, OpNode, Tensor,
+                                 bump_version, family_views, view_base)
 
 OP = TABLE
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 import os
 import sys
 
-from .graph import Graph, GraphNode, node_values
-from .printing import tensor_repr
+from gradcli.inspection.graph import Graph, GraphNode, node_values
+from gradcli.core.printing import tensor_repr
 
 
 def use_colour(stream=None) -> bool:

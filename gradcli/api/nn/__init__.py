@@ -1,5 +1,5 @@
 """``torch.nn``: only ``torch.nn.functional`` is provided."""
 
-from . import functional
+from gradcli.api.nn import functional
 
 __all__ = ["functional"]

@@ -14,13 +14,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import dtypes
-from .errors import GradcliError, UsageError
-from .runner import RunOptions, run_program
-from .tensor import GradMode, Tensor
+from gradcli.core import dtypes
+from gradcli.errors import GradcliError, UsageError
+from gradcli.lang.runner import RunOptions, run_program
+from gradcli.lang.sandbox import TORCH
+from gradcli.core.tensor import GradMode, Tensor
 
 OUTPUT_NAME = "out"
-_LANGUAGE_NAMES = frozenset(__import__("gradcli.sandbox", fromlist=["TORCH"]).TORCH.members) | {
+_LANGUAGE_NAMES = frozenset(TORCH.members) | {
     "torch", "math", "print", "range", "len", "sum", "min", "max", "abs", "round", "float", "int",
     "str", "bool", "list", "tuple", "dict", "enumerate", "zip", "sorted", "reversed", "any",
     "all", "map", "filter", "isinstance", "pow", "repr"}

@@ -16,8 +16,8 @@ import sys
 
 import numpy as np
 
-from .errors import TorchError
-from .tensor import AccumulateGrad, GradMode, OpNode, Tensor, wrapped_numbers
+from gradcli.errors import TorchError
+from gradcli.core.tensor import AccumulateGrad, GradMode, OpNode, Tensor, wrapped_numbers
 
 SECOND_BACKWARD = (
     "Trying to backward through the graph a second time (or directly access saved tensors after "
@@ -336,7 +336,7 @@ _NAMESPACES = []  # [NP, T] from ops.py, fetched on first use: ops sits above th
 def _rule_namespace(create_graph: bool):
     """The op namespace rules run against: numpy arrays, or Tensors when recording."""
     if not _NAMESPACES:
-        from .ops import NP, T
+        from gradcli.core.ops import NP, T
         _NAMESPACES.extend((NP, T))
     return _NAMESPACES[1 if create_graph else 0]
 

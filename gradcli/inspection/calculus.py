@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .autograd import grad
-from .errors import GradcliError
-from .tensor import Tensor
+from gradcli.api.autograd import grad
+from gradcli.errors import GradcliError
+from gradcli.core.tensor import Tensor
 
 
 def gradient(output: Tensor, tensor: Tensor) -> Tensor | None:

@@ -18,13 +18,13 @@ import re
 import sys
 from collections import Counter
 
-from . import functions as fn
-from .autograd import BackwardCFunction, Function, FunctionCtx
-from .dtypes import dtype as DType
-from .errors import LimitError, ProgramError, SandboxError, TorchError
-from .methods import METHODS
-from .tensor import AccumulateGrad, Limits, Node, OpNode, Size, Tensor
-from .tensor import _HookHandle
+from gradcli.api import functions as fn
+from gradcli.api.autograd import BackwardCFunction, Function, FunctionCtx
+from gradcli.core.dtypes import dtype as DType
+from gradcli.errors import LimitError, ProgramError, SandboxError, TorchError
+from gradcli.api.methods import METHODS
+from gradcli.core.tensor import AccumulateGrad, Limits, Node, OpNode, Size, Tensor
+from gradcli.core.tensor import _HookHandle
 
 # ----- Namespaces -----
 
@@ -77,8 +77,8 @@ _DTYPES.update({alias: value for alias, value in fn.dtypes.ALIASES.items()})
 
 
 def _build_torch() -> ModuleNamespace:
-    from . import autograd
-    from .nn import functional
+    from gradcli.api import autograd
+    from gradcli.api.nn import functional
     members = {name: getattr(fn, name) for name in _TORCH_FUNCTIONS}
     members.update(_DTYPES)
     members.update(Tensor=TENSOR_TYPE, true_divide=fn.div, divide=fn.div, multiply=fn.mul,
@@ -341,7 +341,7 @@ class _Defaults:
     """The default limits, for a caller that has no interpreter."""
 
     def __init__(self):
-        from .language import Settings
+        from gradcli.lang.interpreter import Settings
         self.settings = Settings()
 
 

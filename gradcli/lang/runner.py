@@ -14,11 +14,11 @@ import signal
 import sys
 from dataclasses import dataclass, field
 
-from . import engine
-from .errors import GradcliError, LimitError, ParseError
-from .language import MEMORY_HINT as _MEMORY_HINT, OUT_OF_MEMORY as _OUT_OF_MEMORY
-from .language import Interpreter, Settings
-from .tensor import GradMode, Limits
+from gradcli.core import engine
+from gradcli.errors import GradcliError, LimitError, ParseError
+from gradcli.lang.interpreter import MEMORY_HINT as _MEMORY_HINT, OUT_OF_MEMORY as _OUT_OF_MEMORY
+from gradcli.lang.interpreter import Interpreter, Settings
+from gradcli.core.tensor import GradMode, Limits
 
 try:
     import resource

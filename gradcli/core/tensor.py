@@ -15,9 +15,9 @@ import weakref
 
 import numpy as np
 
-from . import dtypes
-from .errors import TorchError
-from .printing import tensor_repr
+from gradcli.core import dtypes
+from gradcli.errors import TorchError
+from gradcli.core.printing import tensor_repr
 
 
 class GradMode:
@@ -47,7 +47,7 @@ class Limits:
         for size in shape:
             count *= int(size)
         if count > cap:
-            from .errors import LimitError
+            from gradcli.errors import LimitError
             raise LimitError(
                 f"a tensor of shape {tuple(int(s) for s in shape)} has {count:,} elements, "
                 f"over the limit of {cap:,}",
@@ -399,7 +399,7 @@ class Tensor:
             node.pre_hooks.append(hook)
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-        from .engine import run_backward
+        from gradcli.core.engine import run_backward
         if inputs is not None:
             raise TorchError("backward(inputs=...) is not supported; use torch.autograd.grad",
                              kind="NotImplementedError")
@@ -581,7 +581,7 @@ class _Family:
 
 
 def _custom_node_types():
-    from .autograd import BackwardCFunction
+    from gradcli.api.autograd import BackwardCFunction
     return BackwardCFunction
 
 
