@@ -15,8 +15,11 @@ import numbers
 import numpy as np
 
 from gradcli.core import dtypes
+from gradcli.core.kernels import random as rng
 from gradcli.errors import TorchError
 from gradcli.core.ops import TABLE, apply, column_major, extreme_indices
+from gradcli.core.ops.composite import (_infer_shape, _prod, _shape_list, _strides, _view_strides,
+                                        clone, contiguous, mm, reshape, view)
 from gradcli.core.tensor import GradMode, Limits, Tensor, WrappedFloat, WrappedInt, wrap_dim
 
 OP = TABLE
@@ -238,19 +241,16 @@ def eye(n, m=None, dtype=None, requires_grad=False):
 # ----- Random numbers (PyTorch's generator, reproduced in random.py) -----
 
 def manual_seed(seed):
-    from gradcli.core.kernels import random as rng
     rng.manual_seed(int(seed))
     return None
 
 
 def rand(*size, dtype=None, requires_grad=False):
-    from gradcli.core.kernels import random as rng
     shape = _shape_args(size)
     return _leaf(rng.rand(shape, _dtype_np(dtype) or dtypes.default_float.np), requires_grad)
 
 
 def randn(*size, dtype=None, requires_grad=False):
-    from gradcli.core.kernels import random as rng
     shape = _shape_args(size)
     return _leaf(rng.randn(shape, _dtype_np(dtype) or dtypes.default_float.np), requires_grad)
 
@@ -264,7 +264,6 @@ def randn_like(input, dtype=None, requires_grad=False):
 
 
 def randint(low, high=None, size=None, dtype=None, requires_grad=False):
-    from gradcli.core.kernels import random as rng
     if high is None:
         low, high = 0, low
     shape = _shape_args((size,))
@@ -398,7 +397,6 @@ def neg(input):
     return apply(OP["neg"], input)
 
 
-negative = neg
 exp = _unary_function("exp")
 log = _unary_function("log")
 sin = _unary_function("sin")
@@ -440,7 +438,6 @@ def clamp_max(input, max):
     return apply(OP["clamp_max"], input, max=max)
 
 
-clip = clamp
 
 
 def maximum(input, other):
@@ -594,14 +591,6 @@ def any(input, dim=None):
 
 # ----- Linear algebra -----
 
-def mm(input, mat2):
-    if isinstance(input, Tensor) and isinstance(mat2, Tensor):
-        layout = (column_major(input.array), column_major(mat2.array))
-        if True in layout:  # the gradient formulas depend on it
-            return apply(OP["mm"], input, mat2, layout=layout)
-    return apply(OP["mm"], input, mat2)
-
-
 def mv(input, vec):
     return apply(OP["mv"], input, vec)
 
@@ -644,10 +633,6 @@ def matmul(input, other):
 
 def _mT(x):
     return transpose(x, -2, -1)
-
-
-def _strides(array) -> tuple:
-    return tuple(s // array.itemsize for s in array.strides)
 
 
 def _should_fold(input, other) -> bool:
@@ -717,90 +702,7 @@ def _broadcast_shapes(a, b) -> tuple:
     return tuple(out)
 
 
-def _prod(values) -> int:
-    count = 1
-    for v in values:
-        count *= v
-    return count
-
-
 # ----- Shape ops -----
-
-def _infer_shape(shape, numel):
-    shape = list(_shape_list(shape))
-    unknown = [i for i, s in enumerate(shape) if s == -1]
-    if len(unknown) > 1:
-        raise TorchError("only one dimension can be inferred")
-    known = _prod(s for s in shape if s != -1)
-    if unknown:
-        if known == 0 or numel % known:
-            raise TorchError(f"shape '[{', '.join(map(str, shape))}]' is invalid for input of size "
-                             f"{numel}")
-        shape[unknown[0]] = numel // known
-    elif known != numel:
-        raise TorchError(f"shape '[{', '.join(map(str, shape))}]' is invalid for input of size "
-                         f"{numel}")
-    return tuple(shape)
-
-
-def _shape_list(shape):
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        shape = shape[0]
-    for s in shape:
-        if isinstance(s, bool) or not isinstance(s, int):
-            raise TorchError(f"shape must be a sequence of ints, not {type(s).__name__}",
-                             kind="TypeError")
-    return tuple(shape)
-
-
-def view(input, *shape):
-    shape = _infer_shape(shape, input.array.size)
-    if not input.array.flags.c_contiguous and _view_strides(input.array, shape) is None:
-        raise TorchError("view size is not compatible with input tensor's size and stride (at least "
-                         "one dimension spans across two contiguous subspaces). Use .reshape(...) "
-                         "instead.")
-    return apply(OP["view"], input, shape=shape)
-
-
-def _view_strides(array, shape):
-    """PyTorch's computeStride: the strides viewing ``array`` as ``shape`` needs, or None if
-    no view can (the dims merged must be contiguous with each other)."""
-    old_shape, old_strides = array.shape, _strides(array)
-    if array.size == 0 or not old_shape:
-        return ()
-    new_strides = [0] * len(shape)
-    view_d = len(shape) - 1
-    chunk_base = old_strides[-1]
-    tensor_numel = view_numel = 1
-    for d in range(len(old_shape) - 1, -1, -1):
-        tensor_numel *= old_shape[d]
-        if d == 0 or (old_shape[d - 1] != 1
-                      and old_strides[d - 1] != tensor_numel * chunk_base):
-            while view_d >= 0 and (view_numel < tensor_numel or shape[view_d] == 1):
-                new_strides[view_d] = view_numel * chunk_base
-                view_numel *= shape[view_d]
-                view_d -= 1
-            if view_numel != tensor_numel:
-                return None
-            if d > 0:
-                chunk_base, tensor_numel, view_numel = old_strides[d - 1], 1, 1
-    return tuple(new_strides) if view_d == -1 else None
-
-
-def reshape(input, *shape):
-    """A view when the memory allows one (ViewBackward0, or ReshapeAliasBackward0 for a
-    non-contiguous input); otherwise PyTorch clones and views the copy."""
-    shape = _infer_shape(shape, input.array.size)
-    if input.array.flags.c_contiguous:
-        return apply(OP["view"], input, shape=shape)
-    if _view_strides(input.array, shape) is not None:
-        return apply(OP["reshape"], input, shape=shape)
-    return apply(OP["unsafe_view"], clone(input), shape=shape)
-
-
-def contiguous(input):
-    return input if input.array.flags.c_contiguous else apply(OP["clone"], input, contiguous=True)
-
 
 def flatten(input, start_dim=0, end_dim=-1):
     ndim = input.array.ndim
@@ -842,17 +744,11 @@ def expand(input, *sizes):
     return apply(OP["expand"], input, shape=_shape_list(sizes))
 
 
-def clone(input):
-    return apply(OP["clone"], input)
-
-
 def cat(tensors, dim=0):
     tensors = _tensor_list(tensors, "cat")
     return apply(OP["cat"], *tensors, dim=dim)
 
 
-concat = cat
-concatenate = cat
 
 
 def stack(tensors, dim=0):
@@ -882,6 +778,10 @@ def to(input, *args, dtype=None, **kwargs):
     if dtype is None or dtype.np == input.array.dtype:
         return input
     return apply(OP["to_dtype"], input, dtype=dtype.np)
+
+
+def get_default_dtype():
+    return dtypes.default_float
 
 
 def is_tensor(obj) -> bool:

@@ -13,7 +13,7 @@ import numpy as np
 from gradcli.core import dtypes
 from gradcli.api import functions as fn
 from gradcli.errors import TorchError
-from gradcli.core.engine import type_name
+from gradcli.core.engine import run_backward, type_name
 from gradcli.core.ops import OVERLAP_ERROR, TABLE, apply, copy_slices, index_result_bound, type_word
 from gradcli.core.tensor import (GradMode, InvalidView, Limits, NO_GRAD_VIEW, OpNode, Tensor,
                                  bump_version, family_views, view_base)
@@ -679,11 +679,19 @@ def _new_tensor(self, data, dtype=None, requires_grad=False):
     return fn.tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
 
+def _backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+    if inputs is not None:
+        raise TorchError("backward(inputs=...) is not supported; use torch.autograd.grad",
+                         kind="NotImplementedError")
+    run_backward((self,), (gradient,), retain_graph, create_graph)
+
+
 def _T(self):
     return fn.permute(self, *reversed(range(self.array.ndim)))  # a view even of 0-d and 1-d
 
 
 METHODS = {
+    "backward": _backward,
     # arithmetic
     "add": fn.add, "sub": fn.sub, "mul": fn.mul, "div": fn.div, "pow": fn.pow,
     "floor_divide": fn.floor_divide, "remainder": fn.remainder, "fmod": fn.fmod,

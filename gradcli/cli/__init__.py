@@ -776,8 +776,8 @@ def explain_command(file, expr, wrt, use_sum, at, dtype, of, show_output, as_jso
       gradcli explain samples/blitz.py --wrt x
       gradcli explain -e "x * x + x.sin()" --at x=0.5
     """
-    from gradcli.inspection.trace import as_json as steps_json
-    from gradcli.inspection.trace import render, summary, trace
+    from gradcli.cli.views import explain_json, explain_summary, explain_text
+    from gradcli.inspection.trace import trace
     from gradcli.inspection.session import find_variable
     _setup(debug, as_json)
     inspection = _inspect(file, expr, at, dtype, of, show_output, limits)
@@ -804,11 +804,11 @@ def explain_command(file, expr, wrt, use_sum, at, dtype, of, show_output, as_jso
     if as_json:
         emit_json({"output": {"name": inspection.output.name,
                               **_tensor_json(inspection.output.tensor)},
-                   "wrt": names, "steps": steps_json(steps)})
+                   "wrt": names, "steps": explain_json(steps)})
         return
     click.echo(_output_line(inspection))
-    click.echo(render(steps, inspection, names))
-    click.echo("\n" + summary(inspection, variables))
+    click.echo(explain_text(steps, inspection, names))
+    click.echo("\n" + explain_summary(inspection, variables))
 
 
 def _quiet_exit_on_closed_pipe():

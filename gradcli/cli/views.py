@@ -7,6 +7,10 @@ from __future__ import annotations
 import os
 import sys
 
+import numpy as np
+
+from gradcli.core.tensor import AccumulateGrad
+from gradcli.inspection.calculus import gradient
 from gradcli.inspection.graph import Graph, GraphNode, node_values
 from gradcli.core.printing import tensor_repr
 
@@ -177,3 +181,49 @@ def table(title: str | None, headers: list, rows: list, *, styles=None) -> str:
         style = "1" if number == 0 else "1;31" if styles and styles[number - 1] else None
         lines.append(f"\x1b[{style}m{text}\x1b[0m" if colour and style else text)
     return "\n".join(lines)
+
+
+# ----- explain: the backward pass step by step -----
+
+def explain_text(steps, inspection, wrt_names) -> str:
+    out_name = inspection.output.name
+    lines = [f"Backward pass of {out_name} towards {', '.join(wrt_names)}, in the order the engine "
+             "runs it", ""]
+    for step in steps:
+        lines.append(f"step {step.number}  {step.title}" + (f"    {step.where}" if step.where else ""))
+        lines.append(_step_field("gradient in", step.incoming))
+        lines.append(f"    local rule    {step.rule}")
+        for target, value, accumulates in step.sends:
+            verb = "adds (+=) to" if accumulates else "sends to"
+            lines.append(f"    {verb} {target}:")
+            lines.append(_step_field("", value))
+        if isinstance(step.node, AccumulateGrad):
+            lines.append(f"    {step.title.split(' ')[0]}.grad gets this gradient (added to any "
+                         "earlier one)")
+        lines.append("")
+    return "\n".join(lines).rstrip()
+
+
+def explain_summary(inspection, variables) -> str:
+    """What the walk adds up to: d(out)/d(name) for each input followed."""
+    out = inspection.output
+    return "\n".join(labelled(f"d({out.name})/d({v.name})", repr(gradient(out.tensor, v.tensor)))
+                     for v in variables)
+
+
+def _step_field(label: str, array) -> str:
+    prefix = f"    {label:<13} "
+    text = tensor_repr(np.asarray(array), np.asarray(array).dtype.name)
+    rows = text.split("\n")
+    return "\n".join([prefix + rows[0]] + [" " * len(prefix) + row for row in rows[1:]])
+
+
+def explain_json(steps) -> list:
+    """The steps for `explain --json`: values as nested lists."""
+    def values(array):
+        return np.asarray(array).tolist()
+    return [{"step": step.number, "node": step.title, "where": step.where or None,
+             "gradient_in": values(step.incoming), "rule": step.rule,
+             "sends": [{"to": target, "value": values(value), "accumulates": accumulates}
+                       for target, value, accumulates in step.sends]}
+            for step in steps]

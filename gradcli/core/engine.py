@@ -17,6 +17,7 @@ import sys
 import numpy as np
 
 from gradcli.errors import TorchError
+from gradcli.core.ops import NP, T
 from gradcli.core.tensor import AccumulateGrad, GradMode, OpNode, Tensor, wrapped_numbers
 
 SECOND_BACKWARD = (
@@ -111,7 +112,7 @@ def _execute(roots, targets, retain_graph, create_graph, accumulate):
         if needed is not None and node not in needed:
             node = None
             continue
-        grads = node.apply(grad, create_graph) if grad is not None else None
+        grads = run_node(node, grad, create_graph) if grad is not None else None
         if not retain_graph:
             node.release()
         follow = None
@@ -265,6 +266,14 @@ def _collect(inputs, captured, create_graph, allow_unused):
     return tuple(results)
 
 
+def run_node(node, grad, create_graph: bool):
+    """One node's backward: the gradient of each of its inputs (None where none is needed).
+    Op-table nodes run their rules here; other kinds (custom Functions) run their own."""
+    if type(node) is OpNode:
+        return apply_node(node, grad, create_graph)
+    return node.apply(grad, create_graph)
+
+
 def apply_node(node: OpNode, grad, create_graph: bool):
     """Run one op's backward rules: the gradient for each input that needs one."""
     op = node.op
@@ -276,12 +285,12 @@ def apply_node(node: OpNode, grad, create_graph: bool):
         _check_versions(node)
     params = node.params
     if create_graph:
-        F = _rule_namespace(True)
+        F = T
         result = Tensor(node.result, requires_grad=True, grad_fn=node) if op.saves_result else None
         args = wrapped_numbers(inputs)
         formula, GradMode.formula = GradMode.formula, True  # numbers in rules are Scalars
     else:
-        F = _NAMESPACES[0] if _NAMESPACES else _rule_namespace(False)
+        F = NP
         result = node.result
         if len(inputs) == 2 and len(op.backward) == 2 and not params:
             return _apply_binary(node, op, F, grad, result, inputs)
@@ -328,17 +337,6 @@ def _apply_binary(node, op, F, grad, result, inputs):
         if grad_b.shape != b.shape or (grad_b.dtype is not b.dtype and grad_b.dtype != b.dtype):
             grad_b = _fit(F, grad_b, b, False)
     return [grad_a, grad_b]
-
-
-_NAMESPACES = []  # [NP, T] from ops.py, fetched on first use: ops sits above the engine
-
-
-def _rule_namespace(create_graph: bool):
-    """The op namespace rules run against: numpy arrays, or Tensors when recording."""
-    if not _NAMESPACES:
-        from gradcli.core.ops import NP, T
-        _NAMESPACES.extend((NP, T))
-    return _NAMESPACES[1 if create_graph else 0]
 
 
 def _fit(F, g, arg, create_graph):
@@ -412,14 +410,7 @@ def type_name(tensor: Tensor) -> str:
     return _TYPE_NAMES.get(tensor.array.dtype.name, "torch.Tensor")
 
 
-def release_node(node: OpNode) -> None:
-    """Free what a node saved for backward; a later backward through it fails as in PyTorch,
-    before anything reads them (ops that save nothing keep their inputs' shapes, to run again)."""
-    node.released = True
-    if node.op.saves:
-        node.inputs = None
-        node.result = None
-
-
-OpNode.apply = apply_node
-OpNode.release = release_node
+# CopySlices' rule runs the rules of the node it wraps: the op table is handed the engine's
+# node runner through the namespace its rules receive (ops sit below the engine).
+vars(NP).update(node_backward=lambda node, grad: apply_node(node, grad, False))
+vars(T).update(node_backward=lambda node, grad: apply_node(node, grad, True))

@@ -16,7 +16,7 @@ import weakref
 import numpy as np
 
 from gradcli.core import dtypes
-from gradcli.errors import TorchError
+from gradcli.errors import LimitError, TorchError
 from gradcli.core.printing import tensor_repr
 
 
@@ -47,7 +47,6 @@ class Limits:
         for size in shape:
             count *= int(size)
         if count > cap:
-            from gradcli.errors import LimitError
             raise LimitError(
                 f"a tensor of shape {tuple(int(s) for s in shape)} has {count:,} elements, "
                 f"over the limit of {cap:,}",
@@ -78,6 +77,12 @@ class Node:
     @property
     def _display_name(self) -> str:
         return self.name()
+
+    @property
+    def _tensor_repr_name(self) -> str:
+        """The name a tensor's repr shows in ``grad_fn=<...>`` (a custom Function's node
+        shows its short name there and its qualified one in its own repr)."""
+        return self._display_name
 
     def register_hook(self, hook):
         raise TorchError("register_hook on a grad_fn is not supported; use tensor.register_hook",
@@ -121,6 +126,15 @@ class OpNode(Node):
     @property
     def _display_name(self) -> str:
         return self.op.grad_fn_name.rpartition("::")[2]  # torch::autograd::CopySlices
+
+    def release(self) -> None:
+        """Free what the node saved for backward; a later backward through it fails as in
+        PyTorch, before anything reads them (ops that save nothing keep their inputs' shapes,
+        to run again).  The engine runs the node's rules (``engine.apply_node``)."""
+        self.released = True
+        if self.op.saves:
+            self.inputs = None
+            self.result = None
 
 
 def op_node(op, inputs, params, result_array, children, needs_input_grad) -> OpNode:
@@ -398,13 +412,6 @@ class Tensor:
         else:
             node.pre_hooks.append(hook)
 
-    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-        from gradcli.core.engine import run_backward
-        if inputs is not None:
-            raise TorchError("backward(inputs=...) is not supported; use torch.autograd.grad",
-                             kind="NotImplementedError")
-        run_backward((self,), (gradient,), retain_graph, create_graph)
-
     # ----- data access -----
     @property
     def data(self) -> "Tensor":
@@ -499,11 +506,9 @@ class Tensor:
         return format(repr(self), spec)
 
     def __repr__(self) -> str:
-        grad_fn = self.grad_fn._display_name if self.grad_fn is not None else None
+        grad_fn = self.grad_fn._tensor_repr_name if self.grad_fn is not None else None
         if type(self._accumulator) is InvalidView:
             grad_fn = "Invalid"
-        elif isinstance(self.grad_fn, _custom_node_types()):
-            grad_fn = self.grad_fn.short_name()
         return tensor_repr(self.array, self.array.dtype.name, grad_fn_name=grad_fn,
                            requires_grad=self.requires_grad and self.grad_fn is None)
 
@@ -578,11 +583,6 @@ class _Family:
         base, rest = self.members[0], self.members[1:]
         self.members = [base] + [entry for entry in rest if entry[0]() is not None]
         self.prune_at = 2 * len(self.members) + 64
-
-
-def _custom_node_types():
-    from gradcli.api.autograd import BackwardCFunction
-    return BackwardCFunction
 
 
 def _store_retained(ref, grad):

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from gradcli.core.engine import run_backward
 from gradcli.core.tensor import AccumulateGrad, Node, Tensor
 
 
@@ -148,7 +149,6 @@ def record_backward(output: Tensor, graph: Graph, inputs=None) -> list:
     """Run the real backward pass once and return ``[(node, gradient)]`` in the order the
     engine visits nodes, each gradient as the node uses it (after the program's own hooks).
     The graph and every ``.grad`` are left as they were."""
-    from gradcli.core.engine import run_backward
     visited: list = []
     added = []
     for described in graph.nodes:

@@ -22,6 +22,7 @@ import numpy as np
 from gradcli.api.autograd import BackwardCFunction, FunctionCtx
 from gradcli.errors import GradcliError
 from gradcli.core.tensor import AccumulateGrad, GradMode, Meta, OpNode, Tensor
+from gradcli.inspection.calculus import jacobian
 
 MAX_SYMBOLIC_ELEMENTS = 400      # output elements x input elements differentiated symbolically
 SYMBOLIC_SECONDS = 5.0           # budget for translating and differentiating one input
@@ -360,7 +361,6 @@ class CheckRow:
 
 def run_check(output: Tensor, inputs: dict, rtol: float, atol: float) -> list:
     """Check d(output)/d(each of ``inputs``, name -> leaf) three ways; one CheckRow each."""
-    from gradcli.inspection.calculus import jacobian
     _check_replay_matches(output)
     rows = []
     for name, leaf in inputs.items():

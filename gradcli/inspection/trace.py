@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from gradcli.core.engine import run_node
 from gradcli.inspection.graph import build, record_backward
-from gradcli.core.printing import tensor_repr
 from gradcli.core.tensor import AccumulateGrad
 
 
@@ -58,7 +58,7 @@ def _steps(visited, graph, inspection) -> list:
         rule = getattr(getattr(node, "op", None), "formula", "") or "custom Function backward"
         step = Step(number, node, titles[node], where, grad, rule)
         # what the node sends: its own rules applied to the gradient it used
-        for child, value in zip(node.children, node.apply(grad, False)):
+        for child, value in zip(node.children, run_node(node, grad, False)):
             if child is None or value is None:
                 continue
             step.sends.append((titles.get(child, child.name()), np.asarray(value),
@@ -66,49 +66,3 @@ def _steps(visited, graph, inspection) -> list:
             received[child] = received.get(child, 0) + 1
         steps.append(step)
     return steps
-
-
-def render(steps, inspection, wrt_names) -> str:
-    out_name = inspection.output.name
-    lines = [f"Backward pass of {out_name} towards {', '.join(wrt_names)}, in the order the engine "
-             "runs it", ""]
-    for step in steps:
-        lines.append(f"step {step.number}  {step.title}" + (f"    {step.where}" if step.where else ""))
-        lines.append(_field("gradient in", step.incoming))
-        lines.append(f"    local rule    {step.rule}")
-        for target, value, accumulates in step.sends:
-            verb = "adds (+=) to" if accumulates else "sends to"
-            lines.append(f"    {verb} {target}:")
-            lines.append(_field("", value))
-        if isinstance(step.node, AccumulateGrad):
-            lines.append(f"    {step.title.split(' ')[0]}.grad gets this gradient (added to any "
-                         "earlier one)")
-        lines.append("")
-    return "\n".join(lines).rstrip()
-
-
-def summary(inspection, variables) -> str:
-    """What the walk adds up to: d(out)/d(name) for each input followed."""
-    from gradcli.inspection.calculus import gradient
-    from gradcli.cli.views import labelled
-    out = inspection.output
-    return "\n".join(labelled(f"d({out.name})/d({v.name})", repr(gradient(out.tensor, v.tensor)))
-                     for v in variables)
-
-
-def _field(label: str, array) -> str:
-    prefix = f"    {label:<13} "
-    text = tensor_repr(np.asarray(array), np.asarray(array).dtype.name)
-    rows = text.split("\n")
-    return "\n".join([prefix + rows[0]] + [" " * len(prefix) + row for row in rows[1:]])
-
-
-def as_json(steps) -> list:
-    """The steps for `explain --json`: values as nested lists."""
-    def values(array):
-        return np.asarray(array).tolist()
-    return [{"step": step.number, "node": step.title, "where": step.where or None,
-             "gradient_in": values(step.incoming), "rule": step.rule,
-             "sends": [{"to": target, "value": values(value), "accumulates": accumulates}
-                       for target, value, accumulates in step.sends]}
-            for step in steps]

@@ -22,29 +22,17 @@ import types
 import warnings
 
 from gradcli.lang import sandbox
+from gradcli.lang.settings import MAX_AST_DEPTH, MAX_SOURCE_BYTES, RunOptions
 from gradcli.errors import (GradcliError, LimitError, ParseError, ProgramError, SandboxError,
                             TorchError)
 from gradcli.core.tensor import Tensor
 
-MAX_SOURCE_BYTES = 1 << 20
-MAX_AST_DEPTH = 400
 MAX_SHOWN_DEPTH = 200  # lists nested deeper are not shown as the calculator's result
 # On a syntax error CPython opens the file named in ast.parse to quote the line.  gradcli has
 # the source already, so it names a path that cannot exist: nothing is read, whatever the name.
 PARSE_FILENAME = "/dev/null/gradcli-program"
 OUT_OF_MEMORY = "the program ran out of memory (its memory cap or the machine's)"
 MEMORY_HINT = "raise the cap with --max-memory MIB, or use smaller tensors and lists"
-
-
-class Settings:
-    """Per-run limits of the interpreter (the CLI's --max-* flags)."""
-
-    def __init__(self, max_steps=1_000_000, max_depth=100, max_int_bits=4096,
-                 max_sequence=1_000_000):
-        self.max_steps = max_steps
-        self.max_depth = max_depth
-        self.max_int_bits = max_int_bits
-        self.max_sequence = max_sequence
 
 
 # ----- Control flow signals (returned, not raised, by compiled statements) -----
@@ -96,12 +84,12 @@ class UserFunction:
 class Interpreter:
     """Compiles a parsed program to closures and runs it."""
 
-    def __init__(self, filename: str, source: str, *, output=None, settings: Settings | None = None,
+    def __init__(self, filename: str, source: str, *, output=None, settings: RunOptions | None = None,
                  bindings: dict | None = None):
         self.filename = filename
         self.source = source
         self.output = output if output is not None else sys.stdout
-        self.settings = settings or Settings()
+        self.settings = settings or RunOptions()
         self.steps = 0
         self.depth = 0
         self.line = 0
@@ -1123,4 +1111,4 @@ def run_source(filename: str, source: str, **options) -> Interpreter:
     return interp
 
 
-__all__ = ["Interpreter", "Settings", "parse", "run_source", "TorchError"]
+__all__ = ["Interpreter", "parse", "run_source", "TorchError"]

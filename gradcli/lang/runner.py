@@ -12,12 +12,13 @@ import gc
 import os
 import signal
 import sys
-from dataclasses import dataclass, field
+import dataclasses
 
 from gradcli.core import engine
 from gradcli.errors import GradcliError, LimitError, ParseError
 from gradcli.lang.interpreter import MEMORY_HINT as _MEMORY_HINT, OUT_OF_MEMORY as _OUT_OF_MEMORY
-from gradcli.lang.interpreter import Interpreter, Settings
+from gradcli.lang.interpreter import Interpreter
+from gradcli.lang.settings import MAX_SOURCE_BYTES, RunOptions
 from gradcli.core.tensor import GradMode, Limits
 
 try:
@@ -25,24 +26,7 @@ try:
 except ImportError:  # not on Windows: no memory cap there
     resource = None
 
-MAX_SOURCE_BYTES = 1 << 20
 HARD_DEADLINE_GRACE = 0.5  # seconds after --timeout before the process is ended outright
-
-
-@dataclass
-class RunOptions:
-    """Every knob of a run; the CLI's flags map one to one onto these."""
-
-    max_elements: int = 10_000_000
-    max_steps: int = 1_000_000
-    max_nodes: int = 100_000
-    max_depth: int = 100
-    timeout: float = 4.0
-    max_sequence: int = 1_000_000
-    max_int_bits: int = 4096
-    max_memory: int = 1024  # MiB of address space the run may add; 0: no limit
-    keep_graphs: bool = False
-    bindings: dict = field(default_factory=dict)
 
 
 def read_source(path: str, stdin=None) -> tuple[str, str]:
@@ -202,8 +186,7 @@ def _timeout_handler(seconds):
 
 def run_program(name: str, source: str, options: RunOptions, output=None) -> Interpreter:
     """Run a program under the limits; GradcliError escapes with its location set."""
-    settings = Settings(max_steps=options.max_steps or sys.maxsize, max_depth=options.max_depth,
-                        max_int_bits=options.max_int_bits, max_sequence=options.max_sequence)
+    settings = dataclasses.replace(options, max_steps=options.max_steps or sys.maxsize)
     interp = Interpreter(name, source, output=output, settings=settings, bindings=options.bindings)
     # Graphs are acyclic chains of small objects: full collections only slow them down.
     gc.freeze()

@@ -16,15 +16,18 @@ import itertools
 import math
 import re
 import sys
+import types
 from collections import Counter
 
 from gradcli.api import functions as fn
+from gradcli.api import names
 from gradcli.api.autograd import BackwardCFunction, Function, FunctionCtx
 from gradcli.core.dtypes import dtype as DType
 from gradcli.errors import LimitError, ProgramError, SandboxError, TorchError
 from gradcli.api.methods import METHODS
 from gradcli.core.tensor import AccumulateGrad, Limits, Node, OpNode, Size, Tensor
 from gradcli.core.tensor import _HookHandle
+from gradcli.lang.settings import RunOptions
 
 # ----- Namespaces -----
 
@@ -56,42 +59,30 @@ class TensorType:
 
 TENSOR_TYPE = TensorType()
 
-_TORCH_FUNCTIONS = [
-    "tensor", "ones", "zeros", "empty", "full", "ones_like", "zeros_like", "full_like", "empty_like",
-    "arange", "linspace", "eye", "rand", "randn", "rand_like", "randn_like", "randint",
-    "manual_seed", "add", "sub", "mul", "div", "rsub", "floor_divide",
-    "remainder", "fmod", "pow", "square", "neg", "negative", "exp",
-    "log", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "sqrt", "abs", "reciprocal", "sign",
-    "sgn", "clamp", "clip", "clamp_min", "clamp_max", "maximum", "minimum", "where", "softmax",
-    "log_softmax", "sum", "mean", "prod", "max", "min", "argmax", "argmin", "norm", "all", "any",
-    "mm", "mv", "dot", "outer", "bmm", "matmul", "view", "reshape", "flatten", "t", "transpose",
-    "permute", "unsqueeze", "squeeze", "expand", "clone", "cat", "concat", "concatenate", "stack",
-    "is_tensor", "numel", "is_grad_enabled", "no_grad", "enable_grad", "set_grad_enabled",
-    "inference_mode",
-]
-_DTYPES = {name: getattr(fn.dtypes, attr) for name, attr in (
-    ("float32", "float32"), ("float64", "float64"), ("float16", "float16"), ("int64", "int64"),
-    ("int32", "int32"), ("int16", "int16"), ("int8", "int8"), ("uint8", "uint8"),
-    ("bool", "bool_"))}
-_DTYPES.update({alias: value for alias, value in fn.dtypes.ALIASES.items()})
+# The classes a program may reach through torch, each as the program sees it; any other class
+# in the public list (torch.Size, torch.dtype) is left out of the sandbox.
+_SANDBOX_CLASSES = {Tensor: TENSOR_TYPE, Function: Function, FunctionCtx: FunctionCtx,
+                    **{mode: mode for mode in (fn.no_grad, fn.enable_grad, fn.set_grad_enabled,
+                                               fn.inference_mode)}}
+
+
+def _namespace(name: str, members: dict) -> ModuleNamespace:
+    """A module as a program sees it: submodules become namespaces of their ``__all__``."""
+    seen = {}
+    for key, value in members.items():
+        if isinstance(value, types.ModuleType):
+            value = _namespace(f"{name}.{key}", {k: getattr(value, k) for k in value.__all__})
+        elif isinstance(value, type):
+            if value not in _SANDBOX_CLASSES:
+                continue
+            value = _SANDBOX_CLASSES[value]
+        seen[key] = value
+    return ModuleNamespace(name, seen)
 
 
 def _build_torch() -> ModuleNamespace:
-    from gradcli.api import autograd
-    from gradcli.api.nn import functional
-    members = {name: getattr(fn, name) for name in _TORCH_FUNCTIONS}
-    members.update(_DTYPES)
-    members.update(Tensor=TENSOR_TYPE, true_divide=fn.div, divide=fn.div, multiply=fn.mul,
-                   subtract=fn.sub, get_default_dtype=lambda: fn.dtypes.float32)
-    function_module = ModuleNamespace("torch.autograd.function",
-                                      {"Function": Function, "FunctionCtx": FunctionCtx})
-    members["autograd"] = ModuleNamespace("torch.autograd", {
-        "grad": autograd.grad, "backward": autograd.backward, "Function": Function,
-        "function": function_module})
-    functional_module = ModuleNamespace("torch.nn.functional", {
-        name: getattr(functional, name) for name in functional.__all__})
-    members["nn"] = ModuleNamespace("torch.nn", {"functional": functional_module})
-    return ModuleNamespace("torch", members)
+    """The program's ``torch``: the one public list (api/names.py), seen through the sandbox."""
+    return _namespace("torch", names.public())
 
 
 TORCH = _build_torch()
@@ -340,9 +331,7 @@ def _ctx_attribute(ctx, name):
 class _Defaults:
     """The default limits, for a caller that has no interpreter."""
 
-    def __init__(self):
-        from gradcli.lang.interpreter import Settings
-        self.settings = Settings()
+    settings = RunOptions()
 
 
 def _default_cap() -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from gradcli.core.engine import SECOND_BACKWARD, run_backward
+from gradcli.core.ops import TABLE, apply
 from gradcli.errors import TorchError
 from gradcli.core.tensor import GradMode, Node, Tensor, _sequence
 
@@ -72,6 +73,10 @@ class BackwardCFunction(Node):
     def _display_name(self) -> str:
         return f"torch.autograd.function.{self.short_name()}"
 
+    @property
+    def _tensor_repr_name(self) -> str:
+        return self.short_name()
+
     def apply(self, grad, create_graph: bool):
         grad_tensor = grad if create_graph else Tensor(np.asarray(grad))
         previous = GradMode.enabled
@@ -112,7 +117,6 @@ class BackwardCFunction(Node):
                 raise TorchError(f"Function {self.short_name()} returned an invalid gradient at index "
                                  f"{index} - got [{', '.join(map(str, grad.array.shape))}] but "
                                  f"expected shape compatible with [{', '.join(map(str, shape))}]")
-            from gradcli.core.ops import TABLE, apply
             grad = apply(TABLE["sum_to"], grad, shape=shape)
         return grad if create_graph else grad.array
 
@@ -196,3 +200,5 @@ def _as_tuple(value):
 
 
 from gradcli.api.autograd import function  # noqa: E402  (torch.autograd.function, for `from ... import Function`)
+
+__all__ = ["grad", "backward", "Function", "function"]

@@ -2,4 +2,4 @@
 
 from gradcli.api.autograd import BackwardCFunction, Function, FunctionCtx
 
-__all__ = ["Function", "FunctionCtx", "BackwardCFunction"]
+__all__ = ["Function", "FunctionCtx"]

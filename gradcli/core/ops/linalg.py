@@ -1,0 +1,130 @@
+"""Rows: matrix products (mm, mv, dot, bmm) with PyTorch's dtype checks.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gradcli.core.ops.reductions import _scalar_type_name
+from gradcli.core.ops.schema import defop, sample
+from gradcli.core.tensor import Limits
+from gradcli.errors import TorchError
+
+# ----- Linear algebra -----
+def _check_mm(a, b):
+    if a.ndim != 2 or b.ndim != 2:
+        raise TorchError("self must be a matrix" if a.ndim != 2 else "mat2 must be a matrix")
+    if a.shape[1] != b.shape[0]:
+        raise TorchError(f"mat1 and mat2 shapes cannot be multiplied "
+                         f"({a.shape[0]}x{a.shape[1]} and {b.shape[0]}x{b.shape[1]})")
+    _check_same_dtype(a, b)
+    Limits.check_elements((a.shape[0], b.shape[1]))
+    return _matmul(a, b)
+
+
+def _matmul(a, b):
+    # mm with an inner size of 1 is one product per element in PyTorch (-0.0 stays); BLAS adds
+    # it to a zero, which makes it 0.0 (bmm does too)
+    return a * b if a.shape[1] == 1 else np.matmul(a, b)
+
+
+def _check_same_dtype(a, b):
+    if a.dtype != b.dtype:
+        raise TorchError(f"expected m1 and m2 to have the same dtype, but got: "
+                         f"{_C_TYPE_NAMES[a.dtype.name]} != {_C_TYPE_NAMES[b.dtype.name]}")
+    _check_not_bool("addmm_impl_cpu_", a)
+
+
+# the C++ names mm's dtype message uses
+_C_TYPE_NAMES = {"float16": "c10::Half", "float32": "float", "float64": "double",
+                 "int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",
+                 "uint8": "unsigned char", "bool": "bool"}
+
+
+def _check_not_bool(kernel, a):
+    if a.dtype == np.bool_:
+        raise TorchError(f'"{kernel}" not implemented for \'Bool\'', kind="NotImplementedError")
+
+
+def _mv_forward(a, v):
+    # at::mv is addmv_(empty(mat.size(0), vec's dtype), mat, vec): the messages name that result
+    if a.ndim == 0:
+        raise TorchError("Dimension specified as 0 but tensor has no dimensions", kind="IndexError")
+    if a.ndim != 2 or v.ndim != 1:
+        raise TorchError(f"vector + matrix @ vector expected, got 1, {a.ndim}, {v.ndim}")
+    if a.shape[1] != v.shape[0]:
+        raise TorchError(f"size mismatch, got input ({a.shape[0]}), mat ({a.shape[0]}x{a.shape[1]}),"
+                         f" vec ({v.shape[0]})")
+    if a.dtype != v.dtype:
+        raise TorchError(f"addmv input tensors must have the same dtype, but got "
+                         f"{type_word(v.dtype)}, {type_word(a.dtype)}, and {type_word(v.dtype)}")
+    _check_not_bool("addmv_impl_cpu", a)
+    return np.matmul(a, v)
+
+
+def _dot_forward(a, b):
+    if a.ndim != 1 or b.ndim != 1:
+        raise TorchError(f"1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
+    if a.dtype != b.dtype:
+        raise TorchError(f"dot : expected both vectors to have same dtype, but found "
+                         f"{type_word(a.dtype)} and {type_word(b.dtype)}")
+    if a.shape[0] != b.shape[0]:
+        raise TorchError("inconsistent tensor size, expected tensor [{}] and src [{}] to have the "
+                         "same number of elements, but got {} and {} elements respectively".format(
+                             a.shape[0], b.shape[0], a.shape[0], b.shape[0]))
+    _check_not_bool("dot", a)
+    return np.dot(a, b)
+
+
+def type_word(np_dtype) -> str:
+    """PyTorch's ScalarType name of a dtype (Float, Double, Long...), as its messages print it."""
+    return {"float16": "Half", "float32": "Float", "float64": "Double"}.get(
+        np_dtype.name) or _scalar_type_name(np_dtype)
+
+
+def _bmm_forward(a, b):
+    for name, x in (("batch1", a), ("batch2", b)):
+        if x.ndim != 3:
+            raise TorchError(f"{name} must be a 3D tensor")
+    if b.shape[0] != a.shape[0] or a.shape[-1] != b.shape[-2]:
+        raise TorchError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                         f"[{a.shape[0]}, {a.shape[-1]}] but got: [{b.shape[0]}, {b.shape[-2]}].")
+    _check_not_bool("bmm", a)
+    if a.dtype != b.dtype:
+        raise TorchError(f"expected scalar type {type_word(a.dtype)} but found {type_word(b.dtype)}")
+    return np.matmul(a, b)
+
+
+def _mm_mat1_rule(F, g, r, a, b, layout=(False, False)):
+    # mm_mat1_backward: a column-major mat1 gets its gradient column-major too
+    return F.t(F.mm(b, F.t(g))) if layout[0] else F.mm(g, F.t(b))
+
+
+def _mm_mat2_rule(F, g, r, a, b, layout=(False, False)):
+    return F.t(F.mm(F.t(g), a)) if layout[1] else F.mm(F.t(a), g)
+
+
+def column_major(array) -> bool:
+    """mm's test of an operand's layout (strides (1, rows)), which picks its gradient's formula."""
+    return array.ndim == 2 and array.strides == (array.itemsize, array.shape[0] * array.itemsize)
+
+
+# layout: (mat1, mat2) column-major; given only when one is
+defop("mm", "MmBackward0", lambda a, b, layout=None: _check_mm(a, b),
+      _mm_mat1_rule, _mm_mat2_rule,
+      saved_inputs=((1,), (0,)), arg_names=("self", "mat2"), formula="d(A@B)/dA = G@B^T, d(A@B)/dB = A^T@G",
+      gradcheck=(sample((2, 3), (3, 4)), sample((1, 3), (3, 1))),
+      last_input_first=True)
+defop("mv", "MvBackward0", _mv_forward,
+      lambda F, g, r, a, v: F.reshape(g, shape=(g.shape[0], 1)) * v,  # grad.ger(vec)
+      lambda F, g, r, a, v: F.mv(F.t(a), g),
+      saved_inputs=((1,), (0,)), arg_names=("self", "vec"), formula="d(A@v)/dA = g v^T, d(A@v)/dv = A^T g", gradcheck=(sample((2, 3), (3,)),))
+defop("dot", "DotBackward0", _dot_forward,
+      lambda F, g, r, a, b: g * b,
+      lambda F, g, r, a, b: g * a,
+      saved_inputs=((1,), (0,)), arg_names=("self", "tensor"), formula="d(a.b)/da = b", gradcheck=(sample((3,), (3,)),))
+defop("bmm", "BmmBackward0", _bmm_forward,
+      lambda F, g, r, a, b: F.bmm(g, F.transpose(b, dim0=-1, dim1=-2)),
+      lambda F, g, r, a, b: F.bmm(F.transpose(a, dim0=-1, dim1=-2), g),
+      saved_inputs=((1,), (0,)), arg_names=("self", "mat2"), formula="batched matmul", gradcheck=(sample((2, 2, 3), (2, 3, 2)),),
+      last_input_first=True)
