@@ -17,12 +17,11 @@ import numpy as np
 from gradcli.core import dtypes
 from gradcli.core.kernels import random as rng
 from gradcli.errors import TorchError
-from gradcli.core.ops import TABLE, apply, column_major, extreme_indices
-from gradcli.core.ops.composite import (_infer_shape, _prod, _shape_list, _strides, _view_strides,
-                                        clone, contiguous, mm, reshape, view)
+from gradcli.core.ops import TABLE, apply, extreme_indices
+from gradcli.core.ops.composite import (  # noqa: F401  (clone, view: torch.clone, torch.view)
+    _prod, _shape_list, _strides, clone, contiguous, mm, reshape, view)
 from gradcli.core.tensor import GradMode, Limits, Tensor, WrappedFloat, WrappedInt, wrap_dim
 
-OP = TABLE
 _NUMBER = (bool, int, float)
 _WRAPPED = (WrappedFloat, WrappedInt)  # numbers a derivative formula reads from its node
 _PLAIN_OPERANDS = frozenset((Tensor, *_NUMBER))  # what _operand passes through as it is
@@ -276,10 +275,10 @@ def randint(low, high=None, size=None, dtype=None, requires_grad=False):
 def add(input, other, alpha=1):
     if alpha != 1:
         if isinstance(other, Tensor):  # one op in PyTorch: a fused input + alpha * other
-            return apply(OP["add_alpha"], input, other, alpha=alpha)
+            return apply(TABLE["add_alpha"], input, other, alpha=alpha)
         other = _operand(other) * alpha
     # the type test inline: one call frame less on the operators' hot path
-    return apply(OP["add"], input, other if type(other) in _PLAIN_OPERANDS else _operand(other))
+    return apply(TABLE["add"], input, other if type(other) in _PLAIN_OPERANDS else _operand(other))
 
 
 def _check_bool_subtraction(input, other):
@@ -298,38 +297,38 @@ def sub(input, other, alpha=1):
     _check_bool_subtraction(input, other)
     if alpha != 1:
         if isinstance(other, Tensor):
-            return apply(OP["sub_alpha"], input, other, alpha=alpha)
+            return apply(TABLE["sub_alpha"], input, other, alpha=alpha)
         other = _operand(other) * alpha
-    return apply(OP["sub"], input, other if type(other) in _PLAIN_OPERANDS else _operand(other))
+    return apply(TABLE["sub"], input, other if type(other) in _PLAIN_OPERANDS else _operand(other))
 
 
 def mul(input, other):
-    return apply(OP["mul"], input, other if type(other) in _PLAIN_OPERANDS else _operand(other))
+    return apply(TABLE["mul"], input, other if type(other) in _PLAIN_OPERANDS else _operand(other))
 
 
 def div(input, other, *, rounding_mode=_UNSET):
     other = other if type(other) in _PLAIN_OPERANDS else _operand(other)
     if rounding_mode is _UNSET:
-        return apply(OP["div"], input, other)
+        return apply(TABLE["div"], input, other)
     if rounding_mode not in (None, "floor", "trunc"):
         raise TorchError("div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
                          f"found {rounding_mode!r}")
-    return apply(OP["div_mode" if rounding_mode is None else "div_mode_" + rounding_mode],
+    return apply(TABLE["div_mode" if rounding_mode is None else "div_mode_" + rounding_mode],
                  input, other)
 
 
 def rsub(input, other):
     _check_bool_subtraction(input, other)
     if isinstance(other, Tensor):
-        return apply(OP["sub"], other, input)
-    return apply(OP["rsub"], input, other=other)
+        return apply(TABLE["sub"], other, input)
+    return apply(TABLE["rsub"], input, other=other)
 
 
 def pow(input, exponent):
     if isinstance(input, Tensor):
         if isinstance(exponent, Tensor):
-            return apply(OP["pow_tensor"], input, exponent)
-        return apply(OP["pow"], input, exponent=_operand(exponent))
+            return apply(TABLE["pow_tensor"], input, exponent)
+        return apply(TABLE["pow"], input, exponent=_operand(exponent))
     return _pow_number(_operand(input), exponent)
 
 
@@ -341,7 +340,7 @@ def _pow_number(base, exponent):
         raise TorchError('"pow" not implemented for \'Bool\'', kind="NotImplementedError")
     if exponent.array.dtype != target.np:  # only an integer or bool one: no grad to keep
         exponent = Tensor(exponent.array.astype(target.np))
-    return apply(OP["pow_base"], exponent, base=base)
+    return apply(TABLE["pow_base"], exponent, base=base)
 
 
 def square(input):
@@ -350,26 +349,26 @@ def square(input):
 
 def true_divide_reflected(input, other):
     # PyTorch computes `2 / x` as `reciprocal(x) * 2`, so its grad_fn is MulBackward0
-    return apply(OP["mul"], apply(OP["reciprocal"], input), _operand(other))
+    return apply(TABLE["mul"], apply(TABLE["reciprocal"], input), _operand(other))
 
 
 
 def floor_divide(input, other):
-    return apply(OP["floor_divide"], _operand(input, "input"), _operand(other))
+    return apply(TABLE["floor_divide"], _operand(input, "input"), _operand(other))
 
 
 def remainder(input, other):
     if not isinstance(input, Tensor):  # remainder.Scalar_Tensor: no derivative formula
-        return apply(OP["remainder_reflected"], _operand(input, "input"), other)
+        return apply(TABLE["remainder_reflected"], _operand(input, "input"), other)
     if isinstance(other, Tensor):
-        return apply(OP["remainder"], input, other)
-    return _with_number(OP["remainder_scalar"], input, _operand(other))
+        return apply(TABLE["remainder"], input, other)
+    return _with_number(TABLE["remainder_scalar"], input, _operand(other))
 
 
 def fmod(input, other):
     if isinstance(other, Tensor):
-        return apply(OP["fmod"], input, other)
-    return _with_number(OP["fmod_scalar"], input, _operand(other))
+        return apply(TABLE["fmod"], input, other)
+    return _with_number(TABLE["fmod_scalar"], input, _operand(other))
 
 
 def _with_number(op, input, other):
@@ -381,7 +380,7 @@ def _with_number(op, input, other):
     return apply(op, input, other=other)
 
 def _unary_function(name):
-    op = OP[name]
+    op = TABLE[name]
 
     def function(input):
         return apply(op, input)
@@ -394,7 +393,7 @@ def neg(input):
     if input.array.dtype == np.bool_:
         raise TorchError("Negation, the `-` operator, on a bool tensor is not supported. If you are "
                          "trying to invert a mask, use the `~` or `logical_not()` operator instead.")
-    return apply(OP["neg"], input)
+    return apply(TABLE["neg"], input)
 
 
 exp = _unary_function("exp")
@@ -419,7 +418,7 @@ def clamp(input, min=None, max=None):
         return _clamp_tensor(input, min, max)
     # torch.clamp is one op whichever bounds are given (ClampBackward1); only the
     # clamp_min/clamp_max calls record ClampMinBackward0/ClampMaxBackward0
-    return apply(OP["clamp"], input, min=min, max=max)
+    return apply(TABLE["clamp"], input, min=min, max=max)
 
 
 def _clamp_tensor(input, min, max):
@@ -427,31 +426,31 @@ def _clamp_tensor(input, min, max):
     bounds = [None if b is None else b if isinstance(b, Tensor) else tensor(b) for b in (min, max)]
     target = dtypes.result_type(input, *[b for b in bounds if b is not None])
     operands = [b if b is None or b.dtype == target else b.to(target) for b in [input] + bounds]
-    return apply(OP["clamp_tensor"], *operands)
+    return apply(TABLE["clamp_tensor"], *operands)
 
 
 def clamp_min(input, min):
-    return apply(OP["clamp_min"], input, min=min)
+    return apply(TABLE["clamp_min"], input, min=min)
 
 
 def clamp_max(input, max):
-    return apply(OP["clamp_max"], input, max=max)
+    return apply(TABLE["clamp_max"], input, max=max)
 
 
 
 
 def maximum(input, other):
-    return apply(OP["maximum"], input, other)
+    return apply(TABLE["maximum"], input, other)
 
 
 def minimum(input, other):
-    return apply(OP["minimum"], input, other)
+    return apply(TABLE["minimum"], input, other)
 
 
 def where(condition, input=None, other=None):
     if input is None and other is None:
         return tuple(Tensor(i) for i in np.nonzero(_bool_array(condition)))
-    return apply(OP["where"], _operand(input), _operand(other), condition=_bool_array(condition))
+    return apply(TABLE["where"], _operand(input), _operand(other), condition=_bool_array(condition))
 
 
 def _bool_array(condition):
@@ -465,13 +464,13 @@ def _bool_array(condition):
 def softmax(input, dim, dtype=None):
     if dtype is not None:
         input = input.to(dtype)
-    return apply(OP["softmax"], input, dim=wrap_dim(dim, input.array.ndim))
+    return apply(TABLE["softmax"], input, dim=wrap_dim(dim, input.array.ndim))
 
 
 def log_softmax(input, dim, dtype=None):
     if dtype is not None:
         input = input.to(dtype)
-    return apply(OP["log_softmax"], input, dim=wrap_dim(dim, input.array.ndim))
+    return apply(TABLE["log_softmax"], input, dim=wrap_dim(dim, input.array.ndim))
 
 
 # ----- Reductions -----
@@ -480,24 +479,24 @@ def sum(input, dim=None, keepdim=False, dtype=None):
     if dtype is not None:
         input = input.to(dtype)
     if dim is None:
-        return apply(OP["sum"], input)
-    return apply(OP["sum_dim"], input, dim=_dim_arg(dim), keepdim=keepdim)
+        return apply(TABLE["sum"], input)
+    return apply(TABLE["sum_dim"], input, dim=_dim_arg(dim), keepdim=keepdim)
 
 
 def mean(input, dim=None, keepdim=False, dtype=None):
     if dtype is not None:
         input = input.to(dtype)
     if dim is None:
-        return apply(OP["mean"], input)
-    return apply(OP["mean_dim"], input, dim=_dim_arg(dim), keepdim=keepdim)
+        return apply(TABLE["mean"], input)
+    return apply(TABLE["mean_dim"], input, dim=_dim_arg(dim), keepdim=keepdim)
 
 
 def prod(input, dim=None, keepdim=False, dtype=None):
     if dtype is not None:
         input = input.to(dtype)
     if dim is None:
-        return apply(OP["prod"], input)
-    return apply(OP["prod_dim"], input, dim=wrap_dim(dim, input.array.ndim), keepdim=keepdim)
+        return apply(TABLE["prod"], input)
+    return apply(TABLE["prod_dim"], input, dim=wrap_dim(dim, input.array.ndim), keepdim=keepdim)
 
 
 def _dim_arg(dim):
@@ -534,9 +533,9 @@ def _extreme(name, arg, input, dim, keepdim, other):
     if other is not None:
         return maximum(input, other) if name == "max" else minimum(input, other)
     if dim is None:
-        return apply(OP[name], input)
+        return apply(TABLE[name], input)
     kept = extreme_indices(arg, input.array, dim)
-    values = apply(OP[f"{name}_dim"], input, dim=dim, keepdim=keepdim, indices=kept)
+    values = apply(TABLE[f"{name}_dim"], input, dim=dim, keepdim=keepdim, indices=kept)
     indices = kept if keepdim or not input.array.ndim else np.squeeze(
         kept, axis=wrap_dim(dim, input.array.ndim))
     return _NamedResult(name, (values, Tensor(indices)))
@@ -578,7 +577,7 @@ def norm(input, p="fro", dim=None, keepdim=False):
     if p not in ("fro", 2, 2.0):
         raise TorchError(f"norm with p={p!r} is not supported by gradcli; only the 2-norm is",
                          kind="NotImplementedError")
-    return apply(OP["norm"], input, dim=_dim_arg(dim), keepdim=keepdim)
+    return apply(TABLE["norm"], input, dim=_dim_arg(dim), keepdim=keepdim)
 
 
 def all(input, dim=None):
@@ -592,11 +591,11 @@ def any(input, dim=None):
 # ----- Linear algebra -----
 
 def mv(input, vec):
-    return apply(OP["mv"], input, vec)
+    return apply(TABLE["mv"], input, vec)
 
 
 def dot(input, other):
-    return apply(OP["dot"], input, other)
+    return apply(TABLE["dot"], input, other)
 
 
 def outer(input, vec2):
@@ -608,7 +607,7 @@ def outer(input, vec2):
 
 
 def bmm(input, mat2):
-    return apply(OP["bmm"], input, mat2)
+    return apply(TABLE["bmm"], input, mat2)
 
 
 def matmul(input, other):
@@ -623,7 +622,7 @@ def matmul(input, other):
         return mv(input, other)
     if a == 1 and b == 2:
         # PyTorch squeezes in place here, hence SqueezeBackward4
-        return apply(OP["squeeze_dim_"], mm(unsqueeze(input, 0), other), dim=0)
+        return apply(TABLE["squeeze_dim_"], mm(unsqueeze(input, 0), other), dim=0)
     if a == 2 and b == 2:
         return mm(input, other)
     if _should_fold(input, other):
@@ -659,8 +658,8 @@ def _folded_matmul(input, other):
     out_shape = t1.array.shape[:-1]
     folded = reshape(t1, _prod(out_shape), t1.array.shape[-1])
     if t2.array.ndim == 1:
-        return apply(OP["unsafe_view"], mv(folded, t2), shape=out_shape)
-    out = apply(OP["unsafe_view"], mm(folded, t2), shape=out_shape + (t2.array.shape[1],))
+        return apply(TABLE["unsafe_view"], mv(folded, t2), shape=out_shape)
+    out = apply(TABLE["unsafe_view"], mm(folded, t2), shape=out_shape + (t2.array.shape[1],))
     return contiguous(_mT(out)) if swap else out
 
 
@@ -685,7 +684,7 @@ def _batched_matmul(input, other):
     out_shape = batch + ((n,) if a > 1 else ()) + ((p,) if b > 1 else ())
     Limits.check_elements(out_shape)
     out = bmm(left, right)
-    return apply(OP["unsafe_view"], squeeze(out, -1) if b == 1 else out, shape=out_shape)
+    return apply(TABLE["unsafe_view"], squeeze(out, -1) if b == 1 else out, shape=out_shape)
 
 
 def _broadcast_shapes(a, b) -> tuple:
@@ -718,35 +717,35 @@ def flatten(input, start_dim=0, end_dim=-1):
 
 
 def t(input):
-    return apply(OP["t"], input)
+    return apply(TABLE["t"], input)
 
 
 def transpose(input, dim0, dim1):
-    return apply(OP["transpose"], input, dim0=dim0, dim1=dim1)
+    return apply(TABLE["transpose"], input, dim0=dim0, dim1=dim1)
 
 
 def permute(input, *dims):
-    return apply(OP["permute"], input, dims=_shape_list(dims))
+    return apply(TABLE["permute"], input, dims=_shape_list(dims))
 
 
 def unsqueeze(input, dim):
-    return apply(OP["unsqueeze"], input, dim=wrap_dim(dim, input.array.ndim + 1))
+    return apply(TABLE["unsqueeze"], input, dim=wrap_dim(dim, input.array.ndim + 1))
 
 
 def squeeze(input, dim=None):
     if dim is None:
-        return apply(OP["squeeze"], input)
-    return apply(OP["squeeze_dim"], input, dim=wrap_dim(dim, input.array.ndim) if isinstance(dim, int)
+        return apply(TABLE["squeeze"], input)
+    return apply(TABLE["squeeze_dim"], input, dim=wrap_dim(dim, input.array.ndim) if isinstance(dim, int)
                  else dim)
 
 
 def expand(input, *sizes):
-    return apply(OP["expand"], input, shape=_shape_list(sizes))
+    return apply(TABLE["expand"], input, shape=_shape_list(sizes))
 
 
 def cat(tensors, dim=0):
     tensors = _tensor_list(tensors, "cat")
-    return apply(OP["cat"], *tensors, dim=dim)
+    return apply(TABLE["cat"], *tensors, dim=dim)
 
 
 
@@ -755,7 +754,7 @@ def stack(tensors, dim=0):
     tensors = _tensor_list(tensors, "stack")
     if not tensors:
         raise TorchError("stack expects a non-empty TensorList")
-    return apply(OP["stack"], *tensors, dim=dim)
+    return apply(TABLE["stack"], *tensors, dim=dim)
 
 
 def _tensor_list(tensors, name):
@@ -777,7 +776,7 @@ def to(input, *args, dtype=None, **kwargs):
             dtype = arg.dtype
     if dtype is None or dtype.np == input.array.dtype:
         return input
-    return apply(OP["to_dtype"], input, dtype=dtype.np)
+    return apply(TABLE["to_dtype"], input, dtype=dtype.np)
 
 
 def get_default_dtype():

@@ -18,7 +18,6 @@ from gradcli.core.ops import OVERLAP_ERROR, TABLE, apply, copy_slices, index_res
 from gradcli.core.tensor import (GradMode, InvalidView, Limits, NO_GRAD_VIEW, OpNode, Tensor,
                                  bump_version, family_views, view_base)
 
-OP = TABLE
 
 
 # ----- Operators -----
@@ -59,7 +58,7 @@ def _iter(self):
     # PyTorch iterates a tensor by unbinding it (UnbindBackward0)
     if self.array.ndim == 0:
         raise TorchError("iteration over a 0-d tensor", kind="TypeError")
-    return (apply(OP["unbind"], self, dim=0, index=i) for i in range(self.array.shape[0]))
+    return (apply(TABLE["unbind"], self, dim=0, index=i) for i in range(self.array.shape[0]))
 
 
 def _invert(self):
@@ -144,7 +143,7 @@ def _save_original_self(node, snapshot):
     versions = node.versions if type(node) is OpNode else None
     if versions and versions[0] is not None and node.inputs[0] is snapshot \
             and snapshot.requires_grad:
-        node.inputs = (apply(OP["clone"], snapshot), *node.inputs[1:])
+        node.inputs = (apply(TABLE["clone"], snapshot), *node.inputs[1:])
 
 
 def _check_inplace(self):
@@ -221,7 +220,7 @@ def _rebase_view(view, base, base_before, result):
     node = copy_slices(base_before, result.grad_fn, index, _internal_overlap(view.array),
                        base.array)
     base.grad_fn, base.requires_grad = node, True
-    view.grad_fn = apply(OP["as_strided"], base, index=index).grad_fn
+    view.grad_fn = apply(TABLE["as_strided"], base, index=index).grad_fn
 
 
 def _regenerate_views(written, including_written=False):
@@ -241,7 +240,7 @@ def _regenerate_views(written, including_written=False):
                 view.grad_fn, view._accumulator = None, InvalidView(refused)
                 continue
             index = _positions_in(base.array, view.array)
-            view.grad_fn = apply(OP["as_strided"], base, index=index).grad_fn
+            view.grad_fn = apply(TABLE["as_strided"], base, index=index).grad_fn
             view.requires_grad = True
     finally:
         GradMode.enabled = previous
@@ -263,7 +262,7 @@ def _view_write_error(view, indirect):
 def _unbind_output(view):
     """Which output of an unbind ``view`` is (None when it is no unbind output)."""
     node = view.grad_fn
-    return node.params["index"] if type(node) is OpNode and node.op is OP["unbind"] else None
+    return node.params["index"] if type(node) is OpNode and node.op is TABLE["unbind"] else None
 
 
 MODIFIED_NO_GRAD_VIEW_ERROR = (
@@ -335,7 +334,7 @@ def _inplace_binary(function):
 
 
 def _zero_(self):
-    return _inplace(self, lambda old: apply(OP["zero"], old), overlap_ok=True)
+    return _inplace(self, lambda old: apply(TABLE["zero"], old), overlap_ok=True)
 
 
 def _fill_(self, value):
@@ -343,8 +342,8 @@ def _fill_(self, value):
         if value.array.ndim:
             raise TorchError("fill_ only supports 0-dimension value tensor but got tensor with "
                              f"{value.array.ndim} dimensions.")
-        return _inplace(self, lambda old: apply(OP["fill_tensor"], old, value))
-    return _inplace(self, lambda old: apply(OP["fill"], old, value=value), overlap_ok=True)
+        return _inplace(self, lambda old: apply(TABLE["fill_tensor"], old, value))
+    return _inplace(self, lambda old: apply(TABLE["fill"], old, value=value), overlap_ok=True)
 
 
 def _clamp_(self, min=None, max=None):
@@ -355,11 +354,7 @@ def _copy_(self, src):
     if not isinstance(src, Tensor):
         raise TorchError(f"copy_(): argument 'src' (position 1) must be Tensor, not "
                          f"{type(src).__name__}", kind="TypeError")
-    return _inplace(self, lambda old: apply(OP["copy"], old, src), reads=(src,))
-
-
-def _requires_grad_method(self, requires_grad=True):
-    return Tensor.requires_grad_(self, requires_grad)
+    return _inplace(self, lambda old: apply(TABLE["copy"], old, src), reads=(src,))
 
 
 # ----- Indexing -----
@@ -396,7 +391,7 @@ def _getitem(self, key):
     index = _check_bounds(sliced.array.shape, _advanced_index(sliced.array.shape, indices))
     if Limits.max_elements is not None:
         Limits.check_elements(index_result_bound(sliced.array.shape, index))
-    return apply(OP["index"], sliced, index=index if len(index) > 1 else index[0])
+    return apply(TABLE["index"], sliced, index=index if len(index) > 1 else index[0])
 
 
 def _basic_index(tensor, parts, alias=True):
@@ -538,7 +533,7 @@ def _check_bounds(shape, index) -> tuple:
 
 def _alias(tensor):
     # `x[...]` or `x[:, :]` is a new tensor sharing memory (AliasBackward0)
-    return apply(OP["alias"], tensor)
+    return apply(TABLE["alias"], tensor)
 
 
 def _select(tensor, dim, index, real_dim=None):
@@ -547,7 +542,7 @@ def _select(tensor, dim, index, real_dim=None):
         raise TorchError(f"index {index} is out of bounds for dimension "
                          f"{dim if real_dim is None else real_dim} with size {size}",
                          kind="IndexError")
-    return apply(OP["select"], tensor, dim=dim, index=index % size)
+    return apply(TABLE["select"], tensor, dim=dim, index=index % size)
 
 
 def _slice(tensor, dim, part, always=False):
@@ -559,7 +554,7 @@ def _slice(tensor, dim, part, always=False):
                                                                  or part.stop >= size):
         return tensor  # PyTorch tests the slice as written: x[-2:] of 2 rows is still a view
     stop = max(stop, start)
-    return apply(OP["slice"], tensor, dim=dim, start=start, stop=stop, step=step)
+    return apply(TABLE["slice"], tensor, dim=dim, start=start, stop=stop, step=step)
 
 
 def _setitem(self, key, value):
@@ -598,7 +593,7 @@ def _setitem(self, key, value):
         _regenerate_views(sliced, including_written=True)
         bump_version(sliced)
         return
-    _inplace(sliced, lambda old: apply(OP["index_put"], old, value, index=index), overlap_ok=True)
+    _inplace(sliced, lambda old: apply(TABLE["index_put"], old, value, index=index), overlap_ok=True)
 
 
 def _without_leading_ones(value):

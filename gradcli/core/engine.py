@@ -18,6 +18,7 @@ import numpy as np
 
 from gradcli.errors import TorchError
 from gradcli.core.ops import NP, T
+from gradcli.core.printing import size_repr
 from gradcli.core.tensor import AccumulateGrad, GradMode, OpNode, Tensor, wrapped_numbers
 
 SECOND_BACKWARD = (
@@ -27,18 +28,12 @@ SECOND_BACKWARD = (
     "graph a second time or if you need to access saved tensors after calling backward.")
 
 
-class Options:
-    """Set by the inspection commands: keep every graph alive after backward()."""
-
-    keep_graphs = False
-
-
 def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                  accumulate=True, allow_unused=False):
     """``tensor.backward`` and ``autograd.grad``: returns the gradients of ``inputs`` when given."""
     if retain_graph is None:
         retain_graph = create_graph
-    retain_graph = retain_graph or Options.keep_graphs
+    retain_graph = retain_graph or GradMode.keep_graphs
     roots = _root_gradients(outputs, grad_outputs, create_graph)
     targets = None
     if inputs is not None:
@@ -73,14 +68,10 @@ def _root_gradients(outputs, grad_outputs, create_graph):
             grad = Tensor(np.ones_like(out.array))
         elif grad.array.shape != out.array.shape:
             raise TorchError(f"Mismatch in shape: grad_output[{index}] has a shape of "
-                             f"{_shape_str(grad.array.shape)} and output[{index}] has a shape of "
-                             f"{_shape_str(out.array.shape)}.")
+                             f"{size_repr(grad.array.shape)} and output[{index}] has a shape of "
+                             f"{size_repr(out.array.shape)}.")
         roots.append((out.gradient_edge(), grad if create_graph else grad.array))
     return roots
-
-
-def _shape_str(shape) -> str:
-    return f"torch.Size([{', '.join(str(s) for s in shape)}])"
 
 
 def _execute(roots, targets, retain_graph, create_graph, accumulate):

@@ -17,7 +17,7 @@ import numpy as np
 
 from gradcli.core import dtypes
 from gradcli.errors import LimitError, TorchError
-from gradcli.core.printing import tensor_repr
+from gradcli.core.printing import size_repr, tensor_repr
 
 
 class GradMode:
@@ -26,6 +26,8 @@ class GradMode:
     enabled = True
     # Set by the inspection commands (graph, explain): every node keeps its output values.
     keep_values = False
+    # Set by the inspection commands: every graph stays alive after backward() (retain_graph)
+    keep_graphs = False
     # Set while the engine runs derivative formulas with create_graph: numbers in them are
     # Scalar arguments, which PyTorch records as MulBackward1, AddBackward1...
     formula = False
@@ -314,7 +316,7 @@ class Size(tuple):
     """``torch.Size``: a tuple of ints that prints as PyTorch does."""
 
     def __repr__(self) -> str:
-        return f"torch.Size([{', '.join(str(s) for s in self)}])"
+        return size_repr(self)
 
     __str__ = __repr__
 
@@ -608,7 +610,7 @@ class _HookHandle:
             self._node.pre_hooks.remove(self._hook)
 
 
-def _wrap_dim(dim: int, ndim: int) -> int:
+def wrap_dim(dim: int, ndim: int) -> int:
     """PyTorch's dim wrapping, with its error message for an out-of-range dim."""
     bound = max(ndim, 1)
     if not -bound <= dim < bound:
@@ -617,12 +619,10 @@ def _wrap_dim(dim: int, ndim: int) -> int:
     return dim % bound if ndim else 0
 
 
-wrap_dim = _wrap_dim
-
 
 def _dim_of_shape(dim: int, ndim: int) -> int:
     """``dim`` wrapped for size(dim) and stride(dim), which a 0-d tensor has none of."""
     if not ndim:
         raise TorchError(f"Dimension specified as {dim} but tensor has no dimensions",
                          kind="IndexError")
-    return _wrap_dim(dim, ndim)
+    return wrap_dim(dim, ndim)

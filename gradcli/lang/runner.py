@@ -14,7 +14,6 @@ import signal
 import sys
 import dataclasses
 
-from gradcli.core import engine
 from gradcli.errors import GradcliError, LimitError, ParseError
 from gradcli.lang.interpreter import MEMORY_HINT as _MEMORY_HINT, OUT_OF_MEMORY as _OUT_OF_MEMORY
 from gradcli.lang.interpreter import Interpreter
@@ -88,15 +87,19 @@ def _position(raw: bytes, offset: int) -> tuple[int, int]:
     return line, offset - start + 1
 
 
+# the engine's process-wide state a run sets, restored when it ends
+_RUN_STATE = ((Limits, "max_elements"), (Limits, "max_nodes"), (Limits, "nodes"),
+              (GradMode, "keep_graphs"), (GradMode, "enabled"))
+
+
 @contextlib.contextmanager
 def limits(options: RunOptions):
     """Set the engine's caps and a wall-clock alarm for the duration of a run."""
-    saved = (Limits.max_elements, Limits.max_nodes, Limits.nodes, engine.Options.keep_graphs,
-             GradMode.enabled)
+    saved = [getattr(holder, name) for holder, name in _RUN_STATE]
     Limits.max_elements = options.max_elements or None
     Limits.max_nodes = options.max_nodes or None
     Limits.nodes = 0
-    engine.Options.keep_graphs = options.keep_graphs
+    GradMode.keep_graphs = options.keep_graphs
     alarm = options.timeout and hasattr(signal, "setitimer") and _in_main_thread()
     if alarm:
         previous = signal.signal(signal.SIGALRM, _timeout_handler(options.timeout))
@@ -109,8 +112,8 @@ def limits(options: RunOptions):
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
         # a program's torch.set_grad_enabled(False) must not outlive its run
-        (Limits.max_elements, Limits.max_nodes, Limits.nodes, engine.Options.keep_graphs,
-         GradMode.enabled) = saved
+        for (holder, name), value in zip(_RUN_STATE, saved):
+            setattr(holder, name, value)
 
 
 @contextlib.contextmanager

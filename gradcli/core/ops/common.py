@@ -75,10 +75,6 @@ def _sum_to(x, shape):
     return torch_sum(x, axis=axes, keepdims=True).reshape(shape)
 
 
-def _mask(x):
-    return x
-
-
 def _fma(a, b, c):
     """a * b + c rounded once, as the fused multiply-adds of PyTorch's vectorized kernels."""
     dtype = np.result_type(a, b, c)

@@ -39,7 +39,6 @@ _PYTHON_NUMBERS = frozenset((float, int, bool))
 
 
 def _promoted(operands, to_float: bool):
-    first = operands[0]
     kinds = {x.array.dtype for x in operands if type(x) is Tensor}
     scalars = [x for x in operands if type(x) is not Tensor]
     if len(kinds) == 1 and not to_float:
@@ -50,7 +49,6 @@ def _promoted(operands, to_float: bool):
     if to_float and target.category != dtypes.FLOAT:
         target = dtypes.default_float
     want = target.np
-    del first
     return [(x.array if x.array.dtype == want else x.array.astype(want)) if type(x) is Tensor
             else x for x in operands]
 
