@@ -411,6 +411,14 @@ def test_check_catches_the_tutorials_wrong_backward(cli):
     assert "CheckMismatch" in result.stderr
 
 
+def test_check_json_mismatch_is_one_document(cli):
+    result = cli("check", TESTS / "conformance" / "06_blitz_custom_function.py", "--json")
+    assert result.exit_code == 3
+    payload = json.loads(result.stdout)  # the verdict alone: no error document after it
+    assert payload["ok"] is False and payload["checks"]["a"]["ok"] is False
+    assert "CheckMismatch" in result.stderr
+
+
 @pytest.mark.parametrize("case", ["01_blitz_tensor", "03_blitz_backward", "11_broadcast_grads",
                                   "13_matmul", "14_indexing", "15_shape_ops", "16_activations",
                                   "20_autograd_grad", "25_control_flow", "28_functions"])

@@ -75,7 +75,8 @@ def reports_errors(command):
             return command(*args, **kwargs)
         except GradcliError as error:
             _flush_stdout()
-            if ctx.json:
+            # a check mismatch has printed its JSON document already ("ok": false): one per run
+            if ctx.json and not isinstance(error, CheckMismatch):
                 click.echo(error_json(error, ctx.name))
             click.echo(format_error(error, ctx.name, ctx.source), err=True)
             code = EXIT_MISMATCH if isinstance(error, CheckMismatch) else \
