@@ -227,7 +227,14 @@ def _accumulate(node: AccumulateGrad, grad, create_graph: bool) -> None:
     if leaf is None:
         return
     if create_graph:
-        leaf.grad = grad if leaf.grad is None else leaf.grad + grad
+        # PyTorch's AccumulateGrad with grad mode on: the first gradient is copied into a new
+        # tensor of the leaf's dtype (recorded: CopyBackwards, so .grad never aliases the
+        # incoming gradient), later ones are summed out of place (AddBackward0)
+        if leaf.grad is None:
+            T = _rule_namespace(True)
+            leaf.grad = T.copy(Tensor(np.empty(grad.array.shape, leaf.array.dtype)), grad)
+        else:
+            leaf.grad = leaf.grad + grad
         return
     if grad.dtype != leaf.array.dtype:
         grad = grad.astype(leaf.array.dtype)

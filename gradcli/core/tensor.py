@@ -590,7 +590,11 @@ class _Family:
 def _store_retained(ref, grad):
     tensor = ref()
     if tensor is not None:
-        if tensor.grad is None:
+        if GradMode.enabled:
+            # create_graph: PyTorch's retain_grad hook clones and sums with grad mode on, so
+            # the retained gradient is recorded (CloneBackward0, AddBackward0)
+            tensor.grad = grad.clone() if tensor.grad is None else tensor.grad + grad
+        elif tensor.grad is None:
             tensor.grad = Tensor(np.array(grad.array, copy=True))
         else:
             tensor.grad = Tensor(tensor.grad.array + grad.array)
