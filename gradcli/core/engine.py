@@ -231,7 +231,6 @@ def _accumulate(node: AccumulateGrad, grad, create_graph: bool) -> None:
         # tensor of the leaf's dtype (recorded: CopyBackwards, so .grad never aliases the
         # incoming gradient), later ones are summed out of place (AddBackward0)
         if leaf.grad is None:
-            T = _rule_namespace(True)
             leaf.grad = T.copy(Tensor(np.empty(grad.array.shape, leaf.array.dtype)), grad)
         else:
             leaf.grad = leaf.grad + grad
