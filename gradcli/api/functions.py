@@ -1,5 +1,5 @@
-"""The torch-like API: creation functions, the functional forms of the ops, and
-the Tensor methods and operators, all dispatching to the op table.
+"""The torch functions: creation, random numbers, and the functional forms of the ops,
+all dispatching to the op table (``methods.py`` gives Tensor the same as methods).
 
 PyTorch's choices of which op backs which call are kept, because they are
 visible in ``grad_fn``: ``2 / x`` is ``reciprocal(x) * 2`` (``MulBackward0``),

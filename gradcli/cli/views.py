@@ -1,5 +1,6 @@
 """Terminal output: colour and layout on a terminal, plain text when piped or under
-NO_COLOR.  Only this module and cli.py import rich (and only when a command needs it).
+NO_COLOR (rich is imported only when a command needs it); the graph as a tree or DOT,
+tables, and explain's steps as text and JSON.
 """
 
 from __future__ import annotations

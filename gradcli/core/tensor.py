@@ -5,7 +5,8 @@ tensor produced by a recorded op points at its ``grad_fn``, an ``OpNode`` that
 remembers the op (a row of the op table in ``ops.py``), the inputs it needs and
 the edges (``next_functions``) to the nodes of those inputs.  Leaves that require
 grad are reached through their ``AccumulateGrad`` node.  The backward pass itself
-lives in ``engine.py``; the ops are attached to ``Tensor`` by ``ops.py``.
+lives in ``engine.py``; the ops' methods and operators are attached to ``Tensor`` by
+``gradcli.api.methods``.
 """
 
 from __future__ import annotations

@@ -10,7 +10,8 @@ import weakref
 import numpy as np
 
 from gradcli.core import dtypes
-from gradcli.core.ops.schema import SCALAR_FORMS, Op, PROMOTE_FLOAT, PROMOTE_NONE, PROMOTE_UNARY_FLOAT
+from gradcli.core.ops.schema import (SCALAR_FORMS, Op, PROMOTE_FLOAT, PROMOTE_NONE,
+                                     PROMOTE_UNARY_FLOAT)
 from gradcli.core.tensor import (GradMode, Limits, NO_GRAD_VIEW, Tensor, WrappedFloat, WrappedInt,
                                  op_node, share_version)
 from gradcli.errors import LimitError, TorchError
