@@ -12,10 +12,10 @@ equivalent mutant (a change that cannot alter behaviour): ``--survivors`` shows 
 Usage (from the repository root, with the project's Python)::
 
     python tools/mutate.py                          # every target in TARGETS, 20 mutants each
-    python tools/mutate.py gradcli/printing.py --sample 10 --seed 1 --survivors
-    python tools/mutate.py --all -j 2 gradcli/symbolic.py
+    python tools/mutate.py gradcli/core/printing.py --sample 10 --seed 1 --survivors
+    python tools/mutate.py --all -j 2 gradcli/inspection/check.py
     python tools/mutate.py --target 'gradcli/core/ops/*.py=tests/test_ops.py -k numpy'
-    python tools/mutate.py gradcli/printing.py --list     # the mutants, without running them
+    python tools/mutate.py gradcli/core/printing.py --list     # the mutants, without running them
     python tools/mutate.py --json > mutants.json
 
 How a run works: the repository is copied once per worker (-j, default 2) into a temporary
@@ -83,7 +83,7 @@ class Target:
 _FAST_SECURITY = ("tests/test_security.py -k 'not h27_matmul_loop and not audit_hook"
                   " and not real_process and not many_big_lists'")
 
-# ops.py: only the rules and forwards of the table rows, not the machinery around them
+# core/ops: only the rules and forwards of the table rows, not the machinery around them
 _OPS_MACHINERY = ("<module>", "Op", "Sample", "Namespace", "sample", "*_samples", "on_arrays",
                   "*sympy*", "defop", "apply", "_arrays_for", "_promoted", "_scalars_fit",
                   "_untracked", "check_result_size", "_check_broadcast", "_size_*",
@@ -91,13 +91,13 @@ _OPS_MACHINERY = ("<module>", "Op", "Sample", "Namespace", "sample", "*_samples"
                   "_sample_fn", "_build_namespaces", "_bind")
 _OPS_ROW_FIELDS = ("sympy", "gradcheck")  # the sympy counterpart, the gradient-test samples
 
-# symbolic.py: the three-way check (tolerances, worst element, verdict)
+# inspection/check.py and replay.py: the three-way check (tolerances, worst element, verdict)
 _CHECK = ("numeric_jacobian", "symbolic_jacobian", "_evaluate", "point_values", "run_check",
           "check_input", "_attempt", "_symbolic_for", "_worst_index", "_at", "_relative", "_agree",
-          "_check_replay_matches")
+          "check_replay_matches")
 
-# language.py: the guards (limits, refusals, checked names and operators), not the evaluator
-_LANGUAGE_GUARDS = ("Settings", "Interpreter.check_last_value", "Interpreter.step",
+# lang/interpreter.py: the guards (limits, refusals, checked names and operators), not the evaluator
+_LANGUAGE_GUARDS = ("Interpreter.check_last_value", "Interpreter.step",
                     "Interpreter.call_user", "Interpreter.compile", "parse", "_check_depth",
                     "refused", "convert_python_error", "_check_name", "compile_store",
                     "_compile_unpack", "c_function_def", "_compile_function", "c_class_def",
@@ -107,15 +107,17 @@ _LANGUAGE_GUARDS = ("Settings", "Interpreter.check_last_value", "Interpreter.ste
                     "c_dict")
 
 TARGETS = [
-    Target("gradcli/ops.py", "tests/test_ops.py tests/test_engine_memory.py "
+    Target("gradcli/core/ops/*.py", "tests/test_ops.py tests/test_engine_memory.py "
            "tests/test_conformance.py", exclude=_OPS_MACHINERY, skip_kwargs=_OPS_ROW_FIELDS),
-    Target("gradcli/engine.py", "tests/test_conformance.py tests/test_engine_memory.py "
-           "tests/test_ops.py"),
-    Target("gradcli/printing.py", "tests/test_printing.py"),
-    Target("gradcli/symbolic.py", "tests/test_symbolic.py tests/test_cli.py "
-           "-k 'test_symbolic or check'", only=_CHECK),
-    Target("gradcli/sandbox.py", "tests/test_language.py " + _FAST_SECURITY),
-    Target("gradcli/language.py", "tests/test_language.py " + _FAST_SECURITY,
+    Target("gradcli/core/engine.py", "tests/test_conformance.py tests/test_engine_memory.py "
+           "tests/test_ops.py tests/test_boundaries.py"),
+    Target("gradcli/core/printing.py", "tests/test_printing.py tests/test_boundaries.py"),
+    Target("gradcli/inspection/check.py", "tests/test_symbolic.py tests/test_boundaries.py "
+           "tests/test_cli.py -k 'test_symbolic or check'", only=_CHECK),
+    Target("gradcli/inspection/replay.py", "tests/test_symbolic.py tests/test_boundaries.py "
+           "tests/test_cli.py -k 'test_symbolic or check'", only=_CHECK),
+    Target("gradcli/lang/sandbox.py", "tests/test_language.py " + _FAST_SECURITY),
+    Target("gradcli/lang/interpreter.py", "tests/test_language.py " + _FAST_SECURITY,
            only=_LANGUAGE_GUARDS),
 ]
 
