@@ -8,6 +8,7 @@ knows it.  Only ``cli.py`` turns these into stderr text and exit codes.
 
 from __future__ import annotations
 
+
 class GradcliError(Exception):
     """Base class: an error the user can fix, with a location and a hint."""
 

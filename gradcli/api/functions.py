@@ -16,11 +16,11 @@ import numpy as np
 
 from gradcli.core import dtypes
 from gradcli.core.kernels import random as rng
-from gradcli.errors import TorchError
 from gradcli.core.ops import TABLE, apply, extreme_indices
-from gradcli.core.ops.composite import (  # noqa: F401  (clone, view: torch.clone, torch.view)
-    _prod, _shape_list, _strides, clone, contiguous, mm, reshape, view)
+from gradcli.core.ops.composite import (_prod,  # noqa: F401  (clone, view: torch.clone, torch.view)
+                                        _shape_list, _strides, clone, contiguous, mm, reshape, view)
 from gradcli.core.tensor import GradMode, Limits, Tensor, WrappedFloat, WrappedInt, wrap_dim
+from gradcli.errors import TorchError
 
 _NUMBER = (bool, int, float)
 _WRAPPED = (WrappedFloat, WrappedInt)  # numbers a derivative formula reads from its node

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradcli.core import dtypes
 from gradcli.api import functions as fn
-from gradcli.errors import TorchError
+from gradcli.core import dtypes
 from gradcli.core.engine import run_backward, type_name
 from gradcli.core.ops import OVERLAP_ERROR, TABLE, apply, copy_slices, index_result_bound, type_word
-from gradcli.core.tensor import (GradMode, InvalidView, Limits, NO_GRAD_VIEW, OpNode, Tensor,
+from gradcli.core.tensor import (NO_GRAD_VIEW, GradMode, InvalidView, Limits, OpNode, Tensor,
                                  bump_version, family_views, view_base)
-
-
+from gradcli.errors import TorchError
 
 # ----- Operators -----
 

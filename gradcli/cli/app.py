@@ -7,17 +7,15 @@ Exit codes: 0 ok, 1 error in the program or its input, 2 usage error,
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
 
 import click
 
-from gradcli.errors import CheckMismatch, GradcliError, UsageError
-import functools
-
 from gradcli import __version__
-
+from gradcli.errors import CheckMismatch, GradcliError, UsageError
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_MISMATCH, EXIT_INTERNAL = 0, 1, 2, 3, 70
 

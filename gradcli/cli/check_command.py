@@ -9,17 +9,15 @@ import click
 from gradcli.cli.app import EPILOG, main, reports_errors
 from gradcli.cli.json_view import emit_json, tensor_json
 from gradcli.cli.options import (inspect_options, inspect_program, json_option, output_line,
-                                 program_input, run_options, setup_command)
-from gradcli.inspection.derivatives import check_inputs, mismatch_hint, reachable_leaves
-
+                                 program_input, run_options, setup_command, wrt_option)
 from gradcli.errors import CheckMismatch
+from gradcli.inspection.derivatives import check_inputs, mismatch_hint, reachable_leaves
 
 
 @main.command("check", epilog=EPILOG)
 @program_input
-@click.option("--wrt", "wrt", multiple=True, metavar="NAME",
-              help="Check d(output)/d(NAME) only (repeatable; default: every leaf that requires "
-                   "grad).")
+@wrt_option("Check d(output)/d(NAME) only (repeatable; default: every leaf that requires "
+            "grad).")
 @click.option("--rtol", type=click.FloatRange(0), help="Relative tolerance (default 1e-3 for "
                                                       "float32, 1e-6 for float64).")
 @click.option("--atol", type=click.FloatRange(0), help="Absolute tolerance (default 1e-4 for "
@@ -68,6 +66,7 @@ def check_command(file, expr, wrt, rtol, atol, at, dtype, of, show_output, as_js
 def _progress(message):
     """A spinner on a terminal (checks of big inputs take a while); nothing when piped."""
     import contextlib
+
     from gradcli.cli.views import console, use_colour
     if not use_colour(sys.stderr):
         return contextlib.nullcontext()

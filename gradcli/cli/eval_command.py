@@ -47,6 +47,7 @@ def eval_command(file, expr, show_vars, as_json, debug, **limits):
       echo 'print(torch.ones(2) * 3)' | gradcli eval -
     """
     import io
+
     from gradcli.lang.runner import run_program
     setup_command(debug, as_json)
     name, source = load_program(file, expr)
@@ -77,8 +78,8 @@ def _tensor_variables(interp):
 
 
 def _vars_table(interp) -> str:
-    from gradcli.core.printing import tensor_repr
     from gradcli.cli.views import shape_text, table
+    from gradcli.core.printing import tensor_repr
     rows = []
     for name, tensor in _tensor_variables(interp):
         grad = tensor.grad

@@ -7,15 +7,14 @@ import click
 from gradcli.cli.app import EPILOG, main, reports_errors
 from gradcli.cli.json_view import emit_json, tensor_json
 from gradcli.cli.options import (inspect_options, inspect_program, json_option, output_line,
-                                 program_input, run_options, setup_command)
+                                 program_input, run_options, setup_command, wrt_option)
 from gradcli.inspection.derivatives import explain_inputs
 
 
 @main.command("explain", epilog=EPILOG)
 @program_input
-@click.option("--wrt", "wrt", multiple=True, metavar="NAME",
-              help="Follow the gradient to NAME (repeatable; default: every leaf that requires "
-                   "grad).")
+@wrt_option("Follow the gradient to NAME (repeatable; default: every leaf that requires "
+            "grad).")
 @click.option("--sum", "use_sum", is_flag=True,
               help="Follow the gradient of the sum of a non-scalar output.")
 @inspect_options

@@ -7,18 +7,16 @@ import click
 from gradcli.cli.app import EPILOG, main, reports_errors
 from gradcli.cli.json_view import emit_json, tensor_json
 from gradcli.cli.options import (inspect_options, inspect_program, json_option, output_line,
-                                 program_input, run_options, setup_command)
-from gradcli.inspection.derivatives import gradients, modified_after_output
-
+                                 program_input, run_options, setup_command, wrt_option)
 from gradcli.errors import UsageError
+from gradcli.inspection.derivatives import gradients, modified_after_output
 
 
 @main.command("grad", epilog=EPILOG)
 @program_input
-@click.option("--wrt", "wrt", multiple=True, metavar="NAME",
-              help="Differentiate with respect to NAME (a leaf or an intermediate variable). "
-                   "Repeatable; default: every leaf bound with --at, else every leaf that "
-                   "requires grad.")
+@wrt_option("Differentiate with respect to NAME (a leaf or an intermediate variable). "
+            "Repeatable; default: every leaf bound with --at, else every leaf that requires "
+            "grad.")
 @click.option("--jacobian", is_flag=True, help="Full Jacobian of a non-scalar output "
                                                "(shape output.shape + input.shape).")
 @click.option("--sum", "use_sum", is_flag=True, help="Differentiate the sum of a non-scalar output.")

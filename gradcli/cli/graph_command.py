@@ -10,7 +10,6 @@ from gradcli.cli.app import EPILOG, main, reports_errors
 from gradcli.cli.json_view import emit_json
 from gradcli.cli.options import (inspect_options, inspect_program, json_option, program_input,
                                  run_options, setup_command)
-
 from gradcli.errors import GradcliError, UsageError
 
 
@@ -43,8 +42,8 @@ def graph_command(file, expr, dot, output_file, saved, values, depth, at, dtype,
       gradcli graph samples/mlp.py --dot | dot -Tsvg > mlp.svg
       gradcli graph samples/mlp.py -o mlp.svg
     """
-    from gradcli.inspection import graph as graph_model
     from gradcli.cli.views import graph_dot, graph_tree
+    from gradcli.inspection import graph as graph_model
     setup_command(debug, as_json)
     inspection = inspect_program(file, expr, at, dtype, of, show_output, limits)
     graph = graph_model.build(inspection.output.tensor, inspection.output.name, inspection.names)

@@ -7,8 +7,8 @@ import sys
 
 import click
 
-from gradcli.errors import UsageError
 from gradcli.cli.app import Context
+from gradcli.errors import UsageError
 from gradcli.lang.settings import LIMITS, RunOptions
 
 
@@ -26,6 +26,11 @@ def run_options(command):
 def _range(limit):
     kind = click.FloatRange if isinstance(limit.default, float) else click.IntRange
     return kind(limit.minimum)
+
+
+def wrt_option(help_text: str):
+    """--wrt NAME, repeatable: the inputs a command differentiates by."""
+    return click.option("--wrt", "wrt", multiple=True, metavar="NAME", help=help_text)
 
 
 def program_input(command):

@@ -10,10 +10,10 @@ import sys
 
 import numpy as np
 
+from gradcli.core.printing import tensor_repr
 from gradcli.core.tensor import AccumulateGrad
 from gradcli.inspection.calculus import gradient
 from gradcli.inspection.graph import Graph, GraphNode, node_values
-from gradcli.core.printing import tensor_repr
 
 
 def use_colour(stream=None) -> bool:

@@ -16,10 +16,10 @@ import sys
 
 import numpy as np
 
-from gradcli.errors import TorchError
 from gradcli.core.ops import NP, T
 from gradcli.core.printing import size_repr
 from gradcli.core.tensor import AccumulateGrad, GradMode, OpNode, Tensor, wrapped_numbers
+from gradcli.errors import TorchError
 
 SECOND_BACKWARD = (
     "Trying to backward through the graph a second time (or directly access saved tensors after "

@@ -17,8 +17,8 @@ import weakref
 import numpy as np
 
 from gradcli.core import dtypes
-from gradcli.errors import LimitError, TorchError
 from gradcli.core.printing import size_repr, tensor_repr
+from gradcli.errors import LimitError, TorchError
 
 
 class GradMode:

@@ -7,8 +7,8 @@ from __future__ import annotations
 import numpy as np
 
 from gradcli.api.autograd import grad
-from gradcli.errors import GradcliError
 from gradcli.core.tensor import Tensor
+from gradcli.errors import GradcliError
 
 
 def gradient(output: Tensor, tensor: Tensor) -> Tensor | None:

@@ -13,9 +13,8 @@ from gradcli.errors import GradcliError
 from gradcli.inspection.calculus import jacobian
 from gradcli.inspection.replay import Unsupported, check_replay_matches, numeric_jacobian
 from gradcli.inspection.symbolic import (MAX_SYMBOLIC_ELEMENTS, SYMBOLIC_SECONDS, Timeout,
-                                        leaf_symbols, point_values, symbolic_jacobian,
-                                        time_limit, translate)
-
+                                         leaf_symbols, point_values, symbolic_jacobian, time_limit,
+                                         translate)
 
 
 @dataclass

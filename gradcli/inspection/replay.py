@@ -22,20 +22,28 @@ def replay(root, values: dict):
     return _replay(root, values, cache)
 
 
-def _replay(node, values, cache):
+def value_of(node, cache: dict, leaf, op, custom):
+    """A node's forward value, computed once per node (``cache``): ``leaf(variable)`` for a
+    leaf, ``op(node)`` for an op-table node, ``custom(node)`` for a custom Function's."""
     if node in cache:
         return cache[node]
     if isinstance(node, AccumulateGrad):
-        leaf = node.variable
-        result = values.get(id(leaf), leaf.array.astype(np.float64))
+        result = leaf(node.variable)
     elif isinstance(node, OpNode):
-        result = _replay_op(node, values, cache)
+        result = op(node)
     elif isinstance(node, BackwardCFunction):
-        result = _replay_custom(node, values, cache)
+        result = custom(node)
     else:
-        raise Unsupported(f"cannot replay {node.name()}")
+        raise Unsupported(f"cannot follow {node.name()}")
     cache[node] = result
     return result
+
+
+def _replay(node, values, cache):
+    return value_of(node, cache,
+                    leaf=lambda leaf: values.get(id(leaf), leaf.array.astype(np.float64)),
+                    op=lambda node: _replay_op(node, values, cache),
+                    custom=lambda node: _replay_custom(node, values, cache))
 
 
 def operands(node, translate):

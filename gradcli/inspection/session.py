@@ -15,10 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from gradcli.core import dtypes
+from gradcli.core.tensor import GradMode, Tensor
 from gradcli.errors import GradcliError, UsageError
 from gradcli.lang.runner import RunOptions, run_program
 from gradcli.lang.sandbox import TORCH
-from gradcli.core.tensor import GradMode, Tensor
 
 OUTPUT_NAME = "out"
 _LANGUAGE_NAMES = frozenset(TORCH.members) | {

@@ -17,9 +17,9 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from gradcli.core.tensor import AccumulateGrad, OpNode, Tensor
+from gradcli.core.tensor import Tensor
 from gradcli.errors import GradcliError
-from gradcli.inspection.replay import Unsupported, operands
+from gradcli.inspection.replay import Unsupported, operands, value_of
 
 MAX_SYMBOLIC_ELEMENTS = 400      # output elements x input elements differentiated symbolically
 SYMBOLIC_SECONDS = 5.0           # budget for translating and differentiating one input
@@ -73,19 +73,18 @@ def translate(output: Tensor, symbols: dict) -> np.ndarray:
 
 
 def _translate(node, symbols, cache):
-    if node in cache:
-        return cache[node]
-    if isinstance(node, AccumulateGrad):
-        leaf = node.variable
-        result = symbols.get(id(leaf))
-        if result is None:
-            result = _constants(leaf.array)
-    elif isinstance(node, OpNode):
-        result = _translate_op(node, symbols, cache)
-    else:
-        raise Unsupported(f"{node.name()} (a custom Function) has no symbolic form")
-    cache[node] = result
-    return result
+    return value_of(node, cache, leaf=lambda leaf: _leaf_symbols(leaf, symbols),
+                    op=lambda node: _translate_op(node, symbols, cache),
+                    custom=_no_symbolic_form)
+
+
+def _leaf_symbols(leaf, symbols):
+    known = symbols.get(id(leaf))
+    return _constants(leaf.array) if known is None else known
+
+
+def _no_symbolic_form(node):
+    raise Unsupported(f"{node.name()} (a custom Function) has no symbolic form")
 
 
 def _translate_op(node, symbols, cache):

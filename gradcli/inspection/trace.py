@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from gradcli.core.engine import run_node
-from gradcli.inspection.graph import build, record_backward
 from gradcli.core.tensor import AccumulateGrad
+from gradcli.inspection.graph import build, record_backward
 
 
 @dataclass

@@ -21,11 +21,11 @@ import sys
 import types
 import warnings
 
-from gradcli.lang import sandbox
-from gradcli.lang.settings import MAX_AST_DEPTH, MAX_SOURCE_BYTES, RunOptions
+from gradcli.core.tensor import Tensor
 from gradcli.errors import (GradcliError, LimitError, ParseError, ProgramError, SandboxError,
                             TorchError)
-from gradcli.core.tensor import Tensor
+from gradcli.lang import sandbox
+from gradcli.lang.settings import MAX_AST_DEPTH, MAX_SOURCE_BYTES, RunOptions
 
 MAX_SHOWN_DEPTH = 200  # lists nested deeper are not shown as the calculator's result
 # On a syntax error CPython opens the file named in ast.parse to quote the line.  gradcli has

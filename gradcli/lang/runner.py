@@ -7,18 +7,19 @@ Nothing here prints; ``cli.py`` decides how results and errors are shown.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import faulthandler
 import gc
 import os
 import signal
 import sys
-import dataclasses
 
+from gradcli.core.tensor import GradMode, Limits
 from gradcli.errors import GradcliError, LimitError, ParseError
-from gradcli.lang.interpreter import MEMORY_HINT as _MEMORY_HINT, OUT_OF_MEMORY as _OUT_OF_MEMORY
+from gradcli.lang.interpreter import MEMORY_HINT as _MEMORY_HINT
+from gradcli.lang.interpreter import OUT_OF_MEMORY as _OUT_OF_MEMORY
 from gradcli.lang.interpreter import Interpreter
 from gradcli.lang.settings import MAX_SOURCE_BYTES, RunOptions
-from gradcli.core.tensor import GradMode, Limits
 
 try:
     import resource

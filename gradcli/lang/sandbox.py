@@ -22,11 +22,10 @@ from collections import Counter
 from gradcli.api import functions as fn
 from gradcli.api import names
 from gradcli.api.autograd import BackwardCFunction, Function, FunctionCtx
-from gradcli.core.dtypes import dtype as DType
-from gradcli.errors import LimitError, ProgramError, SandboxError, TorchError
 from gradcli.api.methods import METHODS
-from gradcli.core.tensor import AccumulateGrad, Limits, Node, OpNode, Size, Tensor
-from gradcli.core.tensor import _HookHandle
+from gradcli.core.dtypes import dtype as DType
+from gradcli.core.tensor import AccumulateGrad, Limits, Node, OpNode, Size, Tensor, _HookHandle
+from gradcli.errors import LimitError, ProgramError, SandboxError, TorchError
 from gradcli.lang.settings import RunOptions
 
 # ----- Namespaces -----

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from gradcli.errors import TorchError
-from gradcli.core.ops import TABLE, apply
 from gradcli.api.functions import expand, log_softmax, mean, relu, sigmoid, softmax, sum, tanh
-from gradcli.core.ops import broadcast_shape
+from gradcli.core.ops import TABLE, apply, broadcast_shape
 from gradcli.core.tensor import Tensor
+from gradcli.errors import TorchError
 
 __all__ = ["relu", "sigmoid", "tanh", "softmax", "log_softmax", "mse_loss", "l1_loss"]
 

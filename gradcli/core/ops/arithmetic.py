@@ -9,9 +9,9 @@ from dataclasses import replace
 import numpy as np
 
 from gradcli.core.kernels import sleef as _sleef
-from gradcli.core.ops.schema import (TABLE, SCALAR_FORMS, PROMOTE_BINARY, PROMOTE_FLOAT, PROMOTE_NONE, binary_samples,
-                                     defop, sample)
 from gradcli.core.ops.common import _fma
+from gradcli.core.ops.schema import (PROMOTE_BINARY, PROMOTE_FLOAT, PROMOTE_NONE, SCALAR_FORMS,
+                                     TABLE, binary_samples, defop, sample)
 from gradcli.errors import TorchError
 
 # ----- Binary arithmetic -----

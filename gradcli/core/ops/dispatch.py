@@ -10,9 +10,9 @@ import weakref
 import numpy as np
 
 from gradcli.core import dtypes
-from gradcli.core.ops.schema import (SCALAR_FORMS, Op, PROMOTE_FLOAT, PROMOTE_NONE,
-                                     PROMOTE_UNARY_FLOAT)
-from gradcli.core.tensor import (GradMode, Limits, NO_GRAD_VIEW, Tensor, WrappedFloat, WrappedInt,
+from gradcli.core.ops.schema import (PROMOTE_FLOAT, PROMOTE_NONE, PROMOTE_UNARY_FLOAT, SCALAR_FORMS,
+                                     Op)
+from gradcli.core.tensor import (NO_GRAD_VIEW, GradMode, Limits, Tensor, WrappedFloat, WrappedInt,
                                  op_node, share_version)
 from gradcli.errors import LimitError, TorchError
 

@@ -7,10 +7,11 @@ import numpy as np
 
 from gradcli.core.kernels import sleef as _sleef
 from gradcli.core.ops.arithmetic import _maximum, _minimum
-from gradcli.core.ops.schema import (MASK_2x3, PROMOTE_BINARY, PROMOTE_NONE, PROMOTE_UNARY_FLOAT,
-                                     defop, on_arrays, sample, unary_samples)
 from gradcli.core.ops.common import _fma
+from gradcli.core.ops.schema import (PROMOTE_BINARY, PROMOTE_NONE, PROMOTE_UNARY_FLOAT, MASK_2x3,
+                                     defop, on_arrays, sample, unary_samples)
 from gradcli.errors import TorchError
+
 
 # ----- Unary elementwise -----
 def _unary(name, grad_fn, forward, rule, sympy, formula, *, saves_result=False, saves=True,

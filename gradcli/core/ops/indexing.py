@@ -8,9 +8,10 @@ from dataclasses import replace
 import numpy as np
 
 from gradcli.core.ops.dispatch import T, apply
-from gradcli.core.ops.schema import TABLE, MASK_2x3, Op, PROMOTE_NONE, _new_object, defop, sample
+from gradcli.core.ops.schema import PROMOTE_NONE, TABLE, MASK_2x3, Op, _new_object, defop, sample
 from gradcli.core.tensor import GradMode, OpNode, Tensor, meta_of, next_sequence, wrap_dim
 from gradcli.errors import TorchError
+
 
 # ----- Indexing -----
 def _select_forward(x, dim, index):

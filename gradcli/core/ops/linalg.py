@@ -10,6 +10,7 @@ from gradcli.core.ops.schema import defop, sample
 from gradcli.core.tensor import Limits
 from gradcli.errors import TorchError
 
+
 # ----- Linear algebra -----
 def _check_mm(a, b):
     if a.ndim != 2 or b.ndim != 2:

@@ -15,6 +15,7 @@ from gradcli.core.ops.indexing import _index_put_forward, _masked_fill_forward
 from gradcli.core.ops.schema import TABLE
 from gradcli.core.tensor import Tensor
 
+
 # ----- The two faces of the table -----
 def _as_array(x):
     return x.array if type(x) is Tensor else np.asarray(x)

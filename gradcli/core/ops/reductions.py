@@ -17,6 +17,7 @@ from gradcli.core.ops.shape import _inverse_permutation
 from gradcli.core.tensor import wrap_dim
 from gradcli.errors import TorchError
 
+
 # ----- Reductions -----
 def _mean_forward(x, dim=None, keepdim=False):
     if x.dtype.kind not in "fO":  # object: sympy expressions in `gradcli check`

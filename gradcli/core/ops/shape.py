@@ -6,9 +6,10 @@ from __future__ import annotations
 import numpy as np
 
 from gradcli.core.ops.common import _dims, _sum_to, _unsqueeze_to
-from gradcli.core.ops.schema import TABLE, Op, PROMOTE_NONE, defop, sample, unary_samples
+from gradcli.core.ops.schema import PROMOTE_NONE, TABLE, Op, defop, sample, unary_samples
 from gradcli.core.tensor import Limits, Tensor, wrap_dim
 from gradcli.errors import TorchError
+
 
 # ----- Shape and view ops -----
 def _view_forward(x, shape):
