@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from _process import run
 from conftest import TESTS, scrub
 
 SAMPLES = TESTS.parent / "samples"
@@ -470,15 +470,14 @@ def test_closed_pipe_ends_quietly(tmp_path):
     program = tmp_path / "many.py"
     program.write_text("for i in range(20000):\n    print(i)\n")
     command = f"{sys.executable} -m gradcli.cli eval {program} | head -1"
-    result = subprocess.run(command, shell=True, capture_output=True, text=True, timeout=60)
+    result = run(command, shell=True, timeout=60)  # the shell, gradcli and head: one group
     assert result.stdout == "0\n"
     assert "Traceback" not in result.stderr and "Error" not in result.stderr
 
 
 def test_no_colour_when_piped(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "gradcli.cli", "graph",
-                             str(SAMPLES / "blitz.py")], capture_output=True, text=True,
-                            timeout=60)
+    result = run([sys.executable, "-m", "gradcli.cli", "graph", str(SAMPLES / "blitz.py")],
+                 timeout=60)
     assert "\x1b[" not in result.stdout
     assert result.stdout.startswith("MeanBackward0  out  line 12")
 

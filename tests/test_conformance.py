@@ -9,12 +9,12 @@ from __future__ import annotations
 import contextlib
 import io
 import runpy
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from _process import run
 from conftest import TESTS, scrub
 
 CASES = sorted((TESTS / "conformance").glob("[0-9][0-9]_*.py"))
@@ -83,7 +83,6 @@ def test_plain_python_with_gradcli_as_torch(case, monkeypatch):
 
 def test_installed_command_runs_a_case_as_a_subprocess():
     case = TESTS / "conformance" / "01_blitz_tensor.py"
-    result = subprocess.run([sys.executable, "-m", "gradcli.cli", "eval", str(case)],
-                            capture_output=True, text=True, timeout=60)
+    result = run([sys.executable, "-m", "gradcli.cli", "eval", str(case)], timeout=60)
     assert result.returncode == 0, result.stderr
     assert scrub(result.stdout) == case.with_suffix(".out").read_text()

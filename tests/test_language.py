@@ -10,13 +10,12 @@ from __future__ import annotations
 import contextlib
 import io
 import signal
-import subprocess
 import sys
 import textwrap
-import time
 
 import pytest
 
+from _process import child, wait_for_line
 from gradcli.errors import GradcliError
 from gradcli.lang.interpreter import run_source
 
@@ -407,31 +406,31 @@ def _broken(*args, **kwargs):
     return 1 / 0
 
 
-def _command(*args):
-    return [sys.executable, "-c", "from gradcli.cli import entry_point; entry_point()", *args]
+def _command(*args, unbuffered=False):
+    flags = ["-u"] if unbuffered else []  # -u: each print reaches the pipe at once
+    return [sys.executable, *flags, "-c", "from gradcli.cli import entry_point; entry_point()",
+            *args]
 
 
 def test_closed_pipe_ends_quietly(tmp_path):
     path = tmp_path / "chatty.py"
     path.write_text("for i in range(200000):\n    print(i)\n")
-    process = subprocess.Popen(_command("eval", str(path)), stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE)
-    process.stdout.readline()
-    process.stdout.close()
-    _, stderr = process.communicate(timeout=30)
+    with child(_command("eval", str(path))) as process:
+        wait_for_line(process, "0", timeout=30)
+        process.stdout.close()
+        _, stderr = process.communicate(timeout=30)
     assert stderr == b""
     assert process.returncode == 0  # the reader got what it wanted
 
 
 def test_ctrl_c_ends_quietly(tmp_path):
     path = tmp_path / "spin.py"
-    path.write_text("print('started', flush=None) if False else print('started')\n"
-                    "while True:\n    pass\n")
-    process = subprocess.Popen(_command("eval", "--timeout", "0", "--max-steps", "0", str(path)),
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    time.sleep(1.0)
-    process.send_signal(signal.SIGINT)
-    _, stderr = process.communicate(timeout=30)
+    path.write_text("print('started')\nwhile True:\n    pass\n")
+    command = _command("eval", "--timeout", "0", "--max-steps", "0", str(path), unbuffered=True)
+    with child(command) as process:
+        wait_for_line(process, "started", timeout=30)  # the program runs: Ctrl-C now hits it
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=30)
     assert process.returncode == 130
     assert b"Traceback" not in stderr
 

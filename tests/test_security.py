@@ -9,13 +9,13 @@ from __future__ import annotations
 import glob
 import json
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
 
+from _process import child, run, wait_for_line
 from conftest import TESTS
 from gradcli.lang.sandbox import RAW_MEMORY, walk_size
 
@@ -213,21 +213,24 @@ def test_program_state_does_not_outlive_its_run(cli, tmp_path):
 
 # A program reaches a long C call only by a route nobody has bounded yet; stand one in by a
 # binding (gradcli's Python API), as the last resort must still end such a run.
-STUCK_IN_C = """
-import sys
+STUCK_TIMEOUT = 0.5
+STUCK_IN_C = f"""
 from gradcli.lang.runner import RunOptions, run_program
 stuck = sum  # sum(range(10 ** 15)) runs in C, where the alarm cannot fire
-options = RunOptions(timeout=0.5, bindings={"stuck": stuck})
+options = RunOptions(timeout={STUCK_TIMEOUT}, bindings={{"stuck": stuck}})
+print("started", flush=True)
 run_program("stuck.py", "stuck(range(10 ** 15))", options)
 """
 
 
 def test_a_stuck_builtin_is_ended_by_the_hard_deadline():
-    started = time.monotonic()
-    result = subprocess.run([sys.executable, "-c", STUCK_IN_C], capture_output=True, text=True,
-                            timeout=30)
-    assert result.returncode == 1
-    assert time.monotonic() - started < 5
+    with child([sys.executable, "-c", STUCK_IN_C], text=True) as process:
+        wait_for_line(process, "started", timeout=30)
+        started = time.monotonic()
+        process.communicate(timeout=30)
+        elapsed = time.monotonic() - started
+    assert process.returncode == 1
+    assert elapsed < 5
 
 
 # ----- Walks C makes in one call: bounded before they start -----
@@ -358,8 +361,7 @@ def test_hostile_run_as_real_process_has_no_side_effect(tmp_path):
         os.remove(leftover)
     for path in [p for p in HOSTILE if p.stem[:3] in ("h10", "h11", "h12", "h13", "h15", "h16",
                                                        "h36")]:
-        result = subprocess.run([sys.executable, "-m", "gradcli.cli", "eval", str(path)],
-                                capture_output=True, text=True, timeout=30)
+        result = run([sys.executable, "-m", "gradcli.cli", "eval", str(path)], timeout=30)
         assert result.returncode == 1, result.stderr
         assert "Traceback" not in result.stderr
     assert not glob.glob(CANARY)
@@ -425,8 +427,7 @@ print(json.dumps({"ran": len(programs), "control": control,
 def test_audit_hook_sees_no_exec_import_open_or_process():
     corpus = sorted(str(p) for p in list((TESTS / "conformance").glob("*.py")) +
                     list(HOSTILE) + list((TESTS.parent / "samples").glob("*.py")))
-    result = subprocess.run([sys.executable, "-c", AUDIT_SCRIPT, *corpus], capture_output=True,
-                            text=True, timeout=300, cwd=TESTS.parent)
+    result = run([sys.executable, "-c", AUDIT_SCRIPT, *corpus], timeout=300, cwd=TESTS.parent)
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout.splitlines()[-1])
     assert report["ran"] >= len(corpus) - 3  # the bad-bytes files are refused before running
