@@ -21,6 +21,12 @@ from gradcli.lang.sandbox import RAW_MEMORY, walk_size
 
 HOSTILE = sorted((TESTS / "hostile").glob("h*.py"))
 CANARY = "/tmp/gradcli-canary-*"
+# tests/hostile/README.md: `gradcli eval NAME.py` must "finish within 5 seconds"
+PROMISED_SECONDS = 5
+# A real process also starts Python and imports gradcli: measured 0.25 s on an idle 2-CPU
+# machine, 0.75 s with a load average of 3.5 (then h27, which runs until the 4 s --timeout,
+# took 4.7-5.2 s in all).
+STARTUP_MARGIN = 1.0
 
 
 def _clean_failure(result, name):
@@ -40,7 +46,7 @@ def test_hostile_file_fails_cleanly(path, cli):
     _clean_failure(result, str(path))
     # a location (FILE:LINE:COL) on every message
     assert result.stderr.split(":")[1].isdigit(), result.stderr
-    assert elapsed < 10, f"took {elapsed:.1f} s"
+    assert elapsed < PROMISED_SECONDS, f"took {elapsed:.1f} s"  # in-process: no start-up
     assert not glob.glob(CANARY)
 
 
@@ -194,7 +200,7 @@ def test_variation_fails_cleanly(name, cli, tmp_path):
     result = cli("eval", path, *VARIATION_FLAGS.get(name, []))
     _clean_failure(result, str(path))
     assert result.stderr.split(":")[1].isdigit(), result.stderr  # located: FILE:LINE:COL
-    assert time.monotonic() - started < 10
+    assert time.monotonic() - started < PROMISED_SECONDS  # as for the files they vary
 
 
 @pytest.mark.parametrize("name", sorted(RAW_MEMORY - {"__array__", "__array_interface__"}))
@@ -221,16 +227,23 @@ options = RunOptions(timeout={STUCK_TIMEOUT}, bindings={{"stuck": stuck}})
 print("started", flush=True)
 run_program("stuck.py", "stuck(range(10 ** 15))", options)
 """
+# README, security model: the watchdog "ends the process with exit status 1 half a second
+# after the timeout"
+WATCHDOG_GRACE = 0.5
 
 
 def test_a_stuck_builtin_is_ended_by_the_hard_deadline():
     with child([sys.executable, "-c", STUCK_IN_C], text=True) as process:
-        wait_for_line(process, "started", timeout=30)
+        wait_for_line(process, "started", timeout=30)  # the promise counts from the run's start
         started = time.monotonic()
-        process.communicate(timeout=30)
+        stdout, stderr = process.communicate(timeout=30)
         elapsed = time.monotonic() - started
-    assert process.returncode == 1
-    assert elapsed < 5
+    # the watchdog's exit: status 1 and no message at all (the alarm's LimitError would have
+    # ended this script with a traceback)
+    assert (process.returncode, stdout, stderr) == (1, "", "")
+    # Margin 0.3 s over the promise: the parent learns of the exit through the scheduler of a
+    # shared 2-CPU machine (measured there, load average 2 to 4: 1.00-1.03 s in 40 runs).
+    assert STUCK_TIMEOUT < elapsed < STUCK_TIMEOUT + WATCHDOG_GRACE + 0.3, f"{elapsed:.2f} s"
 
 
 # ----- Walks C makes in one call: bounded before they start -----
@@ -356,12 +369,15 @@ def test_walk_size_counts_shared_children_each_time_and_stops_past_the_cap():
 
 
 def test_hostile_run_as_real_process_has_no_side_effect(tmp_path):
-    """The real command, its own process: exit 1, no file written, nothing imported."""
+    """The real command, its own process: exit 1, no file written, nothing imported, and
+    within the promised time plus start-up (h27 runs until the 4 s --timeout)."""
     for leftover in glob.glob(CANARY):
         os.remove(leftover)
     for path in [p for p in HOSTILE if p.stem[:3] in ("h10", "h11", "h12", "h13", "h15", "h16",
-                                                       "h36")]:
-        result = run([sys.executable, "-m", "gradcli.cli", "eval", str(path)], timeout=30)
+                                                       "h27", "h36")]:
+        # past the promise, TimeoutExpired fails the test (and the process is killed)
+        result = run([sys.executable, "-m", "gradcli.cli", "eval", str(path)],
+                     timeout=PROMISED_SECONDS + STARTUP_MARGIN)
         assert result.returncode == 1, result.stderr
         assert "Traceback" not in result.stderr
     assert not glob.glob(CANARY)
