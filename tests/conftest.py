@@ -1,7 +1,8 @@
-"""Shared test helpers: run programs through the CLI in-process, and golden files."""
+"""Shared test helpers: run programs through the CLI in-process, golden files, and torch."""
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -34,3 +35,20 @@ def cli():
         runner = CliRunner()
         return Result(runner.invoke(main, [str(a) for a in args], input=input))
     return run
+
+
+def import_torch():
+    """The installed PyTorch, or a skip when there is none.
+
+    With GRADCLI_REQUIRE_TORCH=1 (set by .ci/run, which installs torch) a missing torch
+    fails the test instead: there a skip would hide the differential tests not running.
+    Called at module level, the failure is a collection error, which fails the run too.
+    """
+    if os.environ.get("GRADCLI_REQUIRE_TORCH", "") in ("", "0"):
+        return pytest.importorskip("torch")
+    try:
+        import torch
+    except ImportError as error:
+        pytest.fail(f"GRADCLI_REQUIRE_TORCH is set, but torch does not import: {error}",
+                    pytrace=False)
+    return torch

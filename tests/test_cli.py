@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from _process import run
-from conftest import TESTS, scrub
+from conftest import TESTS, import_torch, scrub
 
 SAMPLES = TESTS.parent / "samples"
 GOLDEN = TESTS / "golden"
@@ -231,7 +231,7 @@ HESSIAN_PROGRAMS = [
 
 
 def torch_module():
-    return pytest.importorskip("torch")
+    return import_torch()
 
 
 @pytest.mark.parametrize("code,inputs,function", HESSIAN_PROGRAMS, ids=[c for c, _, _ in

@@ -19,11 +19,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import import_torch
 import gradcli
 from gradcli.errors import GradcliError
 from gradcli.lang.interpreter import run_source
 
-torch = pytest.importorskip("torch")
+torch = import_torch()
 
 ADDRESS = re.compile(r"object at 0x[0-9a-fA-F]+")
 VALUES = st.sampled_from([-2.0, -1.5, -1.0, -0.75, -0.5, -0.25, 0.0, 0.25, 0.5, 1.0, 1.25, 2.0,

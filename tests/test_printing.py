@@ -6,6 +6,7 @@ import math
 import numpy as np
 import pytest
 
+from conftest import import_torch
 from gradcli.core.printing import size_repr, tensor_repr
 
 f32 = np.float32
@@ -152,7 +153,7 @@ def _random_floats(draw, st, rng, n):
 
 
 def test_differential_against_torch():
-    torch = pytest.importorskip("torch")
+    torch = import_torch()
     hypothesis = pytest.importorskip("hypothesis")
     st = hypothesis.strategies
 

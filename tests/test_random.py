@@ -10,6 +10,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
+from conftest import import_torch
 import gradcli.core.kernels.random as grandom
 from gradcli.core.kernels.random import (Generator, get_rng_state, initial_seed, manual_seed,
                                          normal_, rand, randint, randn, randperm, seed,
@@ -253,7 +254,7 @@ def test_speed():
 # ------------------------------------------------------- differential, vs torch
 
 def _torch():
-    return pytest.importorskip("torch")
+    return import_torch()
 
 
 TORCH_DTYPE = {f32: "float32", f64: "float64"}

@@ -9,6 +9,7 @@ import math
 import numpy as np
 import pytest
 
+from conftest import import_torch
 from gradcli.core.kernels import reduce as _reduce
 from gradcli.core.kernels.reduce import torch_sum
 
@@ -198,7 +199,7 @@ def _draw_case(st, draw, max_numel, min_numel=1):
 
 
 def test_differential_against_torch(monkeypatch):
-    torch = pytest.importorskip("torch")
+    torch = import_torch()
     hypothesis = pytest.importorskip("hypothesis")
     st = hypothesis.strategies
     monkeypatch.setattr(_reduce, "NUM_THREADS", torch.get_num_threads())
@@ -216,7 +217,7 @@ def test_differential_against_torch(monkeypatch):
 
 def test_differential_large_threaded(monkeypatch):
     """Inputs above GRAIN_SIZE go through torch's multi-threaded paths."""
-    torch = pytest.importorskip("torch")
+    torch = import_torch()
     hypothesis = pytest.importorskip("hypothesis")
     st = hypothesis.strategies
     saved = torch.get_num_threads()
@@ -242,7 +243,7 @@ def test_differential_large_threaded(monkeypatch):
 def test_mean_is_sum_over_count(monkeypatch):
     """torch.mean on CPU is sum(...) / numel over the reduced dims, so
     torch_sum(a, axes) / n reproduces it bit for bit."""
-    torch = pytest.importorskip("torch")
+    torch = import_torch()
     monkeypatch.setattr(_reduce, "NUM_THREADS", torch.get_num_threads())
     rng = np.random.default_rng(0)
     for shape, axes in [((37,), (0,)), ((9, 33), (0,)), ((9, 33), (1,)),

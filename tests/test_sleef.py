@@ -19,6 +19,7 @@ from typing import Callable
 import numpy as np
 import pytest
 
+from conftest import import_torch
 from gradcli.core.kernels import reduce as _reduce, sleef as _sleef
 from gradcli.core.ops import TABLE
 
@@ -347,7 +348,7 @@ def test_a_few_elements_take_the_array_codes_bits(routine, low, high):
 
 
 def test_backward_against_torch(monkeypatch):
-    torch = pytest.importorskip("torch")
+    torch = import_torch()
     monkeypatch.setattr(_reduce, "NUM_THREADS", torch.get_num_threads())
     mismatched = []
     for case in range(120):
@@ -371,7 +372,7 @@ def test_backward_against_torch(monkeypatch):
 
 
 def test_against_torch(monkeypatch):
-    torch = pytest.importorskip("torch")
+    torch = import_torch()
     monkeypatch.setattr(_reduce, "NUM_THREADS", torch.get_num_threads())
     monkeypatch.setattr(_sleef, "EXACT_UP_TO", 10 ** 9)
     forward = TABLE

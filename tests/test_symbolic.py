@@ -14,7 +14,7 @@ import gradcli as torch
 from gradcli.inspection import replay, symbolic
 from gradcli.core.ops import TABLE
 
-from conftest import TESTS
+from conftest import TESTS, import_torch
 
 
 @pytest.fixture(autouse=True)
@@ -101,7 +101,7 @@ CASES = ["03_blitz_backward", "11_broadcast_grads", "13_matmul", "14_indexing",
 
 @pytest.mark.parametrize("case", CASES)
 def test_grad_matches_pytorchs_own_gradients(case, cli):
-    real = pytest.importorskip("torch")
+    real = import_torch()
     assert real is not torch  # the real PyTorch, not gradcli standing in for it
     path = TESTS / "conformance" / f"{case}.py"
     namespace = _run_with_real_torch(path)

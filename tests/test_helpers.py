@@ -1,5 +1,9 @@
-"""tests/_process.py, which every test that starts a process uses: Ctrl-C works in the child
-whatever the parent ignores, and nothing a test started outlives it, even when it fails."""
+"""The tests' own helpers keep their promises.
+
+tests/_process.py, which every test that starts a process uses: Ctrl-C works in the child
+whatever the parent ignores, and nothing a test started outlives it, even when it fails.
+conftest.import_torch: a missing torch is a skip, or a failure under GRADCLI_REQUIRE_TORCH=1.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from _process import child, run, wait_for_line
+from conftest import import_torch
 
 # a shell that starts two long sleeps in the background and says which
 SHELL_WITH_CHILDREN = "sleep 60 & echo $!; sleep 60 & echo $!; echo started; wait"
@@ -62,3 +67,16 @@ def test_a_timed_out_run_leaves_no_process_behind(tmp_path):
         run(["sh", str(script)], timeout=1.0)
     pids = [int((tmp_path / name).read_text()) for name in "ab"]
     assert _ended(pids)
+
+
+@pytest.mark.parametrize("value,outcome", [(None, pytest.skip.Exception),
+                                           ("0", pytest.skip.Exception),
+                                           ("1", pytest.fail.Exception)])
+def test_missing_torch_skips_unless_required(value, outcome, monkeypatch):
+    monkeypatch.setitem(sys.modules, "torch", None)  # `import torch` now raises ImportError
+    if value is None:
+        monkeypatch.delenv("GRADCLI_REQUIRE_TORCH", raising=False)
+    else:
+        monkeypatch.setenv("GRADCLI_REQUIRE_TORCH", value)
+    with pytest.raises(outcome):
+        import_torch()
