@@ -6,6 +6,7 @@ import os
 import re
 from pathlib import Path
 
+import hypothesis
 import pytest
 from click.testing import CliRunner
 
@@ -13,6 +14,8 @@ from gradcli.cli import main
 
 TESTS = Path(__file__).parent
 ADDRESS = re.compile(r"object at 0x[0-9a-fA-F]+")
+# as in test_fuzz.py: GRADCLI_FUZZ_RANDOM=1 draws fresh hypothesis examples
+FRESH_EXAMPLES = os.environ.get("GRADCLI_FUZZ_RANDOM", "") not in ("", "0")
 
 
 def scrub(text: str) -> str:
@@ -52,3 +55,11 @@ def import_torch():
         pytest.fail(f"GRADCLI_REQUIRE_TORCH is set, but torch does not import: {error}",
                     pytrace=False)
     return torch
+
+
+def fixed_examples(max_examples: int) -> hypothesis.settings:
+    """Settings for a hypothesis test: the same examples on every run, so a red run
+    reproduces, unless GRADCLI_FUZZ_RANDOM=1 asks for fresh ones (printing the blob that
+    replays a failure)."""
+    return hypothesis.settings(max_examples=max_examples, deadline=None,
+                               derandomize=not FRESH_EXAMPLES, print_blob=FRESH_EXAMPLES)

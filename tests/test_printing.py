@@ -5,8 +5,10 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from conftest import import_torch
+from conftest import fixed_examples, import_torch
 from gradcli.core.printing import size_repr, tensor_repr
 
 f32 = np.float32
@@ -154,11 +156,9 @@ def _random_floats(draw, st, rng, n):
 
 def test_differential_against_torch():
     torch = import_torch()
-    hypothesis = pytest.importorskip("hypothesis")
-    st = hypothesis.strategies
 
-    @hypothesis.settings(max_examples=300, deadline=None)
-    @hypothesis.given(st.data())
+    @fixed_examples(300)
+    @given(st.data())
     def check(data):
         arr_, dtype_name = _draw_array(data.draw, st)
         suffix = data.draw(st.sampled_from(["none", "requires_grad", "grad_fn"]))

@@ -8,8 +8,10 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from conftest import import_torch
+from conftest import fixed_examples, import_torch
 from gradcli.core.kernels import reduce as _reduce
 from gradcli.core.kernels.reduce import torch_sum
 
@@ -200,12 +202,10 @@ def _draw_case(st, draw, max_numel, min_numel=1):
 
 def test_differential_against_torch(monkeypatch):
     torch = import_torch()
-    hypothesis = pytest.importorskip("hypothesis")
-    st = hypothesis.strategies
     monkeypatch.setattr(_reduce, "NUM_THREADS", torch.get_num_threads())
 
-    @hypothesis.settings(max_examples=600, deadline=None)
-    @hypothesis.given(st.data())
+    @fixed_examples(600)
+    @given(st.data())
     def check(data):
         a, axes, keepdims = data.draw(st.composite(lambda draw: _draw_case(st, draw, 5000))())
         expected = _torch_reference(torch, a, axes, keepdims)
@@ -218,12 +218,10 @@ def test_differential_against_torch(monkeypatch):
 def test_differential_large_threaded(monkeypatch):
     """Inputs above GRAIN_SIZE go through torch's multi-threaded paths."""
     torch = import_torch()
-    hypothesis = pytest.importorskip("hypothesis")
-    st = hypothesis.strategies
     saved = torch.get_num_threads()
 
-    @hypothesis.settings(max_examples=40, deadline=None)
-    @hypothesis.given(st.data())
+    @fixed_examples(40)
+    @given(st.data())
     def check(data):
         threads = data.draw(st.integers(1, 4))
         a, axes, keepdims = data.draw(st.composite(
