@@ -1,4 +1,4 @@
-"""Tests for gradcli.printing: golden strings (no torch needed) and a
+"""Tests for gradcli.core.printing: golden strings (no torch needed) and a
 hypothesis differential test against the real torch repr (skipped without torch)."""
 
 import math

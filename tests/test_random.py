@@ -1,4 +1,4 @@
-"""Tests for gradcli.random: golden values recorded from PyTorch 2.13.0 (no torch
+"""Tests for gradcli.core.kernels.random: golden values recorded from PyTorch 2.13.0 (no torch
 needed), checks of the exact-arithmetic helpers, and differential tests that
 require bit-for-bit equality with the installed torch (skipped without torch)."""
 

@@ -1,4 +1,4 @@
-"""Tests for gradcli._reduce.torch_sum.
+"""Tests for gradcli.core.kernels.reduce.torch_sum.
 
 There are golden results (real PyTorch 2.13 CPU output, no torch needed) and
 hypothesis differential tests against ``torch.sum``, skipped without torch.
