@@ -314,15 +314,23 @@ def get_attribute(obj, name: str, interp=None):
         method.__qualname__ = name  # Python's words in messages: "sort() takes ..."
         return method
     allowed = ATTRIBUTES.get(kind)
-    if allowed is not None and name in allowed:
+    if allowed is None:  # deny by default: a type without a list (functions, iterators) has none
+        what = "type" if isinstance(obj, type) else _type_name(obj)
+        raise SandboxError(f"'{what}' objects have no attributes in gradcli programs ('{name}' "
+                           "is refused)", hint=NO_ATTRIBUTES_HINT)
+    if name in allowed:
         return getattr(obj, name)
-    raise _no_attribute(obj, name, allowed or ())
+    raise _no_attribute(obj, name, allowed)
+
+
+NO_ATTRIBUTES_HINT = ("attributes exist only on tensors, grad_fn nodes, dtypes, torch.Size, ctx, "
+                      "modules, strings, lists, tuples, dicts and numbers")
 
 
 def _ctx_attribute(ctx, name):
     if name in CTX_METHODS:
         return getattr(ctx, name)
-    if name in ctx.__dict__:
+    if name in ctx.__dict__ and not name.startswith("_"):  # ctx's own state (_saved) stays its own
         return ctx.__dict__[name]
     raise _no_attribute(ctx, name, CTX_METHODS | {k for k in ctx.__dict__ if not k.startswith("_")})
 
@@ -435,8 +443,13 @@ def _type_name(obj) -> str:
         return obj.__name__
     if isinstance(obj, Node):
         return obj.name()
-    return {Tensor: "Tensor", DType: "torch.dtype", Size: "torch.Size"}.get(type(obj),
-                                                                           type(obj).__name__)
+    name = type(obj).__name__
+    return _SHOWN_TYPES.get(type(obj), _SHOWN_TYPE_NAMES.get(name, name))
+
+
+_SHOWN_TYPES = {Tensor: "Tensor", DType: "torch.dtype", Size: "torch.Size",
+                ModuleNamespace: "module", TensorType: "type"}
+_SHOWN_TYPE_NAMES = {"UserFunction": "function"}  # the interpreter's (language.py imports us)
 
 
 def _no_attribute(obj, name, allowed):
@@ -459,7 +472,7 @@ def set_attribute(obj, name: str, value) -> None:
     if type(obj) is Tensor and name in ("grad", "requires_grad", "data"):
         _set_tensor_attribute(obj, name, value)
         return
-    if type(obj) is FunctionCtx and name not in CTX_METHODS:
+    if type(obj) is FunctionCtx and name not in CTX_METHODS and not name.startswith("_"):
         obj.__dict__[name] = value
         return
     raise SandboxError(f"cannot set attribute '{name}' of '{_type_name(obj)}'",
@@ -609,6 +622,10 @@ def define_function_class(name: str, base, methods: dict):
     if base is not Function:
         raise SandboxError("a class must derive from torch.autograd.Function (custom autograd "
                            "functions are the only classes gradcli programs define)")
+    for method in methods:  # the interpreter refuses such names too; this holds without it
+        if method.startswith("_"):
+            raise SandboxError(f"a Function class defines static methods with public names only, "
+                               f"not '{method}'")
     for required in ("forward", "backward"):
         if required not in methods:
             raise SandboxError(f"class {name} needs a static method '{required}'")
