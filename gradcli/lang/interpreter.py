@@ -28,6 +28,7 @@ from gradcli.lang import sandbox
 from gradcli.lang.settings import MAX_AST_DEPTH, MAX_SOURCE_BYTES, RunOptions
 
 MAX_SHOWN_DEPTH = 200  # lists nested deeper are not shown as the calculator's result
+SHOWN_INT_BITS = 14_000  # ints this long (4,215 digits) have text; Python stops at 4,300 digits
 # On a syntax error CPython opens the file named in ast.parse to quote the line.  gradcli has
 # the source already, so it names a path that cannot exist: nothing is read, whatever the name.
 PARSE_FILENAME = "/dev/null/gradcli-program"
@@ -124,6 +125,12 @@ class Interpreter:
                              f"(the limit is {MAX_SHOWN_DEPTH})", hint="print a part of it, or "
                              "end the program with another expression", line=node.lineno,
                              column=node.col_offset + 1)
+        if self.settings.max_int_bits > SHOWN_INT_BITS:
+            try:  # an int past Python's 4,300 digits has no text: refused here, as print's is
+                repr(self.last_value)
+            except ValueError as error:
+                raise ProgramError(str(error), kind="ValueError", line=node.lineno,
+                                   column=node.col_offset + 1) from None
 
     def warn(self, node, kind: str, message: str) -> None:
         """A warning on stderr, located like PyTorch's (FILE:LINE: Kind: message)."""
