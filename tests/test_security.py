@@ -437,6 +437,112 @@ def test_variation_is_stopped_by_its_defence(name, cli, tmp_path):
     assert not glob.glob(CANARY)
 
 
+# ----- Strings aimed at sympy (h36) -----
+#
+# sympy's sympify evaluates a string as Python.  The translation to sympy reads only the
+# recorded graph, and a graph holds tensors and numbers: every slot of an op a string could
+# take refuses it while the program runs, and the one node that holds any value, a custom
+# Function's, has no symbolic form, so the translation never looks inside it.
+
+INJECTED = repr("__import__('os').system('touch /tmp/gradcli-canary-sympy')")
+STRING_SLOTS = {
+    "operand": ("y = x * {s}", "TypeError: unsupported operand type for tensor operation: 'str'"),
+    "exponent": ("y = x ** {s}", "TypeError: unsupported operand type for tensor operation"),
+    "where_branch": ("y = torch.where(x > 0, x, {s})",
+                     "TypeError: unsupported operand type for tensor operation: 'str'"),
+    "clamp_bound": ("y = torch.clamp(x, min={s})",
+                    "RuntimeError: could not convert string to float"),
+    "alpha": ("y = torch.add(x, x, alpha={s})", "RuntimeError: could not convert string to float"),
+    "rounding_mode": ("y = torch.div(x, 2.0, rounding_mode={s})",
+                      "RuntimeError: div expected rounding_mode to be one of None, 'trunc'"),
+    "reduction": ("y = torch.nn.functional.mse_loss(x, x, reduction={s})",
+                  "ValueError: __import__('os').system('touch /tmp/gradcli-canary-sympy') is not "
+                  "a valid value for reduction"),
+    "dtype": ("y = torch.ones(1, dtype={s})", "TypeError: dtype must be a torch.dtype, not str"),
+}
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("slot", sorted(STRING_SLOTS))
+def test_a_string_is_refused_in_every_slot_of_an_op(slot, command, cli, tmp_path):
+    line, defence = STRING_SLOTS[slot]
+    path = tmp_path / f"{slot}.py"
+    path.write_text("import torch\nx = torch.tensor(1.0, requires_grad=True)\n" +
+                    line.format(s=INJECTED) + "\n")
+    _stopped_by(cli(*COMMANDS[command], path), str(path), defence)
+    assert not glob.glob(CANARY)
+
+
+FUNCTION_ARGUMENT = """import torch
+from torch.autograd import Function
+class Tagged(Function):
+    @staticmethod
+    def forward(ctx, x, tag):
+        ctx.tag = tag
+        return x * 2
+    @staticmethod
+    def backward(ctx, g):
+        return g * 2, None
+x = torch.tensor(1.0, requires_grad=True)
+y = Tagged.apply(x, {s})
+"""
+
+
+def test_a_string_held_by_the_graph_never_reaches_sympy(cli, tmp_path, monkeypatch):
+    """A custom Function may carry a string: the commands that translate the graph refuse
+    its node (no symbolic form), and sympy's parser never sees the string."""
+    import sympy
+    from sympy.parsing import sympy_parser
+    parsed = []
+    parse = sympy_parser.parse_expr
+
+    def spy(text, *args, **kwargs):
+        parsed.append(text)
+        return parse(text, *args, **kwargs)
+    monkeypatch.setattr(sympy_parser, "parse_expr", spy)
+    sympy.sympify("1 + 1")
+    assert parsed == ["1 + 1"]  # the spy sees every string sympify evaluates
+    path = tmp_path / "tagged.py"
+    path.write_text(FUNCTION_ARGUMENT.format(s=INJECTED))
+    symbolic = cli("grad", "--symbolic", path)
+    assert symbolic.exit_code == 1 and "Traceback" not in symbolic.stderr
+    assert f"{path}: SymbolicUnavailable: no symbolic form: TaggedBackward (a custom Function) " \
+           "has no symbolic form" in symbolic.stderr
+    checked = cli("check", path)  # by finite differences only
+    assert checked.exit_code == 0, checked.stderr
+    assert "symbolic: TaggedBackward (a custom Function) has no symbolic form" in checked.stdout
+    assert cli("explain", path).exit_code == 0
+    assert [text for text in parsed if "canary" in text] == []
+    assert not glob.glob(CANARY)
+
+
+# The inspection commands call program code after the run: a custom Function's backward, a
+# hook, and (check) the forward again, replayed.  That code must keep the run's limits.
+AFTER_THE_RUN = """import torch
+from torch.autograd import Function
+class Big(Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x * 2
+    @staticmethod
+    def backward(ctx, g):
+        big = torch.ones(4000, 4000)
+        return g * 2
+x = torch.tensor(1.0, requires_grad=True)
+y = Big.apply(x)
+"""
+
+
+@pytest.mark.xfail(strict=True, reason="grad, check and explain call the program's backward "
+                   "after the run, outside its limits (elements, memory, alarm)")
+@pytest.mark.parametrize("command", ["grad", "check", "explain"])
+def test_program_code_called_after_the_run_keeps_the_limits(command, cli, tmp_path):
+    path = tmp_path / "after_the_run.py"
+    path.write_text(AFTER_THE_RUN)
+    _stopped_by(cli(command, path), str(path),
+                "LimitError: a tensor of shape (4000, 4000) has 16,000,000 elements")
+
+
 @pytest.mark.parametrize("name", sorted(RAW_MEMORY - {"__array__", "__array_interface__"}))
 def test_tensor_never_hands_out_raw_memory(name, cli):
     result = cli("eval", "-e", f"torch.ones(2).{name}")
