@@ -5,12 +5,16 @@ Cleanly means: exit status 1 (never 70, an internal error), one short message on
 located as FILE:LINE:COL and no traceback, bounded time, and no side effect (no file
 created).  Each file and variation names what must stop it, "Kind: part of the message", so
 one that starts failing for another reason (a defence moved, or an incidental error in front
-of the door it aims at) fails its test.
+of the door it aims at) fails its test.  Last, each defence layer on its own: the
+interpreter's name check with the attribute guard switched off, and the attribute guard
+called directly, on every type of object a program can reach.
 """
 
 from __future__ import annotations
 
+import functools
 import glob
+import io
 import json
 import os
 import re
@@ -23,6 +27,9 @@ import pytest
 
 from _process import child, run, wait_for_line
 from conftest import TESTS
+from gradcli.errors import GradcliError, SandboxError
+from gradcli.lang import sandbox
+from gradcli.lang.interpreter import run_source
 from gradcli.lang.sandbox import RAW_MEMORY, walk_size
 
 HOSTILE = sorted((TESTS / "hostile").glob("h*.py"))
@@ -541,6 +548,217 @@ def test_program_code_called_after_the_run_keeps_the_limits(command, cli, tmp_pa
     path.write_text(AFTER_THE_RUN)
     _stopped_by(cli(command, path), str(path),
                 "LimitError: a tensor of shape (4000, 4000) has 16,000,000 elements")
+
+
+# ----- Each defence layer on its own -----
+#
+# A name starting with '_' is refused twice: by the interpreter's name check (language.py),
+# wherever a program writes a name, and by the attribute guard (sandbox.py), which reads
+# only what a type's allow-list names and refuses everything of a type without one.  Each is
+# tested with the other out of the way, so that removing either fails a test.
+
+UNDERSCORE_NAMES = {  # every place a program writes a name
+    "attribute": "x = torch.ones(1)\nx.__class__\n",
+    "attribute_store": "x = torch.ones(1)\nx._version = 5\n",
+    "name": "__builtins__\n",
+    "assignment": "_x = 1\n",
+    "augmented_assignment": "_x += 1\n",
+    "delete": "del _x\n",
+    "for_target": "for _i in range(2):\n    pass\n",
+    "comprehension_target": "[_i for _i in range(2)]\n",
+    "with_target": "with torch.no_grad() as _g:\n    pass\n",
+    "def": "def _f():\n    pass\n",
+    "parameter": "def f(_a):\n    pass\n",
+    "lambda_parameter": "f = lambda _a: 0\n",
+    "keyword_argument": "print(1, _end='')\n",
+    "import_alias": "import torch as _t\n",
+    "from_import": "from torch import _C\n",
+    "from_import_alias": "from torch import ones as _ones\n",
+    "class": "class _F(Function):\n    pass\n",
+    "method": ("class F(Function):\n    @staticmethod\n    def __init_subclass__(cls):\n"
+               "        pass\n"),
+}
+
+
+def _run(source: str):
+    """Run a program in-process; returns its interpreter."""
+    return run_source("<layer>", "import torch\nfrom torch.autograd import Function\n" + source,
+                      output=io.StringIO())
+
+
+@pytest.fixture
+def attribute_guard_off(monkeypatch):
+    """The second layer switched off: what it refuses is read or written all the same."""
+    get, put = sandbox.get_attribute, sandbox.set_attribute
+
+    def get_anything(obj, name, interp=None):
+        try:
+            return get(obj, name, interp)
+        except GradcliError:
+            return getattr(obj, name)
+
+    def put_anything(obj, name, value):
+        try:
+            put(obj, name, value)
+        except GradcliError:
+            setattr(obj, name, value)
+    monkeypatch.setattr(sandbox, "get_attribute", get_anything)
+    monkeypatch.setattr(sandbox, "set_attribute", put_anything)
+
+
+def test_with_the_attribute_guard_off_anything_is_readable(attribute_guard_off):
+    """The control: the fixture really takes the second layer away."""
+    assert type(_run("raw = torch.ones(2).array\n").globals["raw"]).__name__ == "ndarray"
+
+
+@pytest.mark.parametrize("place", sorted(UNDERSCORE_NAMES))
+def test_name_check_alone_refuses_underscore_names(place, attribute_guard_off):
+    with pytest.raises(SandboxError, match="names starting with '_' are not available"):
+        _run(UNDERSCORE_NAMES[place])
+
+
+# What a program can hold, made by a program: each entry, its expression and attributes the
+# object really has that no allow-list names (besides the dunders every object has).
+REACHABLE_PROGRAM = """
+import math
+import torch.nn.functional as F
+contexts = []
+class Double(Function):
+    @staticmethod
+    def forward(ctx, x):
+        contexts.append(ctx)
+        return x * 2
+    @staticmethod
+    def backward(ctx, g):
+        return g * 2
+def function(a):
+    return a
+x = torch.ones(2, requires_grad=True)
+y = x * 3
+z = Double.apply(x)
+handle = x.register_hook(lambda g: g)
+"""
+REACHABLE = {
+    # no allow-list: no attribute at all
+    "user function": ("function", ["interp", "frame", "body", "params"]),
+    "lambda": ("lambda: 0", ["interp", "frame", "body"]),
+    "tensor method": ("x.mean", []),
+    "list method": ("[].append", []),
+    "str method": ("'a'.upper", []),
+    "builtin": ("len", []),
+    "print": ("print", []),
+    "torch function": ("torch.ones", []),
+    "Function.apply": ("Double.apply", []),
+    "map": ("map(abs, [1])", []),
+    "zip": ("zip([1])", []),
+    "filter": ("filter(None, [1])", []),
+    "enumerate": ("enumerate([1])", []),
+    "reversed": ("reversed([1])", []),
+    "range": ("range(3)", ["start", "stop", "step", "count", "index"]),
+    "dict keys": ("{1: 2}.keys()", ["mapping", "isdisjoint"]),
+    "dict items": ("{1: 2}.items()", ["mapping"]),
+    "no_grad": ("torch.no_grad()", []),
+    "torch.Tensor": ("torch.Tensor", []),
+    "float type": ("float", ["mro", "fromhex", "is_integer"]),
+    "bool type": ("bool", ["mro", "bit_length"]),
+    "bool": ("True", ["bit_length", "real"]),
+    "None": ("None", []),
+    # an allow-list: what it does not name is refused
+    "tensor": ("x", ["array", "_version", "_accumulator"]),
+    "grad_fn node": ("y.grad_fn", ["op", "inputs", "params", "result", "children", "pre_hooks"]),
+    "AccumulateGrad": ("y.grad_fn.next_functions[0][0]", ["children", "pre_hooks", "_variable"]),
+    "custom Function node": ("z.grad_fn", ["function", "ctx", "args", "input_meta"]),
+    "ctx": ("contexts[0]", ["_saved", "_released"]),
+    "Function class": ("Double", ["forward", "backward", "mro"]),
+    "dtype": ("torch.float32", ["np", "name", "category"]),
+    "torch.Size": ("x.shape", []),
+    "hook handle": ("handle", ["_node", "_hook"]),
+    "max result": ("torch.max(x, 0)", ["count", "index", "_name"]),
+    # modules: their members are the list; anything else is Python's "has no attribute"
+    "torch": ("torch", ["members", "name"]),
+    "torch.nn.functional": ("F", ["members", "name"]),
+    "torch.autograd": ("torch.autograd", ["members", "name"]),
+    "math": ("math", ["members", "name"]),
+    "dict": ("{}", ["fromkeys", "update", "popitem"]),
+    "list": ("[]", []),
+    "tuple": ("()", []),
+    "str": ("'a'", ["format", "format_map", "encode", "maketrans", "translate"]),
+    "int": ("1", ["to_bytes", "from_bytes", "real", "numerator"]),
+    "float": ("1.5", ["hex", "fromhex", "real", "as_integer_ratio"]),
+}
+NO_LIST = list(REACHABLE)[:list(REACHABLE).index("tensor")]
+MODULES = ["torch", "torch.nn.functional", "torch.autograd", "math"]
+# no program makes these, and no list names them
+UNREACHABLE = {
+    "generator": (lambda: (i for i in ()), ["gi_frame", "gi_code", "send", "throw", "close"]),
+    "exception": (lambda: ValueError("x"), ["args", "with_traceback"]),
+    "frame": (sys._getframe, ["f_globals", "f_builtins", "f_back"]),
+}
+DUNDERS = ["__class__", "__dict__", "__reduce_ex__", "__init__", "__getattribute__",
+           "__subclasses__", "__globals__", "__self__", "__func__", "__code__", "__closure__",
+           "__builtins__", "__module__", "__mro__"]
+
+
+@functools.cache
+def _reached() -> dict:
+    names = list(REACHABLE)
+    source = REACHABLE_PROGRAM + "reached = [" + ", ".join(
+        f"({REACHABLE[name][0]})" for name in names) + "]\n"
+    return dict(zip(names, _run(source).globals["reached"]))
+
+
+def _object(kind):
+    if kind in UNREACHABLE:
+        make, public = UNREACHABLE[kind]
+        return make(), public
+    return _reached()[kind], REACHABLE[kind][1]
+
+
+@pytest.mark.parametrize("kind", list(REACHABLE) + list(UNREACHABLE))
+def test_attribute_guard_alone_refuses_what_no_list_allows(kind):
+    """Called directly, with names that pass the name check and with dunders alike."""
+    obj, public = _object(kind)
+    assert all(hasattr(obj, name) for name in public)  # real: refusing them means something
+    for name in public + DUNDERS + ["anything"]:
+        with pytest.raises(GradcliError) as refused:
+            sandbox.get_attribute(obj, name)
+        error = refused.value
+        assert error.kind in ("SandboxError", "AttributeError") and name in error.message
+        if kind in NO_LIST or kind in UNREACHABLE:  # denied by default, as such
+            assert isinstance(error, SandboxError)
+            assert "objects have no attributes in gradcli programs" in error.message
+        elif name in dir(type(obj)) and kind not in MODULES:  # one the type has: the sandbox's
+            assert isinstance(error, SandboxError), error.message
+
+
+ALLOWED = {"tensor": "shape", "grad_fn node": "next_functions", "AccumulateGrad": "variable",
+           "ctx": "needs_input_grad", "Function class": "apply", "dtype": "itemsize",
+           "torch.Size": "numel", "hook handle": "remove", "max result": "values",
+           "torch": "ones", "torch.nn.functional": "relu", "math": "pi", "dict": "keys",
+           "list": "copy", "tuple": "count", "str": "upper", "int": "bit_length",
+           "float": "is_integer"}
+
+
+@pytest.mark.parametrize("kind", sorted(ALLOWED))
+def test_attribute_guard_reads_what_its_lists_name(kind):
+    """The control: the guard is an allow-list, not a wall."""
+    obj, _ = _object(kind)
+    assert sandbox.get_attribute(obj, ALLOWED[kind]) is not None
+
+
+def test_the_other_guards_refuse_underscore_names_alone():
+    """Writes, imports and Function classes: refused by the sandbox without the name check."""
+    reached = _reached()
+    ctx, tensor, function = reached["ctx"], reached["tensor"], reached["user function"]
+    for obj, name in ((ctx, "_saved"), (ctx, "__class__"), (tensor, "_version"),
+                      (tensor, "array"), (function, "interp")):
+        with pytest.raises(SandboxError, match=f"cannot set attribute '{name}'"):
+            sandbox.set_attribute(obj, name, None)
+    with pytest.raises(SandboxError, match="cannot import name '_C' from 'torch'"):
+        sandbox.import_name(reached["torch"], "torch", "_C")
+    methods = {"forward": function, "backward": function, "__init_subclass__": function}
+    with pytest.raises(SandboxError, match="public names only, not '__init_subclass__'"):
+        sandbox.define_function_class("F", reached["Function class"].__base__, methods)
 
 
 @pytest.mark.parametrize("name", sorted(RAW_MEMORY - {"__array__", "__array_interface__"}))
