@@ -13,6 +13,9 @@ class GradcliError(Exception):
     """Base class: an error the user can fix, with a location and a hint."""
 
     kind = "Error"
+    # whether a program's try/except may catch it: its own mistakes and PyTorch's errors, yes;
+    # limits, sandbox refusals and parse errors always end the run
+    catchable = False
 
     def __init__(self, message: str, *, hint: str | None = None, kind: str | None = None,
                  line: int | None = None, column: int | None = None):
@@ -42,6 +45,7 @@ class TorchError(GradcliError):
     """
 
     kind = "RuntimeError"
+    catchable = True
 
     def __new__(cls, *args, kind: str | None = None, **kwargs):
         if cls is TorchError:
@@ -53,6 +57,7 @@ class ProgramError(GradcliError):
     """The program did something Python would reject (bad call, wrong type, index error)."""
 
     kind = "TypeError"
+    catchable = True
 
 
 class SandboxError(GradcliError):

@@ -321,8 +321,8 @@ def test_tensor_caret_as_power_hints_at_double_star():
 
 
 def test_refused_construct_names_itself():
-    error = _error("try:\n    pass\nexcept Exception:\n    pass\n")
-    assert error.kind == "SandboxError" and "'try'" in error.message and error.hint
+    error = _error("match 1:\n    case 1:\n        pass\n")
+    assert error.kind == "SandboxError" and "'match'" in error.message and error.hint
 
 
 def test_limit_error_names_the_flag():

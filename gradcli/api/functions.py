@@ -797,43 +797,71 @@ def is_grad_enabled() -> bool:
 
 # ----- Grad mode context managers -----
 
-class no_grad:
+class _GradModeSwitch:
+    """A grad-mode context manager that is also a decorator, as PyTorch's are:
+    ``@torch.no_grad()`` (or ``@torch.no_grad``) runs the function inside a fresh copy of the
+    context on every call, so recursion and nesting restore the right mode."""
+
+    enabled = True
+
+    def __new__(cls, orig_func=None):
+        if orig_func is not None and callable(orig_func):  # @torch.no_grad without parentheses
+            return cls()(orig_func)
+        return super().__new__(cls)
+
+    def __enter__(self):
+        self._previous = GradMode.enabled
+        GradMode.enabled = self.enabled
+
+    def __exit__(self, *exc):
+        GradMode.enabled = self._previous
+        return False
+
+    def clone(self):
+        return type(self)()
+
+    def __call__(self, function):
+        def decorated(*args, **kwargs):
+            with self.clone():
+                return function(*args, **kwargs)
+        decorated.__name__ = getattr(function, "__name__", "decorated")
+        return decorated
+
+
+class no_grad(_GradModeSwitch):
     """``with torch.no_grad():`` — ops inside record no graph."""
 
-    def __enter__(self):
-        self._previous = GradMode.enabled
-        GradMode.enabled = False
+    enabled = False
 
-    def __exit__(self, *exc):
-        GradMode.enabled = self._previous
-        return False
+    def __init__(self, orig_func=None):
+        pass
 
 
-class enable_grad:
+class enable_grad(_GradModeSwitch):
     """``with torch.enable_grad():`` — record again inside a no_grad block."""
 
-    def __enter__(self):
-        self._previous = GradMode.enabled
-        GradMode.enabled = True
+    enabled = True
 
-    def __exit__(self, *exc):
-        GradMode.enabled = self._previous
-        return False
+    def __init__(self, orig_func=None):
+        pass
 
 
-class set_grad_enabled:
+class set_grad_enabled(_GradModeSwitch):
     """Sets grad mode at once; as a context manager, restores the previous mode on exit."""
 
+    def __new__(cls, mode):
+        return object.__new__(cls)
+
     def __init__(self, mode: bool):
+        self.enabled = bool(mode)
         self._previous = GradMode.enabled
-        GradMode.enabled = bool(mode)
+        GradMode.enabled = self.enabled
 
     def __enter__(self):
         return None
 
-    def __exit__(self, *exc):
-        GradMode.enabled = self._previous
-        return False
+    def clone(self):
+        return set_grad_enabled(self.enabled)
 
 
 inference_mode = no_grad

@@ -24,7 +24,7 @@ import warnings
 from gradcli.core.tensor import Tensor
 from gradcli.errors import (GradcliError, LimitError, ParseError, ProgramError, SandboxError,
                             TorchError)
-from gradcli.lang import sandbox
+from gradcli.lang import classes, sandbox
 from gradcli.lang.settings import MAX_AST_DEPTH, MAX_SOURCE_BYTES, RunOptions
 
 MAX_SHOWN_DEPTH = 200  # lists nested deeper are not shown as the calculator's result
@@ -55,29 +55,49 @@ class Return(_Signal):
 # ----- Frames -----
 
 class Frame:
-    """The variables of the module or of one function call; ``parent`` is the defining frame."""
+    """The variables of the module or of one function call; ``parent`` is the defining frame,
+    ``function`` the call's UserFunction (``super()`` reads its class)."""
 
-    __slots__ = ("vars", "parent")
+    __slots__ = ("vars", "parent", "function")
 
-    def __init__(self, variables, parent=None):
+    def __init__(self, variables, parent=None, function=None):
         self.vars = variables
         self.parent = parent
+        self.function = function
+
+
+class Signature:
+    """A function's parameters: positional (with defaults for the last ones), ``*args``,
+    keyword-only (with defaults) and ``**kwargs``."""
+
+    __slots__ = ("params", "defaults", "vararg", "kwonly", "kwdefaults", "kwarg")
+
+    def __init__(self, params, defaults, vararg=None, kwonly=(), kwdefaults=None, kwarg=None):
+        self.params, self.defaults, self.vararg = params, defaults, vararg
+        self.kwonly, self.kwdefaults, self.kwarg = kwonly, kwdefaults or {}, kwarg
 
 
 class UserFunction:
-    """A ``def`` or ``lambda`` of the program: callable from Python, opaque to the program."""
+    """A ``def`` or ``lambda`` of the program: callable from Python, opaque to the program.
+    As a class attribute it binds like a Python function (``obj.method`` passes ``obj``)."""
 
-    __slots__ = ("name", "interp", "params", "defaults", "body", "frame", "is_lambda", "line")
+    __slots__ = ("name", "interp", "signature", "body", "frame", "is_lambda", "line", "owner",
+                 "qualname", "__weakref__")
 
-    def __init__(self, name, interp, params, defaults, body, frame, is_lambda, line):
-        self.name, self.interp, self.params, self.defaults = name, interp, params, defaults
+    def __init__(self, name, interp, signature, body, frame, is_lambda, line, qualname=None):
+        self.name, self.interp, self.signature = name, interp, signature
         self.body, self.frame, self.is_lambda, self.line = body, frame, is_lambda, line
+        self.owner = None  # the class whose body defined it (for super())
+        self.qualname = qualname or name
 
     def __call__(self, *args, **kwargs):
         return self.interp.call_user(self, args, kwargs)
 
+    def __get__(self, instance, owner=None):
+        return self if instance is None else types.MethodType(self, instance)
+
     def __repr__(self) -> str:
-        return f"<function {self.name}>"
+        return f"<function {self.qualname} at 0x{id(self):x}>"
 
 
 # ----- The interpreter -----
@@ -105,6 +125,10 @@ class Interpreter:
             self.globals.update(bindings)
         self.frame = Frame(self.globals)
         self.warned: set = set()
+        self.scopes: list = []  # while compiling a function: its global/nonlocal names
+        self.handling: list = []  # the errors being handled by except blocks (bare `raise`)
+        self.imported: dict = {}  # this run's standard-library namespaces (its random generator)
+        self.enclosing: list = []  # while compiling: the (name, 'def' or 'class') around a node
         self.warnings = sys.stderr  # where warnings go (None: nowhere)
 
     def check_last_value(self) -> None:
@@ -175,7 +199,7 @@ class Interpreter:
         if self.depth >= self.settings.max_depth:
             raise LimitError(f"calls nested deeper than {self.settings.max_depth} (runaway "
                              f"recursion in '{function.name}'?)", hint="raise it with --max-depth N")
-        frame = Frame(_bind_arguments(function, args, kwargs), function.frame)
+        frame = Frame(_bind_arguments(function, args, kwargs), function.frame, function)
         self.depth += 1
         try:
             if function.is_lambda:
@@ -231,7 +255,25 @@ def parse(filename: str, source: str) -> ast.Module:
     except ValueError as error:  # e.g. NUL bytes
         raise ParseError(str(error), line=1, column=1) from None
     _check_depth(tree)
+    _check_future_imports(tree)
     return tree
+
+
+def _check_future_imports(tree) -> None:
+    """Python's compiler (not its parser) requires ``from __future__`` first in the file."""
+    leading = True
+    for index, statement in enumerate(tree.body):
+        is_future = isinstance(statement, ast.ImportFrom) and statement.module == "__future__"
+        if is_future and not leading:
+            raise ParseError("from __future__ imports must occur at the beginning of the file",
+                             line=statement.lineno, column=statement.col_offset + 1)
+        if is_future:
+            for alias in statement.names:
+                if alias.name not in sandbox.modules.FUTURE:
+                    raise ParseError(f"future feature {alias.name} is not defined",
+                                     line=statement.lineno, column=statement.col_offset + 1)
+        elif not (index == 0 and _is_docstring(statement)):
+            leading = False
 
 
 def _syntax_hint(error: SyntaxError) -> str | None:
@@ -295,7 +337,9 @@ def convert_python_error(error: BaseException) -> GradcliError | None:
     if isinstance(error, (TypeError, ValueError, ZeroDivisionError, IndexError, KeyError,
                           OverflowError, ArithmeticError, AssertionError, StopIteration)):
         message = str(error) if not isinstance(error, KeyError) else f"key {error} not found"
-        return ProgramError(message or type(error).__name__, kind=type(error).__name__)
+        converted = ProgramError(message or type(error).__name__, kind=type(error).__name__)
+        converted.exception = error  # what an `except` clause of the program sees
+        return converted
     return None
 
 
@@ -314,24 +358,40 @@ def _run_block(statements, frame):
 
 
 def _bind_arguments(function: UserFunction, args, kwargs) -> dict:
-    params = function.params
-    if len(args) > len(params):
+    """Python's rules for matching a call's arguments to the parameters, with its messages."""
+    sig = function.signature
+    params = sig.params
+    if len(args) > len(params) and sig.vararg is None:
         raise ProgramError(f"{function.name}() takes {len(params)} positional arguments but "
                            f"{len(args)} were given")
     bound = dict(zip(params, args))
+    if sig.vararg is not None:
+        bound[sig.vararg] = tuple(args[len(params):])
+    extra = {}
     for key, value in kwargs.items():
-        if key not in params:
+        if key in params or key in sig.kwonly:
+            if key in bound:
+                raise ProgramError(f"{function.name}() got multiple values for argument '{key}'")
+            bound[key] = value
+        elif sig.kwarg is not None:
+            extra[key] = value
+        else:
             raise ProgramError(f"{function.name}() got an unexpected keyword argument '{key}'")
-        if key in bound:
-            raise ProgramError(f"{function.name}() got multiple values for argument '{key}'")
-        bound[key] = value
-    first_default = len(params) - len(function.defaults)
+    first_default = len(params) - len(sig.defaults)
     for index, name in enumerate(params):
         if name not in bound:
             if index < first_default:
                 raise ProgramError(f"{function.name}() missing required positional argument: "
                                    f"'{name}'")
-            bound[name] = function.defaults[index - first_default]
+            bound[name] = sig.defaults[index - first_default]
+    for name in sig.kwonly:
+        if name not in bound:
+            if name not in sig.kwdefaults:
+                raise ProgramError(f"{function.name}() missing required keyword-only argument: "
+                                   f"'{name}'")
+            bound[name] = sig.kwdefaults[name]
+    if sig.kwarg is not None:
+        bound[sig.kwarg] = extra
     return bound
 
 
@@ -346,6 +406,10 @@ def _located(interp, node, run):
             raise error.locate(node.lineno, node.col_offset + 1)
         except (KeyboardInterrupt, SystemExit):
             raise
+        except StopIteration as error:
+            if interp.depth > 0:
+                raise  # Python's iteration protocol: a program's __next__ ends a for loop so
+            raise interp.error_at(node, error) from None
         except Exception as error:  # noqa: BLE001 - converted or re-raised as internal
             raise interp.error_at(node, error) from None
     return located
@@ -415,6 +479,9 @@ def compile_store(interp, target):
     """A closure ``store(frame, value)`` for an assignment target."""
     if isinstance(target, ast.Name):
         name = _check_name(target.id, target)
+        declared = interp.scopes[-1].get(name) if interp.scopes else None
+        if declared is not None:
+            return _declared_store(interp, name, declared)
 
         def store_name(frame, value):
             frame.vars[name] = value
@@ -438,6 +505,23 @@ def compile_store(interp, target):
             sandbox.set_item(interp, obj(frame), key(frame), value)
         return store_item
     raise refused(target)
+
+
+def _declared_store(interp, name, declared):
+    """A store to a name the function declared ``global`` (the module's variables) or
+    ``nonlocal`` (the nearest enclosing function's that has it)."""
+    def store_declared(frame, value):
+        if declared == "global":
+            interp.globals[name] = value
+            return
+        current = frame.parent
+        while current is not None and current.parent is not None:
+            if name in current.vars:
+                current.vars[name] = value
+                return
+            current = current.parent
+        raise ProgramError(f"no binding for nonlocal '{name}' found", kind="SyntaxError")
+    return store_declared
 
 
 def _compile_unpack(interp, target):
@@ -481,12 +565,25 @@ def _note_assignment(interp, name, line, value):
             node.label = (name, line)
 
 
-def _check_name(name: str, node) -> str:
-    if name.startswith("_") and name != "_":
-        raise SandboxError(f"names starting with '_' are not available ('{name}')",
+def _check_name(name: str, node, allowed=frozenset({"__name__"})) -> str:
+    """A program's own names may start with '_' (``_x``, ``self._cache``); names of Python's
+    machinery (``__class__``, ``__globals__``) never, except ``allowed`` ones in their place:
+    ``__name__`` (the program's is ``'__main__'``), a class's own operator methods, and
+    ``super().__init__``."""
+    if is_dunder(name) and name not in allowed and not (_IN_CLASS_BODY and
+                                                        name in classes.USER_DUNDERS):
+        raise SandboxError(f"names of Python's machinery are not available ('{name}')",
                            hint="they are Python's internals; programs use torch's public API",
                            line=node.lineno, column=node.col_offset + 1)
     return name
+
+
+# while a class body's statements compile: `__radd__ = __add__` names the class's own methods
+_IN_CLASS_BODY: list = []
+
+
+def is_dunder(name: str) -> bool:
+    return len(name) > 4 and name.startswith("__") and name.endswith("__")
 
 
 def c_pass(interp, node):
@@ -582,57 +679,157 @@ def c_with(interp, node):
 
 
 def c_function_def(interp, node):
-    function = _compile_function(interp, node, node.name, node.args, node.body, is_lambda=False)
-    decorators = [d for d in node.decorator_list]
-    for decorator in decorators:
-        if not (isinstance(decorator, ast.Name) and decorator.id == "staticmethod"):
-            raise refused(decorator) if not isinstance(decorator, ast.Name) else SandboxError(
-                f"decorator '@{decorator.id}' is not supported (only @staticmethod in a "
-                "Function class)", line=decorator.lineno, column=decorator.col_offset + 1)
     name = _check_name(node.name, node)
+    make = _decorated(interp, node, _compile_function(interp, node, node.name, node.args,
+                                                      node.body, is_lambda=False))
 
     def run(frame):
-        frame.vars[name] = function(frame)
+        frame.vars[name] = make(frame)
     return _located(interp, node, run)
+
+
+def _decorated(interp, node, make):
+    """``@a @b def f`` is ``a(b(f))``: the decorators run, innermost first, when ``def`` does.
+    In a class body they are read in the class's namespace (``@x.setter``), while the
+    function closes over the frame around the class."""
+    decorators = [interp.compile(d) for d in node.decorator_list]
+    if not decorators:
+        return lambda frame, scope=None: make(frame)
+
+    def make_decorated(frame, scope=None):
+        functions = [d(scope or frame) for d in decorators]  # top to bottom, as Python does
+        value = make(frame)
+        for decorator in reversed(functions):
+            value = sandbox.call(interp, decorator, [value], {})
+        return value
+    return make_decorated
 
 
 def _compile_function(interp, node, name, arguments, body, is_lambda):
-    if arguments.vararg or arguments.kwarg or arguments.kwonlyargs or arguments.posonlyargs:
-        raise SandboxError("only plain parameters (with optional defaults) are supported",
-                           line=node.lineno, column=node.col_offset + 1)
-    params = tuple(_check_name(a.arg, node) for a in arguments.args)
+    positional = [*arguments.posonlyargs, *arguments.args]
+    params = tuple(_check_name(a.arg, node) for a in positional)
+    vararg = _check_name(arguments.vararg.arg, node) if arguments.vararg else None
+    kwarg = _check_name(arguments.kwarg.arg, node) if arguments.kwarg else None
+    kwonly = tuple(_check_name(a.arg, node) for a in arguments.kwonlyargs)
     defaults = [interp.compile(d) for d in arguments.defaults]
-    compiled = interp.compile(body) if is_lambda else interp.compile_block(body)
+    kwdefaults = [(a.arg, interp.compile(d)) for a, d in zip(arguments.kwonlyargs,
+                                                            arguments.kw_defaults) if d is not None]
+    qualname = "".join(f"{outer}.<locals>." if kind == "def" else f"{outer}."
+                       for outer, kind in interp.enclosing) + name
+    interp.scopes.append(_declared_names(body) if not is_lambda else {})
+    interp.enclosing.append((name, "def"))
+    try:
+        compiled = interp.compile(body) if is_lambda else interp.compile_block(body)
+    finally:
+        interp.scopes.pop()
+        interp.enclosing.pop()
 
     def make(frame):
-        values = tuple(d(frame) for d in defaults)
-        return UserFunction(name, interp, params, values, compiled, frame, is_lambda, node.lineno)
+        signature = Signature(params, tuple(d(frame) for d in defaults), vararg, kwonly,
+                              {key: d(frame) for key, d in kwdefaults}, kwarg)
+        return UserFunction(name, interp, signature, compiled, frame, is_lambda, node.lineno,
+                            qualname)
     return make
 
 
+def _declared_names(body) -> dict:
+    """The names a function body declares ``global`` or ``nonlocal`` (nested functions and
+    classes have their own)."""
+    declared = {}
+    stack = list(body)
+    while stack:
+        statement = stack.pop()
+        if isinstance(statement, (ast.Global, ast.Nonlocal)):
+            kind = "global" if isinstance(statement, ast.Global) else "nonlocal"
+            declared.update({name: kind for name in statement.names})
+        elif not isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
+                                        ast.Lambda)):
+            stack.extend(ast.iter_child_nodes(statement))
+    return declared
+
+
+def c_global(interp, node):
+    for name in node.names:
+        _check_name(name, node)
+    if not interp.scopes:
+        if isinstance(node, ast.Nonlocal):
+            raise SandboxError("nonlocal declaration not allowed at module level",
+                               kind="SyntaxError", line=node.lineno, column=node.col_offset + 1)
+    return lambda frame: None
+
+
 def c_class_def(interp, node):
+    """``class Name(bases): body``.  The body runs in a namespace of its own whose parent is
+    the enclosing frame; methods see the enclosing frame, not the class body (as in Python)."""
     name = _check_name(node.name, node)
-    if len(node.bases) != 1 or node.keywords or node.decorator_list:
-        raise SandboxError("a class must derive from torch.autograd.Function only (custom autograd "
-                           "functions are the only classes gradcli programs define)",
-                           line=node.lineno, column=node.col_offset + 1)
-    base = interp.compile(node.bases[0])
-    methods = {}
-    for statement in node.body:
-        if isinstance(statement, ast.FunctionDef):
-            methods[_check_name(statement.name, statement)] = _compile_function(
-                interp, statement, statement.name, statement.args, statement.body, is_lambda=False)
-        elif isinstance(statement, ast.Pass) or _is_docstring(statement):
-            continue
-        else:
-            raise SandboxError("a Function class body may hold only static methods",
-                               line=statement.lineno, column=statement.col_offset + 1)
+    if node.keywords:
+        raise SandboxError("class keywords (metaclass=...) are not supported", line=node.lineno,
+                           column=node.col_offset + 1)
+    bases = [interp.compile(base) for base in node.bases]
+    members = []  # (name, make(frame) or None, compiled statement)
+    interp.enclosing.append((name, "class"))
+    try:
+        _compile_members(interp, node, members)
+    finally:
+        interp.enclosing.pop()
+    qualname = "".join(f"{outer}.<locals>." if kind == "def" else f"{outer}."
+                       for outer, kind in interp.enclosing) + name
 
     def run(frame):
-        cls = sandbox.define_function_class(name, base(frame),
-                                            {key: make(frame) for key, make in methods.items()})
+        base_values = tuple(base(frame) for base in bases)
+        body = Frame({}, frame)
+        owned = []
+        for method, _function, make in members:
+            if method is None:
+                make(body)
+            else:
+                value = make(frame, body)
+                body.vars[method] = value
+                owned.append(value)
+        cls = _make_class(name, base_values, body.vars, qualname)
+        for value in owned:
+            for function in _functions_in(value):
+                function.owner = cls
         frame.vars[name] = cls
+        if frame.parent is None:
+            interp.last_value = None
     return _located(interp, node, run)
+
+
+def _compile_members(interp, node, members):
+    for statement in node.body:
+        if isinstance(statement, ast.FunctionDef):
+            method = _check_name(statement.name, statement, allowed=classes.USER_DUNDERS)
+            function = _compile_function(interp, statement, statement.name, statement.args,
+                                         statement.body, is_lambda=False)
+            members.append((method, function, _decorated(interp, statement, function)))
+        elif isinstance(statement, (ast.Assign, ast.AnnAssign, ast.Pass)) or \
+                _is_docstring(statement):
+            _IN_CLASS_BODY.append(True)
+            try:
+                members.append((None, None, interp.compile(statement)))
+            finally:
+                _IN_CLASS_BODY.pop()
+        else:
+            raise SandboxError("a class body holds methods, class attributes and a docstring",
+                               line=statement.lineno, column=statement.col_offset + 1)
+
+
+def _make_class(name, bases, namespace, qualname):
+    if any(isinstance(base, type) and issubclass(base, sandbox.Function) for base in bases):
+        cls = sandbox.define_function_class(name, bases, namespace)
+        cls.__qualname__ = qualname
+        return cls
+    return classes.define_class(name, bases, namespace, qualname)
+
+
+def _functions_in(value):
+    """The UserFunctions a class member holds: itself, or inside staticmethod, classmethod,
+    property (whose owner super() needs)."""
+    if isinstance(value, UserFunction):
+        return [value]
+    inner = [getattr(value, attr, None) for attr in ("__func__", "fget", "fset", "fdel")]
+    return [f for f in inner if isinstance(f, UserFunction)]
 
 
 def _is_docstring(statement) -> bool:
@@ -643,12 +840,12 @@ def _is_docstring(statement) -> bool:
 def c_import(interp, node):
     bindings = []
     for alias in node.names:
-        module = sandbox.import_module(alias.name)
+        module = sandbox.import_module(alias.name, interp)
         if alias.asname:
             bindings.append((_check_name(alias.asname, node), module))
         else:
             top = alias.name.split(".")[0]
-            bindings.append((top, sandbox.import_module(top)))
+            bindings.append((top, sandbox.import_module(top, interp)))
 
     def run(frame):
         for name, module in bindings:
@@ -660,7 +857,7 @@ def c_import_from(interp, node):
     if node.level:
         raise SandboxError("relative imports are not supported", line=node.lineno,
                            column=node.col_offset + 1)
-    module = sandbox.import_module(node.module or "")
+    module = sandbox.import_module(node.module or "", interp)
     bindings = []
     for alias in node.names:
         if alias.name == "*":
@@ -673,6 +870,76 @@ def c_import_from(interp, node):
         for name, value in bindings:
             frame.vars[name] = value
     return run
+
+
+def c_raise(interp, node):
+    """``raise X``, ``raise X(...)``, ``raise X from Y`` and, in an except block, ``raise``."""
+    value = interp.compile(node.exc) if node.exc is not None else None
+
+    def run(frame):
+        if value is None:
+            if not interp.handling:
+                raise ProgramError("No active exception to reraise", kind="RuntimeError")
+            raise interp.handling[-1]
+        exception = classes.raised(value(frame))
+        if isinstance(exception, StopIteration):
+            raise exception  # Python's iteration protocol (a program's __next__) needs the real one
+        raise classes.ProgramRaised(exception)
+    return _located(interp, node, run)
+
+
+def c_try(interp, node):
+    """``try`` with ``except`` clauses, ``else`` and ``finally``.  An except clause catches the
+    program's own exceptions and the errors Python or PyTorch would raise; never a limit, a
+    sandbox refusal or a parse error (those end the run whatever the program says)."""
+    body = interp.compile_block(node.body)
+    handlers = [(interp.compile(h.type) if h.type is not None else None,
+                 _check_name(h.name, h) if h.name else None, interp.compile_block(h.body), h)
+                for h in node.handlers]
+    orelse = interp.compile_block(node.orelse)
+    final = interp.compile_block(node.finalbody)
+
+    def run(frame):
+        try:
+            try:
+                signal = _run_block(body, frame)
+            except (KeyboardInterrupt, SystemExit):
+                raise
+            except BaseException as error:  # noqa: BLE001 - caught() decides, else re-raised
+                return _handle(interp, handlers, frame, error)
+            if orelse:
+                signal = _run_block(orelse, frame)
+            return signal
+        finally:
+            if final:
+                final_signal = _run_block(final, frame)
+                if final_signal is not None:
+                    return final_signal  # noqa: B012 - `return` in finally, as Python allows
+    return _located(interp, node, run)
+
+
+def _handle(interp, handlers, frame, error):
+    exception = classes.caught(error)
+    if exception is None:
+        raise error
+    for kinds, name, block, handler in handlers:
+        if kinds is not None:
+            try:
+                matched = isinstance(exception, classes.check_handler(kinds(frame)))
+            except GradcliError as problem:
+                raise problem.locate(handler.lineno, handler.col_offset + 1) from None
+            if not matched:
+                continue
+        if name is not None:
+            frame.vars[name] = exception
+        interp.handling.append(error)
+        try:
+            return _run_block(block, frame)
+        finally:
+            interp.handling.pop()
+            if name is not None:
+                frame.vars.pop(name, None)  # Python deletes the name after the block
+    raise error
 
 
 def c_assert(interp, node):
@@ -748,7 +1015,10 @@ def _name_error(interp, frame, name, node):
 
 def c_attribute(interp, node):
     obj = interp.compile(node.value)
-    attr = _check_name(node.attr, node)
+    on_super = isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Name) and \
+        node.value.func.id == "super"
+    attr = _check_name(node.attr, node, allowed=classes.USER_DUNDERS if on_super else
+                       _READABLE_DUNDERS)
     if attr == "grad":
         return _located(interp, node, _grad_reader(interp, node, obj))
 
@@ -973,15 +1243,16 @@ def c_ifexp(interp, node):
 
 
 def c_call(interp, node):
+    if isinstance(node.func, ast.Name) and node.func.id == "super" and not node.args \
+            and not node.keywords:
+        return _located(interp, node, _zero_argument_super)
     function = interp.compile(node.func)
     args = [(isinstance(a, ast.Starred), interp.compile(a.value if isinstance(a, ast.Starred)
                                                         else a)) for a in node.args]
-    keywords = []
+    keywords = []  # (name, value); name None for **mapping
     for keyword in node.keywords:
-        if keyword.arg is None:
-            raise SandboxError("'**' arguments are not supported", line=node.lineno,
-                               column=node.col_offset + 1)
-        keywords.append((_check_name(keyword.arg, node), interp.compile(keyword.value)))
+        name = _check_name(keyword.arg, node) if keyword.arg is not None else None
+        keywords.append((name, interp.compile(keyword.value)))
     simple = not any(starred for starred, _ in args)
     plain_args = [a for _, a in args]
 
@@ -996,9 +1267,29 @@ def c_call(interp, node):
                     values.extend(sandbox.bounded_list(interp, a(frame)))
                 else:
                     values.append(a(frame))
-        kwargs = {name: value(frame) for name, value in keywords}
+        kwargs = {}
+        for name, value in keywords:
+            if name is not None:
+                kwargs[name] = value(frame)
+            else:
+                kwargs.update(sandbox.keyword_mapping(interp, value(frame)))
         return sandbox.call(interp, target, values, kwargs)
     return _located(interp, node, run)
+
+
+# `type(x).__name__`: the attribute guard answers it for classes (and nothing else)
+_READABLE_DUNDERS = frozenset({"__name__"})
+
+
+def _zero_argument_super(frame):
+    """``super()`` in a method: its class and its first argument, as Python's compiler gives."""
+    current = frame
+    while current is not None and current.function is None:
+        current = current.parent
+    function = current.function if current is not None else None
+    params = function.signature.params if function is not None else ()
+    instance = current.vars.get(params[0]) if params else None
+    return classes.make_super(function.owner if function is not None else None, instance)
 
 
 def c_lambda(interp, node):
@@ -1046,6 +1337,22 @@ def c_listcomp(interp, node):
 
 
 c_generatorexp = c_listcomp
+
+
+def c_set(interp, node):
+    as_list = c_list(interp, node)
+
+    def run(frame):
+        return sandbox.make_set(interp, as_list(frame))
+    return _located(interp, node, run)
+
+
+def c_setcomp(interp, node):
+    as_list = c_listcomp(interp, node)
+
+    def run(frame):
+        return sandbox.make_set(interp, as_list(frame))
+    return _located(interp, node, run)
 
 
 def c_dictcomp(interp, node):
@@ -1101,12 +1408,14 @@ COMPILERS = {
     ast.Continue: c_continue, ast.Return: c_return, ast.If: c_if, ast.While: c_while,
     ast.For: c_for, ast.With: c_with, ast.FunctionDef: c_function_def,
     ast.ClassDef: c_class_def, ast.Import: c_import, ast.ImportFrom: c_import_from,
-    ast.Assert: c_assert, ast.Delete: c_delete,
+    ast.Assert: c_assert, ast.Delete: c_delete, ast.Raise: c_raise, ast.Try: c_try,
+    ast.Global: c_global, ast.Nonlocal: c_global,
     ast.Constant: c_constant, ast.Name: c_name, ast.Attribute: c_attribute,
     ast.Subscript: c_subscript, ast.Slice: c_slice, ast.Tuple: c_tuple, ast.List: c_list,
     ast.Dict: c_dict, ast.BinOp: c_binop, ast.UnaryOp: c_unaryop, ast.BoolOp: c_boolop,
     ast.Compare: c_compare, ast.IfExp: c_ifexp, ast.Call: c_call, ast.Lambda: c_lambda,
     ast.ListComp: c_listcomp, ast.GeneratorExp: c_generatorexp, ast.DictComp: c_dictcomp,
+    ast.Set: c_set, ast.SetComp: c_setcomp,
     ast.JoinedStr: c_joined_str, ast.FormattedValue: c_formatted_value,
 }
 

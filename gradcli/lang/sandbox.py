@@ -17,6 +17,7 @@ import math
 import re
 import sys
 import types
+import collections
 from collections import Counter
 
 from gradcli.api import functions as fn
@@ -26,6 +27,7 @@ from gradcli.api.methods import METHODS
 from gradcli.core.dtypes import dtype as DType
 from gradcli.core.tensor import AccumulateGrad, Limits, Node, OpNode, Size, Tensor, _HookHandle
 from gradcli.errors import LimitError, ProgramError, SandboxError, TorchError
+from gradcli.lang import classes, modules
 from gradcli.lang.settings import RunOptions
 
 # ----- Namespaces -----
@@ -105,22 +107,118 @@ _submodules(TORCH, "torch")
 # Names a hostile program reaches for; refused with a sandbox message, not "not defined".
 FORBIDDEN_NAMES = frozenset({
     "eval", "exec", "compile", "open", "getattr", "setattr", "delattr", "globals", "locals",
-    "vars", "dir", "type", "object", "input", "breakpoint", "help", "exit", "quit", "memoryview",
-    "bytearray", "bytes", "super", "classmethod", "property", "id", "hash", "iter", "next",
-    "format", "callable", "issubclass", "os", "sys", "numpy", "np", "subprocess",
+    "vars", "dir", "input", "breakpoint", "help", "exit", "quit", "memoryview",
+    "bytearray", "bytes", "format", "os", "sys", "numpy", "np", "subprocess",
 })
 
 
-def import_module(name: str) -> ModuleNamespace:
+class TypeView:
+    """What ``type(x)`` gives for a library object: its PyTorch name, nothing to call or open."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"<class '{self.name}'>"
+
+    def __eq__(self, other) -> bool:
+        return type(other) is TypeView and other.name == self.name
+
+    def __hash__(self) -> int:
+        return hash(self.name)
+
+
+_PLAIN_TYPES = frozenset({int, float, bool, complex, str, list, tuple, dict, set, frozenset,
+                          type(None), range, slice})
+
+
+def type_of(value):
+    """``type(value)`` as a program sees it: the class for the program's own objects and plain
+    values, torch.Tensor for tensors, a named view for the library's other objects."""
+    kind = type(value)
+    if kind is Tensor:
+        return TENSOR_TYPE
+    if classes.is_program_class(kind) or kind in _PLAIN_TYPES or \
+            kind in classes.EXCEPTIONS.values():
+        return kind
+    name = getattr(kind, "torch_name", None) or _SHOWN_TYPES.get(kind) or kind.__name__
+    return TypeView(name if "." in name else f"torch.{name}")
+
+
+def keyword_mapping(interp, mapping) -> dict:
+    """``f(**mapping)``: a dict with string keys (names of the program's own choosing, which
+    the name check has not seen: dunders stay out)."""
+    if type(mapping) not in (dict, collections.OrderedDict, collections.defaultdict):
+        raise ProgramError(f"argument after ** must be a mapping, not {_type_name(mapping)}")
+    check_length(interp, len(mapping))
+    for key in mapping:
+        if not isinstance(key, str):
+            raise ProgramError("keywords must be strings")
+        if key.startswith("__") and key.endswith("__"):
+            raise SandboxError(f"names of Python's machinery are not available ('{key}')")
+    return dict(mapping)
+
+
+def make_set(interp, items: list):
+    """A set of ``items``: C hashes each, so nested values are walked first."""
+    check_length(interp, len(items))
+    check_walk(interp, items, "hashing these items")
+    return set(items)
+
+
+IMPORTABLE = ("torch (and its submodules), math, random, functools, itertools, collections, "
+              "typing, threading and __future__")
+
+
+def import_module(name: str, interp=None):
+    """The module ``import name`` binds: torch's and math's namespaces, a per-run namespace for
+    the standard-library modules of lang/modules.py, a refusing stand-in for os and sys."""
     module = MODULES.get(name)
-    if module is None:
-        raise SandboxError(f"import of '{name}' is not allowed: gradcli programs can import only "
-                           "torch (and its autograd, nn.functional parts) and math",
-                           hint="remove the import; torch functions are also available unprefixed")
-    return module
+    if module is not None:
+        return module
+    if name in _STDLIB_MAKERS:
+        return _stdlib_module(interp, name)
+    top = name.split(".")[0]
+    if top in ("os", "sys"):
+        return modules.RefusingModule(name)
+    if top in modules.REFUSED:
+        raise SandboxError(f"import of '{name}' is refused: {modules.REFUSED[top]}",
+                           hint="remove the import; programs can import " + IMPORTABLE)
+    if top == "torch":
+        raise SandboxError(f"{name} is part of PyTorch but not supported by gradcli",
+                           hint="programs can import " + IMPORTABLE)
+    raise SandboxError(f"import of '{name}' is not supported by gradcli",
+                       hint="programs can import " + IMPORTABLE)
 
 
-def import_name(module: ModuleNamespace, module_name: str, name: str):
+def _stdlib_module(interp, name: str) -> ModuleNamespace:
+    """One namespace per run and module (``random`` keeps the run's own generator)."""
+    cache = interp.imported if interp is not None else {}
+    if name not in cache:
+        cache[name] = ModuleNamespace(name, _STDLIB_MAKERS[name](interp))
+    return cache[name]
+
+
+def _bounded(interp):
+    return lambda value: bounded_list(interp, value)
+
+
+_STDLIB_MAKERS = {
+    "random": lambda interp: modules.random_members(interp or _Defaults(), _bounded(interp)),
+    "functools": lambda interp: modules.functools_members(_bounded(interp)),
+    "itertools": lambda interp: modules.itertools_members(_bounded(interp)),
+    "collections": lambda interp: dict(modules.COLLECTIONS),
+    "typing": lambda interp: dict(modules.TYPING),
+    "threading": lambda interp: dict(modules.THREADING),
+    "__future__": lambda interp: dict(modules.FUTURE),
+}
+
+
+def import_name(module, module_name: str, name: str):
+    if type(module) is modules.RefusingModule:
+        module.refuse(name)
     if name in module.members:
         return module.members[name]
     raise SandboxError(f"cannot import name '{name}' from '{module_name}'",
@@ -200,15 +298,56 @@ def _builtins(interp) -> dict:
         return _extreme(interp, max, args, key, options)
 
     def dict_(*args, **kwargs):
-        if args and type(args[0]) is not dict:  # a dict's keys keep their hashes; pairs are hashed
+        if args and not isinstance(args[0], dict):  # a dict's keys keep their hashes; pairs are hashed
             pairs = bounded_list(interp, args[0])
             check_walk(interp, [p[0] for p in pairs if type(p) in (tuple, list) and len(p) == 2],
                        "hashing these keys")
             args = (pairs,) + args[1:]
         return dict(*args, **kwargs)
 
+    def type_(*args):
+        if len(args) != 1:
+            raise ProgramError("type() takes one argument in gradcli programs",
+                               hint="define classes with the class statement")
+        return type_of(args[0])
+
+    def hash_(value):
+        check_walk(interp, value, "hashing this value")
+        return hash(value)
+
+    def set_(iterable=()):
+        return make_set(interp, bounded_list(interp, iterable))
+
+    def frozenset_(iterable=()):
+        return frozenset(set_(iterable))
+
+    def iter_(value):
+        return iterate(interp, value)
+
+    def super_(owner, instance):
+        if not classes.is_program_class(owner):
+            raise ProgramError("super() argument 1 must be one of the program's classes")
+        return classes.make_super(owner, instance)
+
+    def hasattr_(obj, name):
+        if not isinstance(name, str):
+            raise ProgramError("hasattr(): attribute name must be string")
+        try:
+            get_attribute(obj, name, interp)
+        except (ProgramError, SandboxError):
+            return False
+        return True
+
+    def issubclass_(cls, kinds):
+        return builtins.issubclass(cls, _real_types(kinds))
+
     table = {
         "print": print_, "range": range_, "len": len, "abs": abs, "round": round,
+        "type": type_, "hash": hash_, "set": set_, "frozenset": frozenset_, "iter": iter_,
+        "next": next, "callable": callable, "id": id, "super": super_, "hasattr": hasattr_,
+        "issubclass": issubclass_, "object": object, "staticmethod": staticmethod,
+        "classmethod": classmethod, "property": property, "NotImplemented": NotImplemented,
+        "__name__": "__main__", **classes.EXCEPTIONS,
         "repr": repr_, "str": str_, "bool": bool, "float": float, "int": _int, "chr": chr,
         "ord": ord, "divmod": divmod, "pow": pow_, "isinstance": isinstance_,
         "sorted": sorted_, "min": min_, "max": max_, "dict": dict_,
@@ -218,7 +357,9 @@ def _builtins(interp) -> dict:
                            ("any", any), ("all", all), ("map", map), ("filter", filter)):
         table[name] = bounded(function)
     for name, function in table.items():
-        if function.__name__.endswith("_") or function.__name__ == "call":
+        if isinstance(function, type) or not callable(function):
+            continue
+        if function.__name__.endswith("_") or function.__name__ in ("call", f"_{name}"):
             function.__name__ = function.__qualname__ = name  # Python's words in messages
     _REAL_TYPES.update({id(table[name]): real for name, real in (
         ("list", list), ("tuple", tuple), ("dict", dict), ("int", int), ("str", str))})
@@ -243,7 +384,9 @@ def _real_types(kinds):
 def _real_type(kind):
     if kind is TENSOR_TYPE:
         return Tensor
-    if kind in (bool, float):
+    if kind in (bool, float, set, frozenset, object) or classes.is_program_class(kind) or \
+            kind in classes.LIBRARY_BASES or kind in classes.EXCEPTIONS.values() or \
+            (isinstance(kind, type) and issubclass(kind, Function)):
         return kind
     real = _REAL_TYPES.get(id(kind))
     if real is None:
@@ -253,6 +396,9 @@ def _real_type(kind):
 
 
 # ----- Attributes -----
+
+# @property(...).setter and its kin: the decorators that complete a property
+_DESCRIPTOR_ATTRIBUTES = {property: frozenset({"setter", "getter", "deleter"})}
 
 # the gradcli objects a program can hold besides tensors (for wording type errors)
 PROGRAM_OBJECT_TYPES = (ModuleNamespace, TensorType, DType, Node, fn._NamedResult, _HookHandle,
@@ -285,6 +431,16 @@ ATTRIBUTES = {
     dict: frozenset({"keys", "values", "items", "get", "pop", "copy", "setdefault"}),
     fn._NamedResult: frozenset({"values", "indices"}),
     _HookHandle: frozenset({"remove"}),
+    modules.Thread: modules.THREAD_ATTRIBUTES, modules.Lock: modules.LOCK_ATTRIBUTES,
+    **{kind: frozenset({"keys", "values", "items", "get", "pop", "copy", "setdefault", "update",
+                        "clear"}) | extra
+       for kind, extra in ((collections.OrderedDict, {"move_to_end", "popitem"}),
+                           (collections.defaultdict, frozenset()),
+                           (collections.Counter, {"most_common", "elements"}))},
+    set: frozenset({"add", "discard", "remove", "pop", "union", "intersection", "difference",
+                    "issubset", "issuperset", "copy", "clear", "update"}),
+    frozenset: frozenset({"union", "intersection", "difference", "issubset", "issuperset",
+                          "copy"}),
 }
 # attributes that are methods wrapped here with a size check
 # (append and insert too: called from C, e.g. `any(map(a.append, a))`, a builtin method could
@@ -303,8 +459,22 @@ def get_attribute(obj, name: str, interp=None):
             return obj.members[name]
         raise ProgramError(f"module '{obj.name}' has no attribute '{name}'", kind="AttributeError",
                            hint=_close_hint(name, obj.members))
+    if classes.is_program_object(obj) or classes.is_program_class(obj):
+        return classes.get_attribute(obj, name)
+    if kind is super:
+        return classes.super_attribute(obj, name)
+    if name == "__name__" and (kind is TypeView or obj is TENSOR_TYPE):
+        return repr(obj)[8:-2].rpartition(".")[2]
+    if name == "__name__" and (obj in _PLAIN_TYPES or obj in classes.EXCEPTIONS.values()):
+        return obj.__name__
+    if isinstance(obj, BaseException) and name == "args":
+        return obj.args
+    if kind in _DESCRIPTOR_ATTRIBUTES and name in _DESCRIPTOR_ATTRIBUTES[kind]:
+        return getattr(obj, name)  # @property's .setter
     if kind is FunctionCtx:
         return _ctx_attribute(obj, name)
+    if kind is modules.RefusingModule:
+        obj.refuse(name)
     if isinstance(obj, type) and issubclass(obj, Function):
         if name == "apply":
             return obj.apply
@@ -314,6 +484,9 @@ def get_attribute(obj, name: str, interp=None):
         method.__qualname__ = name  # Python's words in messages: "sort() takes ..."
         return method
     allowed = ATTRIBUTES.get(kind)
+    if allowed is None and name not in dir(obj) and name not in dir(type(obj)):  # not there
+        raise ProgramError(f"'{_type_name(obj)}' object has no attribute '{name}'",
+                           kind="AttributeError")
     if allowed is None:  # deny by default: a type without a list (functions, iterators) has none
         what = "type" if isinstance(obj, type) else _type_name(obj)
         raise SandboxError(f"'{what}' objects have no attributes in gradcli programs ('{name}' "
@@ -328,6 +501,9 @@ NO_ATTRIBUTES_HINT = ("attributes exist only on tensors, grad_fn nodes, dtypes, 
 
 
 def _ctx_attribute(ctx, name):
+    if name.startswith("_"):  # ctx's own state (_saved) stays its own
+        raise SandboxError(f"'FunctionCtx.{name}' is not available in gradcli programs",
+                           hint="ctx offers save_for_backward, saved_tensors, needs_input_grad")
     if name in CTX_METHODS:
         return getattr(ctx, name)
     if name in ctx.__dict__ and not name.startswith("_"):  # ctx's own state (_saved) stays its own
@@ -469,6 +645,9 @@ def _close_hint(name, candidates) -> str | None:
 
 
 def set_attribute(obj, name: str, value) -> None:
+    if classes.is_program_object(obj) or classes.is_program_class(obj):
+        classes.set_attribute(obj, name, value)
+        return
     if type(obj) is Tensor and name in ("grad", "requires_grad", "data"):
         _set_tensor_attribute(obj, name, value)
         return
@@ -504,7 +683,8 @@ def get_item(interp, obj, key):
         return obj[key]
     if (kind is Tensor or kind is dict) and type(key) in WALKED:
         _check_index(interp, obj, key)
-    if isinstance(obj, (Tensor, list, tuple, str, dict, range)):
+    if isinstance(obj, (Tensor, list, tuple, str, dict, range, modules.TypingName)) or \
+            classes.is_program_object(obj):
         return obj[key]
     raise ProgramError(f"'{_type_name(obj)}' object is not subscriptable")
 
@@ -521,6 +701,9 @@ def set_item(interp, obj, key, value) -> None:
             check_argument(interp, value)
         obj[key] = value
         return
+    if classes.is_program_object(obj):
+        obj[key] = value  # the program's own __setitem__
+        return
     raise ProgramError(f"'{_type_name(obj)}' object does not support item assignment")
 
 
@@ -536,7 +719,8 @@ def iterate(interp, obj):
                         Size, fn._NamedResult)) or type(obj).__name__ in ("list_reverseiterator",
                                                                          "reversed", "dict_keys",
                                                                          "dict_values",
-                                                                         "dict_items"):
+                                                                         "dict_items") \
+            or classes.is_program_object(obj) or type(obj) in (set, frozenset):
         return iter(obj)
     raise ProgramError(f"'{_type_name(obj)}' object is not iterable")
 
@@ -612,24 +796,29 @@ _API_FUNCTIONS = {id(member) for namespace in MODULES.values()
 
 
 def context_manager(value):
-    if isinstance(value, (fn.no_grad, fn.enable_grad, fn.set_grad_enabled)):
+    if isinstance(value, (fn.no_grad, fn.enable_grad, fn.set_grad_enabled)) or \
+            classes.is_program_object(value):
         return value
     raise SandboxError("'with' works only with torch.no_grad(), torch.enable_grad() and "
                        "torch.set_grad_enabled(...)")
 
 
-def define_function_class(name: str, base, methods: dict):
-    if base is not Function:
-        raise SandboxError("a class must derive from torch.autograd.Function (custom autograd "
-                           "functions are the only classes gradcli programs define)")
-    for method in methods:  # the interpreter refuses such names too; this holds without it
-        if method.startswith("_"):
+def define_function_class(name: str, bases: tuple, members: dict):
+    """A custom autograd Function: ``class Exp(torch.autograd.Function)`` with static forward and
+    backward (written with or without ``@staticmethod``, as PyTorch tolerates either)."""
+    if bases != (Function,):
+        raise SandboxError(f"class {name}: a custom autograd Function derives from "
+                           "torch.autograd.Function alone")
+    for member in members:  # the interpreter refuses such names too; this holds without it
+        if member.startswith("_"):
             raise SandboxError(f"a Function class defines static methods with public names only, "
-                               f"not '{method}'")
+                               f"not '{member}'")
     for required in ("forward", "backward"):
-        if required not in methods:
+        if required not in members:
             raise SandboxError(f"class {name} needs a static method '{required}'")
-    return type(name, (Function,), {key: staticmethod(value) for key, value in methods.items()})
+    return type(name, (Function,), {key: value if isinstance(value, (staticmethod, classmethod))
+                                    or not callable(value) else staticmethod(value)
+                                    for key, value in members.items()})
 
 
 def truth(value) -> bool:
