@@ -88,7 +88,7 @@ HOSTILE_DEFENCES = {
     "h13_open": "SandboxError: 'open' is not available in gradcli programs",
     "h14_match": "SandboxError: 'match' is not part of the gradcli language",
     "h15_with_open": "SandboxError: 'open' is not available in gradcli programs",
-    "h16_numpy_tofile": "AttributeError: 'Tensor' object has no attribute 'numpy'",
+    "h16_numpy_tofile": "SandboxError: 'ndarray.tofile' is not available in gradcli programs",
     "h17_system_exit": "NameError: name 'SystemExit' is not defined",
     "h18_huge_pow": "LimitError: an integer power of about 1,162,261,467 bits is over the limit",
     "h19_huge_shift": "LimitError: a shift to 1,000,000,001 bits is over the limit",
@@ -390,6 +390,24 @@ VARIATIONS = {
     "import_torch_private": ("from torch import _C\n",
                              "SandboxError: cannot import name '_C' from 'torch'"),
     "import_relative": ("from . import x\n", "SandboxError: relative imports are not supported"),
+    "numpy_huge_zeros": ("import numpy as np\nnp.zeros((100000, 100000))\n",
+                         "LimitError: an array of 10,000,000,000 elements is over the limit"),
+    "numpy_broadcast_bomb": (
+        "import numpy as np\na = np.ones(100000)\nb = a.reshape(100000, 1) + a\n",
+        "LimitError: a result of 10,000,000,000 elements is over the limit"),
+    "numpy_function_broadcast_bomb": (
+        "import numpy as np\na = np.ones(100000)\nnp.multiply(a.reshape(100000, 1), a)\n",
+        "LimitError: a result of 10,000,000,000 elements is over the limit"),
+    "numpy_nested_list_bomb": ("import numpy as np\nnp.array([[0] * 10 ** 5] * 10 ** 5)\n",
+                               "LimitError: reading this list"),
+    "numpy_load": ("import numpy as np\nnp.load('x.npy')\n",
+                   "AttributeError: module 'numpy' has no attribute 'load'"),
+    "numpy_ctypes": ("import torch\ntorch.ones(2).numpy().ctypes\n",
+                     "SandboxError: 'ndarray.ctypes' is not available in gradcli programs"),
+    "numpy_object_array": ("import numpy as np\nnp.array([print], dtype=object)\n",
+                           "TypeError: arrays of Python objects are not supported"),
+    "numpy_of_grad_tensor": ("import torch\ntorch.ones(2, requires_grad=True).numpy()\n",
+                             "RuntimeError: Can't call numpy() on Tensor that requires grad"),
     "import_math_os": ("import math.os\n",
                        "SandboxError: import of 'math.os' is not supported by gradcli"),
     "set_of_unhashable": ("{[1]}\n", "TypeError: unhashable type: 'list'"),
@@ -489,9 +507,13 @@ def test_variation_is_stopped_by_its_defence(name, cli, tmp_path):
     path = tmp_path / f"{name}.py"
     path.write_text(program)
     started = time.monotonic()
-    result = cli("eval", path, *VARIATION_FLAGS.get(name, []))
+    flags = VARIATION_FLAGS.get(name, [])
+    result = cli("eval", path, *flags)
     _stopped_by(result, str(path), defence)
-    assert time.monotonic() - started < PROMISED_SECONDS  # as for the files they vary
+    # as for the files they vary; a variation given its own --timeout is held to that one
+    promised = float(flags[flags.index("--timeout") + 1]) if "--timeout" in flags else \
+        PROMISED_SECONDS
+    assert time.monotonic() - started < promised
     assert not glob.glob(CANARY)
 
 

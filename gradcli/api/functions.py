@@ -779,6 +779,18 @@ def to(input, *args, dtype=None, **kwargs):
     return apply(TABLE["to_dtype"], input, dtype=dtype.np)
 
 
+def from_numpy(ndarray):
+    """A tensor sharing the array's memory (writes show in both), as PyTorch's."""
+    if not isinstance(ndarray, np.ndarray):
+        raise TorchError(f"expected np.ndarray (got {type(ndarray).__name__})", kind="TypeError")
+    if ndarray.dtype.name not in dtypes.NUMPY_NAMES:
+        raise TorchError(f"can't convert np.ndarray of type numpy.{ndarray.dtype.name}. The only "
+                         "supported types are: float64, float32, float16, complex64, complex128, "
+                         "int64, int32, int16, int8, uint64, uint32, uint16, uint8, and bool.",
+                         kind="TypeError")
+    return Tensor(ndarray)
+
+
 def get_default_dtype():
     return dtypes.default_float
 

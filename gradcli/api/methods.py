@@ -672,6 +672,14 @@ def _new_tensor(self, data, dtype=None, requires_grad=False):
     return fn.tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
 
+def _numpy(self, *, force=False):
+    """The tensor's memory as a numpy array (shared: writes show in both), as PyTorch."""
+    if self.requires_grad and not force:
+        raise TorchError("Can't call numpy() on Tensor that requires grad. Use "
+                         "tensor.detach().numpy() instead.")
+    return self.array
+
+
 def _backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
     if inputs is not None:
         raise TorchError("backward(inputs=...) is not supported; use torch.autograd.grad",
@@ -685,6 +693,7 @@ def _T(self):
 
 METHODS = {
     "backward": _backward,
+    "numpy": _numpy,
     # arithmetic
     "add": fn.add, "sub": fn.sub, "mul": fn.mul, "div": fn.div, "pow": fn.pow,
     "floor_divide": fn.floor_divide, "remainder": fn.remainder, "fmod": fn.fmod,

@@ -36,7 +36,7 @@ FUNCTIONS = (
     "expand", "clone", "cat", "stack",
     # autograd state and queries
     "is_tensor", "numel", "is_grad_enabled", "no_grad", "enable_grad", "set_grad_enabled",
-    "inference_mode", "get_default_dtype",
+    "inference_mode", "get_default_dtype", "from_numpy",
 )
 
 # other names PyTorch gives the same function

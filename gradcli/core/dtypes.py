@@ -55,6 +55,7 @@ ALIASES = {"float": float32, "double": float64, "half": float16, "long": int64,
            "int": int32, "short": int16, "bool": bool_}
 _BY_NAME = {d.name: d for d in ALL} | ALIASES
 _BY_NUMPY = {d.np: d for d in ALL}
+NUMPY_NAMES = frozenset(d.np.name for d in ALL)  # the array dtypes a tensor can hold
 
 default_float = float32
 

@@ -17,6 +17,8 @@ import math
 import re
 import sys
 import types
+
+import numpy as np
 import collections
 from collections import Counter
 
@@ -27,7 +29,7 @@ from gradcli.api.methods import METHODS
 from gradcli.core.dtypes import dtype as DType
 from gradcli.core.tensor import AccumulateGrad, Limits, Node, OpNode, Size, Tensor, _HookHandle
 from gradcli.errors import LimitError, ProgramError, SandboxError, TorchError
-from gradcli.lang import classes, modules
+from gradcli.lang import classes, modules, numpy_module
 from gradcli.lang.settings import RunOptions
 
 # ----- Namespaces -----
@@ -108,7 +110,7 @@ _submodules(TORCH, "torch")
 FORBIDDEN_NAMES = frozenset({
     "eval", "exec", "compile", "open", "getattr", "setattr", "delattr", "globals", "locals",
     "vars", "dir", "input", "breakpoint", "help", "exit", "quit", "memoryview",
-    "bytearray", "bytes", "format", "os", "sys", "numpy", "np", "subprocess",
+    "bytearray", "bytes", "format", "os", "sys", "subprocess",
 })
 
 
@@ -143,6 +145,9 @@ def type_of(value):
     if classes.is_program_class(kind) or kind in _PLAIN_TYPES or \
             kind in classes.EXCEPTIONS.values():
         return kind
+    if not kind.__module__.startswith("gradcli"):  # numpy's arrays and scalars, Python's own
+        module = kind.__module__
+        return TypeView(kind.__name__ if module == "builtins" else f"{module}.{kind.__name__}")
     name = getattr(kind, "torch_name", None) or _SHOWN_TYPES.get(kind) or kind.__name__
     return TypeView(name if "." in name else f"torch.{name}")
 
@@ -168,8 +173,8 @@ def make_set(interp, items: list):
     return set(items)
 
 
-IMPORTABLE = ("torch (and its submodules), math, random, functools, itertools, collections, "
-              "typing, threading and __future__")
+IMPORTABLE = ("torch (and its submodules), math, random, numpy (a part), functools, itertools, "
+              "collections, typing, threading and __future__")
 
 
 def import_module(name: str, interp=None):
@@ -213,6 +218,9 @@ _STDLIB_MAKERS = {
     "typing": lambda interp: dict(modules.TYPING),
     "threading": lambda interp: dict(modules.THREADING),
     "__future__": lambda interp: dict(modules.FUTURE),
+    "numpy": lambda interp: numpy_module.members(
+        ModuleNamespace("numpy.random", numpy_module.random_members()),
+        lambda value: check_argument(interp or _Defaults(), value)),
 }
 
 
@@ -411,7 +419,7 @@ TENSOR_ATTRIBUTES = frozenset(
      "storage_offset"}
     | {name for name in METHODS if not name.startswith("_")})
 # Tensor methods that hand out raw memory stay out even if the tensor API grows them.
-RAW_MEMORY = frozenset({"numpy", "array", "storage", "untyped_storage", "data_ptr", "tobytes",
+RAW_MEMORY = frozenset({"array", "storage", "untyped_storage", "data_ptr", "tobytes",
                         "tofile", "ctypes", "__array__", "__array_interface__"})
 TENSOR_ATTRIBUTES -= RAW_MEMORY
 NODE_ATTRIBUTES = frozenset({"name", "next_functions"})
@@ -432,6 +440,8 @@ ATTRIBUTES = {
     fn._NamedResult: frozenset({"values", "indices"}),
     _HookHandle: frozenset({"remove"}),
     modules.Thread: modules.THREAD_ATTRIBUTES, modules.Lock: modules.LOCK_ATTRIBUTES,
+    np.ndarray: numpy_module.ARRAY_ATTRIBUTES,
+    **{kind: numpy_module.SCALAR_ATTRIBUTES for kind in numpy_module.SCALAR_TYPES},
     **{kind: frozenset({"keys", "values", "items", "get", "pop", "copy", "setdefault", "update",
                         "clear"}) | extra
        for kind, extra in ((collections.OrderedDict, {"move_to_end", "popitem"}),
@@ -683,8 +693,10 @@ def get_item(interp, obj, key):
         return obj[key]
     if (kind is Tensor or kind is dict) and type(key) in WALKED:
         _check_index(interp, obj, key)
-    if isinstance(obj, (Tensor, list, tuple, str, dict, range, modules.TypingName)) or \
-            classes.is_program_object(obj):
+    if kind is np.ndarray and type(key) in WALKED:
+        check_argument(interp, key)
+    if isinstance(obj, (Tensor, list, tuple, str, dict, range, modules.TypingName, np.ndarray)) \
+            or classes.is_program_object(obj):
         return obj[key]
     raise ProgramError(f"'{_type_name(obj)}' object is not subscriptable")
 
@@ -704,6 +716,12 @@ def set_item(interp, obj, key, value) -> None:
     if classes.is_program_object(obj):
         obj[key] = value  # the program's own __setitem__
         return
+    if kind is np.ndarray:
+        for part in (key, value):
+            if type(part) in WALKED:
+                check_argument(interp, part)
+        obj[key] = value
+        return
     raise ProgramError(f"'{_type_name(obj)}' object does not support item assignment")
 
 
@@ -720,7 +738,7 @@ def iterate(interp, obj):
                                                                          "reversed", "dict_keys",
                                                                          "dict_values",
                                                                          "dict_items") \
-            or classes.is_program_object(obj) or type(obj) in (set, frozenset):
+            or classes.is_program_object(obj) or type(obj) in (set, frozenset, np.ndarray):
         return iter(obj)
     raise ProgramError(f"'{_type_name(obj)}' object is not iterable")
 
@@ -881,6 +899,7 @@ def checked_binary(interp, op_name: str, function):
             if not (isinstance(left, Tensor) and left.array.dtype == bool):
                 raise ProgramError("'^' is bitwise xor, not a power", kind="TypeError",
                                    hint="write x ** 2 for powers")
+        numpy_module.broadcast_check(left, right)
         result = function(left, right)
         if type(result) is int and result.bit_length() > bits:
             raise too_big("the integer result")
