@@ -47,9 +47,14 @@ _EXCEPTION_TYPES = frozenset(EXCEPTIONS.values())
 _PROGRAM_CLASSES: weakref.WeakSet = weakref.WeakSet()
 
 
-def register_base(cls, readable: frozenset) -> None:
-    """Let programs derive from library class ``cls`` and read ``readable`` on its instances."""
+def register_base(cls, readable, private=()) -> None:
+    """Let programs derive from library class ``cls``, read ``readable`` on its instances, and
+    never set ``private``: the names of the state it keeps in its instances' ``__dict__``."""
     LIBRARY_BASES[cls] = frozenset(readable)
+    _LIBRARY_PRIVATE[cls] = frozenset(private)
+
+
+_LIBRARY_PRIVATE: dict = {}
 
 
 def is_program_class(cls) -> bool:
@@ -58,6 +63,11 @@ def is_program_class(cls) -> bool:
 
 def is_program_object(obj) -> bool:
     return type(obj) in _PROGRAM_CLASSES
+
+
+def is_library_object(obj) -> bool:
+    """An instance of a registered library base (an nn.Linear the program made)."""
+    return bool(LIBRARY_BASES) and isinstance(obj, tuple(LIBRARY_BASES))
 
 
 def define_class(name: str, bases: tuple, namespace: dict, qualname: str | None = None):
@@ -110,6 +120,9 @@ def get_attribute(obj, name: str):
             return getattr(obj, name)
         raise ProgramError(f"type object '{obj.__name__}' has no attribute '{name}'",
                            kind="AttributeError")
+    if name.startswith("_") and _library_owns(type(obj), name):
+        raise SandboxError(f"'{type(obj).__name__}.{name}' is kept by the library and not "
+                           "available in gradcli programs")
     if name in _instance_dict(obj) and not name.startswith("__"):
         return obj.__dict__[name]
     where = _defined_in_program(type(obj), name)
@@ -126,15 +139,19 @@ _MISSING = object()
 
 
 def _dynamic_attribute(obj, name):
-    """A library base that resolves attributes itself (nn.Module's parameters and submodules)
-    answers for public names through its ``sandbox_attribute`` hook."""
+    """A library base that resolves attributes itself (nn.Module's ``__getattr__`` finds its
+    parameters, buffers and submodules) answers for a public name no class defines."""
     if name.startswith("_"):
         return _MISSING
-    for klass in type(obj).__mro__:
-        hook = LIBRARY_BASES.get(klass) and getattr(klass, "sandbox_attribute", None)
-        if hook is not None:
-            return hook(obj, name, _MISSING)
-    return _MISSING
+    mro = type(obj).__mro__
+    if not any(klass in LIBRARY_BASES and "__getattr__" in vars(klass) for klass in mro):
+        return _MISSING
+    if any(name in vars(klass) for klass in mro):  # a class attribute: not dynamic
+        return _MISSING
+    try:
+        return getattr(obj, name)
+    except AttributeError:
+        return _MISSING
 
 
 def _instance_dict(obj) -> dict:
@@ -152,8 +169,9 @@ def set_attribute(obj, name: str, value) -> None:
 
 
 def _library_owns(cls, name: str) -> bool:
-    return any(klass not in _PROGRAM_CLASSES and klass is not object and hasattr(klass, name)
-               for klass in cls.__mro__) or name in getattr(cls, "library_private", ())
+    return any(klass not in _PROGRAM_CLASSES and klass is not object and
+               (hasattr(klass, name) or name in _LIBRARY_PRIVATE.get(klass, ()))
+               for klass in cls.__mro__)
 
 
 def make_super(owner, instance):

@@ -469,7 +469,8 @@ def get_attribute(obj, name: str, interp=None):
             return obj.members[name]
         raise ProgramError(f"module '{obj.name}' has no attribute '{name}'", kind="AttributeError",
                            hint=_close_hint(name, obj.members))
-    if classes.is_program_object(obj) or classes.is_program_class(obj):
+    if classes.is_program_object(obj) or classes.is_program_class(obj) or \
+            classes.is_library_object(obj):
         return classes.get_attribute(obj, name)
     if kind is super:
         return classes.super_attribute(obj, name)
@@ -655,7 +656,8 @@ def _close_hint(name, candidates) -> str | None:
 
 
 def set_attribute(obj, name: str, value) -> None:
-    if classes.is_program_object(obj) or classes.is_program_class(obj):
+    if classes.is_program_object(obj) or classes.is_program_class(obj) or \
+            classes.is_library_object(obj):
         classes.set_attribute(obj, name, value)
         return
     if type(obj) is Tensor and name in ("grad", "requires_grad", "data"):
