@@ -75,13 +75,17 @@ NAMES = st.sampled_from([
     "x", "xs", "d", "s", "f", "g", "i", "torch", "math", "print", "len", "range", "sum", "sorted",
     "min", "max", "list", "dict", "str", "int", "float", "abs", "round", "zip", "map", "enumerate",
     "isinstance", "ones", "zeros", "tensor", "arange", "cat", "stack", "eval", "open", "type",
-    "getattr", "__import__", "_x", "__builtins__", "object", "Function", "exp", "sin"])
+    "getattr", "__import__", "_x", "__builtins__", "object", "Function", "exp", "sin", "super",
+    "hasattr", "set", "iter", "next", "hash", "id", "np", "random", "A", "B", "ValueError",
+    "Exception", "staticmethod", "property", "self", "os", "sys"])
 ATTRS = st.sampled_from([
     "grad", "data", "shape", "dtype", "sum", "mean", "backward", "item", "tolist", "T", "grad_fn",
     "next_functions", "variable", "requires_grad", "append", "insert", "extend", "join", "replace",
     "split", "upper", "format", "keys", "items", "view", "reshape", "expand", "register_hook",
     "numpy", "array", "apply", "__class__", "__dict__", "__globals__", "__subclasses__", "mro",
-    "__self__", "__code__", "gi_frame", "f_globals", "__reduce__", "nn", "functional", "autograd"])
+    "__self__", "__code__", "gi_frame", "f_globals", "__reduce__", "nn", "functional", "autograd",
+    "__init__", "__add__", "__len__", "_private", "value", "method", "environ", "zeros",
+    "random", "tofile", "ctypes", "args", "__name__"])
 BINOPS = st.sampled_from(["+", "-", "*", "/", "//", "%", "**", "@", "<<", ">>", "&", "|", "^",
                           "==", "<", "!=", "in", "is", "and", "or"])
 LITERALS = st.one_of(
@@ -138,7 +142,10 @@ def _statements(blocks):
                          ["assert xs, 'message'"], ["global x"], ["raise ValueError"],
                          ["try:", "    pass", "except Exception:", "    pass"],
                          ["x.sum().backward()"], ["(x * x).sum().backward(retain_graph=True)"],
-                         ["x.register_hook(lambda g: g * 2)"], ["async def h():", "    pass"]]),
+                         ["x.register_hook(lambda g: g * 2)"], ["async def h():", "    pass"],
+                         ["import numpy as np"], ["import random"], ["import os, sys"],
+                         ["raise A()"], ["raise"], ["nonlocal x"],
+                         ["from itertools import product"], ["import threading"]]),
     )
     compound = st.one_of(
         st.tuples(EXPRESSIONS, blocks, blocks).map(
@@ -149,6 +156,21 @@ def _statements(blocks):
         st.tuples(EXPRESSIONS, blocks).map(
             lambda t: [f"def f(i, j=2):", *indented(t[1]), f"f({t[0]})"]),
         blocks.map(lambda b: ["with torch.no_grad():", *indented(b)]),
+        st.tuples(st.sampled_from(["", "A", "ValueError", "object", "int", "Function", "A, B"]),
+                  st.sampled_from(["__init__", "__add__", "__radd__", "__len__", "__iter__",
+                                   "__next__", "__call__", "__repr__", "__eq__", "__hash__",
+                                   "__getitem__", "__del__", "__getattribute__", "method",
+                                   "_private", "__init_subclass__", "__bool__"]),
+                  blocks, EXPRESSIONS).map(lambda t: [
+            f"class A({t[0]}):", "    value = 1", f"    def {t[1]}(self, *args, **kwargs):",
+            "        self._private = args", *indented(indented(t[2])),
+            "        return super().__init__() if False else self.value", f"a = A()",
+            f"b = a + {t[3]}", "c = [v for v in a]", "print(a, len(a), a(1), a == a)"]),
+        st.tuples(blocks, blocks, blocks).map(lambda t: [
+            "try:", *indented(t[0]), "except (ValueError, TypeError) as e:", *indented(t[1]),
+            "except Exception:", "    raise", "finally:", *indented(t[2])]),
+        st.tuples(EXPRESSIONS, blocks).map(lambda t: [
+            f"@{t[0]}", "def g(*args, k=1, **kw):", *indented(t[1]), "g(1, k=2, z=3)"]),
         st.tuples(blocks, blocks).map(lambda t: [
             "class F(torch.autograd.Function):", "    @staticmethod", "    def forward(ctx, i):",
             *indented(indented(t[0])), "        return i * 2", "    @staticmethod",
