@@ -95,4 +95,4 @@ def _flavour(builtin: type) -> type:
 
 
 _BUILTIN_FLAVOURS = {b.__name__: _flavour(b) for b in (
-    RuntimeError, TypeError, ValueError, IndexError, NotImplementedError)}
+    RuntimeError, TypeError, ValueError, IndexError, NotImplementedError, AssertionError)}

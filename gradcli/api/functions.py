@@ -15,6 +15,8 @@ import numbers
 import numpy as np
 
 from gradcli.core import dtypes
+from gradcli.core.device import as_device, check_creation, check_move
+from gradcli.core.device import device as Device
 from gradcli.core.kernels import random as rng
 from gradcli.core.ops import TABLE, apply, extreme_indices
 from gradcli.core.ops.composite import (_prod,  # noqa: F401  (clone, view: torch.clone, torch.view)
@@ -48,8 +50,14 @@ def _dtype_np(dtype):
     raise TorchError(f"dtype must be a torch.dtype, not {type(dtype).__name__}", kind="TypeError")
 
 
-def _shape_args(size) -> tuple:
-    """``ones(2, 3)``, ``ones((2, 3))`` and ``ones([2, 3])`` all mean shape (2, 3)."""
+def _shape_args(size, keyword=None) -> tuple:
+    """``ones(2, 3)``, ``ones((2, 3))``, ``ones([2, 3])`` and ``ones(size=(2, 3))`` all mean
+    shape (2, 3)."""
+    if keyword is not None:
+        if size:
+            raise TorchError("size was given both as positional and as keyword arguments",
+                             kind="TypeError")
+        size = (keyword,)
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
     shape = []
@@ -78,8 +86,9 @@ def _leaf(array, requires_grad=False):
 
 # ----- Creation -----
 
-def tensor(data, dtype=None, requires_grad=False):
+def tensor(data, dtype=None, device=None, requires_grad=False):
     """``torch.tensor``: a new leaf from a number, a nested list, or another tensor's values."""
+    check_creation(device, "tensor")
     if isinstance(data, Tensor):
         array = data.array.copy()
     else:
@@ -149,25 +158,29 @@ def _infer_kind(data) -> int:
     return dtypes.FLOAT
 
 
-def _filled(size, value, dtype, requires_grad):
-    shape = _shape_args(size)
+def _filled(size, value, dtype, requires_grad, keyword=None):
+    shape = _shape_args(size, keyword)
     np_dtype = _dtype_np(dtype) or dtypes.default_float.np
     return _leaf(np.full(shape, value, dtype=np_dtype), requires_grad)
 
 
-def ones(*size, dtype=None, requires_grad=False):
-    return _filled(size, 1, dtype, requires_grad)
+def ones(*sizes, size=None, dtype=None, device=None, requires_grad=False):
+    check_creation(device, "ones")
+    return _filled(sizes, 1, dtype, requires_grad, size)
 
 
-def zeros(*size, dtype=None, requires_grad=False):
-    return _filled(size, 0, dtype, requires_grad)
+def zeros(*sizes, size=None, dtype=None, device=None, requires_grad=False):
+    check_creation(device, "zeros")
+    return _filled(sizes, 0, dtype, requires_grad, size)
 
 
-def empty(*size, dtype=None, requires_grad=False):
-    return _filled(size, 0, dtype, requires_grad)
+def empty(*sizes, size=None, dtype=None, device=None, requires_grad=False):
+    check_creation(device, "empty")
+    return _filled(sizes, 0, dtype, requires_grad, size)
 
 
-def full(size, fill_value, dtype=None, requires_grad=False):
+def full(size, fill_value, dtype=None, device=None, requires_grad=False):
+    check_creation(device, "full")
     if dtype is None:
         dtype = {dtypes.BOOL: dtypes.bool_, dtypes.INT: dtypes.int64}.get(
             dtypes._scalar_category(fill_value), dtypes.default_float)
@@ -179,23 +192,28 @@ def _like(value, x, dtype, requires_grad):
     return _leaf(np.full(x.array.shape, value, dtype=np_dtype), requires_grad)
 
 
-def ones_like(input, dtype=None, requires_grad=False):
+def ones_like(input, dtype=None, device=None, requires_grad=False):
+    check_creation(device, "ones_like")
     return _like(1, input, dtype, requires_grad)
 
 
-def zeros_like(input, dtype=None, requires_grad=False):
+def zeros_like(input, dtype=None, device=None, requires_grad=False):
+    check_creation(device, "zeros_like")
     return _like(0, input, dtype, requires_grad)
 
 
-def full_like(input, fill_value, dtype=None, requires_grad=False):
+def full_like(input, fill_value, dtype=None, device=None, requires_grad=False):
+    check_creation(device, "full_like")
     return _like(fill_value, input, dtype, requires_grad)
 
 
-def empty_like(input, dtype=None, requires_grad=False):
+def empty_like(input, dtype=None, device=None, requires_grad=False):
+    check_creation(device, "empty_like")
     return _like(0, input, dtype, requires_grad)
 
 
-def arange(start, end=None, step=1, dtype=None, requires_grad=False):
+def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
+    check_creation(device, "arange")
     if end is None:
         start, end = 0, start
     values = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
@@ -214,7 +232,8 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False):
     return _leaf(array.astype(dtype.np), requires_grad)
 
 
-def linspace(start, end, steps, dtype=None, requires_grad=False):
+def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
+    check_creation(device, "linspace")
     steps = int(steps)
     if steps < 0:
         raise TorchError("number of steps must be non-negative")
@@ -231,7 +250,8 @@ def linspace(start, end, steps, dtype=None, requires_grad=False):
     return _leaf(array.astype(dtype.np), requires_grad)
 
 
-def eye(n, m=None, dtype=None, requires_grad=False):
+def eye(n, m=None, dtype=None, device=None, requires_grad=False):
+    check_creation(device, "eye")
     m = n if m is None else m
     Limits.check_elements((n, m))
     return _leaf(np.eye(n, m, dtype=_dtype_np(dtype) or dtypes.default_float.np), requires_grad)
@@ -244,25 +264,30 @@ def manual_seed(seed):
     return None
 
 
-def rand(*size, dtype=None, requires_grad=False):
-    shape = _shape_args(size)
+def rand(*sizes, size=None, dtype=None, device=None, requires_grad=False):
+    check_creation(device, "rand")
+    shape = _shape_args(sizes, size)
     return _leaf(rng.rand(shape, _dtype_np(dtype) or dtypes.default_float.np), requires_grad)
 
 
-def randn(*size, dtype=None, requires_grad=False):
-    shape = _shape_args(size)
+def randn(*sizes, size=None, dtype=None, device=None, requires_grad=False):
+    check_creation(device, "randn")
+    shape = _shape_args(sizes, size)
     return _leaf(rng.randn(shape, _dtype_np(dtype) or dtypes.default_float.np), requires_grad)
 
 
-def rand_like(input, dtype=None, requires_grad=False):
-    return rand(*input.array.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+def rand_like(input, dtype=None, device=None, requires_grad=False):
+    return rand(*input.array.shape, dtype=dtype or input.dtype, device=device,
+                requires_grad=requires_grad)
 
 
-def randn_like(input, dtype=None, requires_grad=False):
-    return randn(*input.array.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+def randn_like(input, dtype=None, device=None, requires_grad=False):
+    return randn(*input.array.shape, dtype=dtype or input.dtype, device=device,
+                 requires_grad=requires_grad)
 
 
-def randint(low, high=None, size=None, dtype=None, requires_grad=False):
+def randint(low, high=None, size=None, dtype=None, device=None, requires_grad=False):
+    check_creation(device, "randint")
     if high is None:
         low, high = 0, low
     shape = _shape_args((size,))
@@ -768,15 +793,76 @@ def _tensor_list(tensors, name):
     return list(tensors)
 
 
-def to(input, *args, dtype=None, **kwargs):
-    for arg in args:
-        if isinstance(arg, dtypes.dtype):
-            dtype = arg
-        elif isinstance(arg, Tensor):
-            dtype = arg.dtype
-    if dtype is None or dtype.np == input.array.dtype:
-        return input
-    return apply(TABLE["to_dtype"], input, dtype=dtype.np)
+def to(input, *args, dtype=None, device=None, non_blocking=False, copy=False,
+       memory_format=None, **unknown):
+    """``x.to(dtype)``, ``x.to(device, dtype)`` or ``x.to(other)``, as PyTorch's three overloads
+    read their arguments; a move to another device is refused as a CPU-only PyTorch does."""
+    target, place, flags = _to_arguments(args, dtype, device, unknown)
+    copy = flags[1] if len(flags) > 1 else copy  # (non_blocking means nothing on the CPU)
+    if place is not None:
+        check_move(place)
+    if target is None or target.np == input.array.dtype:
+        if not copy:
+            return input
+        target = input.dtype
+    return apply(TABLE["to_dtype"], input, dtype=target.np)
+
+
+def _to_arguments(args, dtype, device, unknown):
+    """(dtype, device, the positional flags) from ``to``'s arguments, or PyTorch's TypeError."""
+    given = {"dtype": dtype, "device": device, **unknown}  # the keywords, for the error
+    first = args[0] if args else None
+    rest = list(args[1:])
+    ok = not unknown
+    if args and isinstance(first, Tensor):
+        ok = ok and dtype is None and device is None
+        dtype = first.dtype
+    elif args and isinstance(first, dtypes.dtype):
+        ok = ok and dtype is None and device is None
+        dtype = first
+    elif args:
+        ok = ok and device is None and (first is None or isinstance(first, (str, Device, int)))
+        device = first
+        if rest and (rest[0] is None or isinstance(rest[0], dtypes.dtype)):
+            ok = ok and dtype is None
+            dtype = rest.pop(0)
+    ok = ok and len(rest) <= 2 and builtins.all(type(flag) is bool for flag in rest)
+    ok = ok and (dtype is None or isinstance(dtype, dtypes.dtype))
+    if not ok:
+        raise TorchError(f"to() received an invalid combination of arguments - got "
+                         f"{_argument_types(args, given)}"
+                         ", but expected one of:", kind="TypeError")
+    return dtype, None if device is None else as_device(device, "to"), rest
+
+
+def _argument_types(args, kwargs) -> str:
+    """How PyTorch's argument parser lists what it was given: ``(str, foo=int)``, or
+    ``(dtype=str, )`` with keywords alone."""
+    words = [_type_word(a) for a in args]
+    keywords = [f"{k}={_type_word(v)}" for k, v in kwargs.items() if v is not None]
+    if words:
+        return "(" + ", ".join(words + keywords) + ")"
+    return "(" + "".join(f"{k}, " for k in keywords) + ")"
+
+
+def _type_word(value) -> str:
+    if isinstance(value, Tensor):
+        return "Tensor"
+    if isinstance(value, (dtypes.dtype, Device)):
+        return f"torch.{type(value).__name__}"
+    return "NoneType" if value is None else type(value).__name__
+
+
+def cpu(input, memory_format=None):
+    return input
+
+
+def cuda(input, device=None, non_blocking=False, memory_format=None):
+    if device is not None:
+        place = as_device(device, "cuda")
+        if place.type != "cuda":
+            raise TorchError("Invalid device, must be cuda device")
+    check_move(Device("cuda"))
 
 
 def from_numpy(ndarray):

@@ -12,6 +12,7 @@ import numpy as np
 
 from gradcli.api import functions as fn
 from gradcli.core import dtypes
+from gradcli.core.device import CPU
 from gradcli.core.engine import run_backward, type_name
 from gradcli.core.ops import OVERLAP_ERROR, TABLE, apply, copy_slices, index_result_bound, type_word
 from gradcli.core.tensor import (NO_GRAD_VIEW, GradMode, InvalidView, Limits, OpNode, Tensor,
@@ -668,8 +669,8 @@ def _expand_as(self, other):
     return fn.expand(self, *other.array.shape)
 
 
-def _new_tensor(self, data, dtype=None, requires_grad=False):
-    return fn.tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+def _new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+    return fn.tensor(data, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
 
 
 def _numpy(self, *, force=False):
@@ -719,6 +720,8 @@ METHODS = {
     "half": _converter(dtypes.float16), "long": _converter(dtypes.int64),
     "int": _converter(dtypes.int32), "bool": _converter(dtypes.bool_), "type_as": _type_as,
     "new_tensor": _new_tensor,
+    # devices: the CPU only
+    "cpu": fn.cpu, "cuda": fn.cuda, "get_device": lambda self: -1,
     # in place
     "add_": _inplace_binary(fn.add), "sub_": _inplace_binary(fn.sub),
     "mul_": _inplace_binary(fn.mul), "div_": _inplace_binary(fn.div),
@@ -736,6 +739,9 @@ def install() -> None:
     for name, function in {**OPERATORS, **METHODS}.items():
         setattr(Tensor, name, function)
     Tensor.T = property(_T)
+    Tensor.device = property(lambda self: CPU)
+    Tensor.is_cuda = property(lambda self: False)
+    Tensor.is_cpu = property(lambda self: True)
 
 
 install()

@@ -9,8 +9,9 @@ here; an alias PyTorch has for it goes in ``ALIASES``, never as a second definit
 
 from __future__ import annotations
 
-from gradcli.api import autograd, functions, nn
+from gradcli.api import autograd, backends, cuda, functions, nn
 from gradcli.core import dtypes
+from gradcli.core.device import device
 from gradcli.core.tensor import Size, Tensor
 
 # torch.NAME, each defined under that name in functions.py
@@ -51,10 +52,11 @@ DTYPES = {
     **dtypes.ALIASES,
 }
 
-CLASSES = {"Tensor": Tensor, "Size": Size, "dtype": dtypes.dtype}
+CLASSES = {"Tensor": Tensor, "Size": Size, "dtype": dtypes.dtype, "device": device}
 
-# torch.autograd and torch.nn: their own public names are their modules' __all__
-MODULES = {"autograd": autograd, "nn": nn}
+# torch.autograd, torch.nn, torch.cuda and torch.backends: their own public names are their
+# modules' __all__
+MODULES = {"autograd": autograd, "nn": nn, "cuda": cuda, "backends": backends}
 
 
 def public() -> dict:

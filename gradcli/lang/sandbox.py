@@ -26,6 +26,7 @@ from gradcli.api import functions as fn
 from gradcli.api import names
 from gradcli.api.autograd import BackwardCFunction, Function, FunctionCtx
 from gradcli.api.methods import METHODS
+from gradcli.core.device import device as Device
 from gradcli.core.dtypes import dtype as DType
 from gradcli.core.tensor import AccumulateGrad, Limits, Node, OpNode, Size, Tensor, _HookHandle
 from gradcli.errors import LimitError, ProgramError, SandboxError, TorchError
@@ -64,7 +65,7 @@ TENSOR_TYPE = TensorType()
 
 # The classes a program may reach through torch, each as the program sees it; any other class
 # in the public list (torch.Size, torch.dtype) is left out of the sandbox.
-_SANDBOX_CLASSES = {Tensor: TENSOR_TYPE, Function: Function, FunctionCtx: FunctionCtx,
+_SANDBOX_CLASSES = {Tensor: TENSOR_TYPE, Function: Function, FunctionCtx: FunctionCtx, Device: Device,
                     **{mode: mode for mode in (fn.no_grad, fn.enable_grad, fn.set_grad_enabled,
                                                fn.inference_mode)}}
 
@@ -409,14 +410,14 @@ def _real_type(kind):
 _DESCRIPTOR_ATTRIBUTES = {property: frozenset({"setter", "getter", "deleter"})}
 
 # the gradcli objects a program can hold besides tensors (for wording type errors)
-PROGRAM_OBJECT_TYPES = (ModuleNamespace, TensorType, DType, Node, fn._NamedResult, _HookHandle,
+PROGRAM_OBJECT_TYPES = (ModuleNamespace, TensorType, DType, Device, Node, fn._NamedResult, _HookHandle,
                         fn.no_grad, fn.enable_grad, fn.set_grad_enabled)
 
 TENSOR_ATTRIBUTES = frozenset(
     {"data", "grad", "requires_grad", "grad_fn", "is_leaf", "shape", "dtype", "ndim", "T",
      "backward", "item", "tolist", "size", "dim", "numel", "requires_grad_", "detach", "detach_",
      "retain_grad", "register_hook", "is_floating_point", "stride", "is_contiguous",
-     "storage_offset"}
+     "storage_offset", "device", "is_cuda", "is_cpu"}
     | {name for name in METHODS if not name.startswith("_")})
 # Tensor methods that hand out raw memory stay out even if the tensor API grows them.
 RAW_MEMORY = frozenset({"array", "storage", "untyped_storage", "data_ptr", "tobytes",
@@ -433,6 +434,7 @@ LIST_METHODS = frozenset({"append", "pop", "insert", "index", "count", "reverse"
 ATTRIBUTES = {
     Tensor: TENSOR_ATTRIBUTES, OpNode: NODE_ATTRIBUTES, BackwardCFunction: NODE_ATTRIBUTES,
     AccumulateGrad: ACCUMULATE_ATTRIBUTES, DType: frozenset({"is_floating_point", "itemsize"}),
+    Device: frozenset({"type", "index"}),
     Size: frozenset({"numel", "count", "index"}), str: STR_METHODS, list: LIST_METHODS,
     tuple: frozenset({"index", "count"}), float: frozenset({"is_integer"}),
     int: frozenset({"bit_length"}),
@@ -634,7 +636,7 @@ def _type_name(obj) -> str:
     return _SHOWN_TYPES.get(type(obj), _SHOWN_TYPE_NAMES.get(name, name))
 
 
-_SHOWN_TYPES = {Tensor: "Tensor", DType: "torch.dtype", Size: "torch.Size",
+_SHOWN_TYPES = {Tensor: "Tensor", DType: "torch.dtype", Device: "torch.device", Size: "torch.Size",
                 ModuleNamespace: "module", TensorType: "type"}
 _SHOWN_TYPE_NAMES = {"UserFunction": "function"}  # the interpreter's (language.py imports us)
 
