@@ -10,6 +10,7 @@ record nothing.
 from __future__ import annotations
 
 import builtins
+import math
 import numbers
 
 import numpy as np
@@ -18,6 +19,7 @@ from gradcli.core import dtypes
 from gradcli.core.device import as_device, check_creation, check_move
 from gradcli.core.device import device as Device
 from gradcli.core.kernels import random as rng
+from gradcli.core.kernels import ranges
 from gradcli.core.ops import TABLE, apply, extreme_indices
 from gradcli.core.ops.composite import (_prod,  # noqa: F401  (clone, view: torch.clone, torch.view)
                                         _shape_list, _strides, clone, contiguous, mm, reshape, view)
@@ -212,42 +214,50 @@ def empty_like(input, dtype=None, device=None, requires_grad=False):
     return _like(0, input, dtype, requires_grad)
 
 
-def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
+def arange(start=0, end=None, step=1, dtype=None, device=None, requires_grad=False):
+    """PyTorch's arange, to the last bit (``ranges.arange``): its size is
+    ``ceil((end - start) / step)`` in double."""
     check_creation(device, "arange")
     if end is None:
         start, end = 0, start
     values = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
-    start, end, step = values
-    if step == 0:
-        raise TorchError("step must be nonzero")
-    if (end - start) / step < 0:
-        raise TorchError("upper bound and larger bound inconsistent with step sign")
-    count = int(np.ceil((end - start) / step))
-    Limits.check_elements((count,))
     if dtype is None:
         is_int = builtins.all(isinstance(v, int) for v in values)
         dtype = dtypes.int64 if is_int else dtypes.default_float
-    array = (start + np.arange(count, dtype=np.float64) * step) if dtype.is_floating_point \
-        else start + np.arange(count, dtype=np.int64) * step
-    return _leaf(array.astype(dtype.np), requires_grad)
+    _check_range_dtype(dtype, "arange")
+    start, end, step = values
+    if step == 0:
+        raise TorchError("step must be nonzero")
+    if not (math.isfinite(start) and math.isfinite(end)):
+        raise TorchError(f"unsupported range: {start} -> {end}")
+    if (end - start) / step < 0:
+        raise TorchError("upper bound and lower bound inconsistent with step sign")
+    count = math.ceil((end - start) / step)  # from the step as given, whatever the dtype
+    if not dtype.is_floating_point and int(step) == 0:  # arange(0, 1, 0.5, dtype=torch.long)
+        raise TorchError("step must be nonzero", kind="ValueError")
+    Limits.check_elements((count,))
+    return _leaf(ranges.arange(start, step, count, dtype.np), requires_grad)
+
+
+def _check_range_dtype(dtype, name):
+    if dtype is dtypes.bool_:
+        raise TorchError(f'"{name}_cpu" not implemented for \'Bool\'', kind="NotImplementedError")
 
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
+    """PyTorch's linspace, to the last bit (``ranges.linspace``)."""
     check_creation(device, "linspace")
-    steps = int(steps)
+    if isinstance(steps, bool) or not isinstance(steps, int):
+        raise TorchError(f"linspace() received an invalid combination of arguments - got "
+                         f"({', '.join(type(v).__name__ for v in (start, end, steps))}), but "
+                         "expected one of:", kind="TypeError")
     if steps < 0:
         raise TorchError("number of steps must be non-negative")
     Limits.check_elements((steps,))
     dtype = dtype or dtypes.default_float
-    if steps <= 1:
-        array = np.full(steps, start, dtype=np.float64)
-    else:
-        # PyTorch fills the first half forwards from start and the second half backwards from end
-        step = (end - start) / (steps - 1)
-        index = np.arange(steps, dtype=np.float64)
-        half = steps // 2
-        array = np.where(index < half, start + step * index, end - step * (steps - index - 1))
-    return _leaf(array.astype(dtype.np), requires_grad)
+    _check_range_dtype(dtype, "linspace")
+    start, end = (v.item() if isinstance(v, Tensor) else v for v in (start, end))
+    return _leaf(ranges.linspace(start, end, steps, dtype.np), requires_grad)
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
