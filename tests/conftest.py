@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import re
+import warnings
 from pathlib import Path
 
 import hypothesis
@@ -11,6 +14,8 @@ import pytest
 from click.testing import CliRunner
 
 from gradcli.cli import main
+from gradcli.errors import GradcliError
+from gradcli.lang.interpreter import run_source
 
 TESTS = Path(__file__).parent
 ADDRESS = re.compile(r"object at 0x[0-9a-fA-F]+")
@@ -55,6 +60,29 @@ def import_torch():
         pytest.fail(f"GRADCLI_REQUIRE_TORCH is set, but torch does not import: {error}",
                     pytrace=False)
     return torch
+
+
+def printed_by_gradcli(source: str) -> str:
+    """What gradcli's interpreter prints for ``source``; an error ends it as ``!! Kind: message``."""
+    buffer = io.StringIO()
+    try:
+        run_source("<test>", source, output=buffer)
+    except GradcliError as error:
+        buffer.write(f"!! {error.kind}: {error.message}\n")
+    return scrub(buffer.getvalue())
+
+
+def printed_by_torch(torch, source: str) -> str:
+    """What ``source`` prints as plain Python with PyTorch, in the same form (an error's first
+    line)."""
+    buffer = io.StringIO()
+    with warnings.catch_warnings(), contextlib.redirect_stdout(buffer):
+        warnings.simplefilter("ignore")
+        try:
+            exec(compile(source, "<torch>", "exec"), {"torch": torch, "__name__": "__main__"})
+        except Exception as error:  # noqa: BLE001 - PyTorch's error is part of what it prints
+            buffer.write(f"!! {type(error).__name__}: {str(error).splitlines()[0]}\n")
+    return scrub(buffer.getvalue())
 
 
 def fixed_examples(max_examples: int) -> hypothesis.settings:

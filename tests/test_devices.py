@@ -8,43 +8,20 @@ checks every program against the installed torch as well.
 
 from __future__ import annotations
 
-import contextlib
-import io
-import re
 import textwrap
-import warnings
 
 import pytest
 
-from conftest import import_torch
+from conftest import import_torch, printed_by_gradcli, printed_by_torch
 import gradcli
-from gradcli.errors import GradcliError
-from gradcli.lang.interpreter import run_source
-
-
-ADDRESS = re.compile(r"0x[0-9a-f]+")
 
 
 def run(source: str) -> str:
-    """What gradcli prints for ``source``, an error as its last line (``!! Kind: message``)."""
-    buffer = io.StringIO()
-    try:
-        run_source("<test>", "import torch\n" + textwrap.dedent(source), output=buffer)
-    except GradcliError as error:
-        buffer.write(f"!! {error.kind}: {error.message}\n")
-    return ADDRESS.sub("0x?", buffer.getvalue())
+    return printed_by_gradcli("import torch\n" + textwrap.dedent(source))
 
 
 def run_torch(torch, source: str) -> str:
-    """What PyTorch prints for ``source``, in the same form."""
-    buffer = io.StringIO()
-    with warnings.catch_warnings(), contextlib.redirect_stdout(buffer):
-        warnings.simplefilter("ignore")
-        try:
-            exec(compile(textwrap.dedent(source), "<torch>", "exec"), {"torch": torch})
-        except Exception as error:  # noqa: BLE001 - PyTorch's error is part of what it prints
-            buffer.write(f"!! {type(error).__name__}: {str(error).splitlines()[0]}\n")
-    return ADDRESS.sub("0x?", buffer.getvalue())
+    return printed_by_torch(torch, textwrap.dedent(source))
 
 
 CUDA = "!! AssertionError: Torch not compiled with CUDA enabled\n"
@@ -90,7 +67,7 @@ PROGRAMS = {
         "tensor([1., 1.], dtype=torch.float64, grad_fn=<ToCopyBackward0>) "
         "tensor([1., 1.], dtype=torch.float64, grad_fn=<ToCopyBackward0>)\n"
         "tensor([1., 1.], dtype=torch.float16, grad_fn=<ToCopyBackward0>) tensor([1, 1], dtype=torch.int32)\n"
-        "False tensor([1., 1.], grad_fn=<ToCopyBackward0>) <ToCopyBackward0 object at 0x?>\n"),
+        "False tensor([1., 1.], grad_fn=<ToCopyBackward0>) <ToCopyBackward0 object at 0x...>\n"),
     "cuda_namespace": ("print(torch.cuda.is_available(), torch.cuda.device_count(), torch.cuda.is_initialized(),\n"
                        "      torch.backends.mps.is_available(), torch.backends.mps.is_built(),\n"
                        "      torch.backends.cuda.is_built(), torch.backends.cudnn.is_available(), torch.cuda.manual_seed(0))",

@@ -12,21 +12,16 @@ from __future__ import annotations
 
 import contextlib
 import io
-import re
-import warnings
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import import_torch
+from conftest import import_torch, printed_by_gradcli, printed_by_torch
 import gradcli
-from gradcli.errors import GradcliError
-from gradcli.lang.interpreter import run_source
 
 torch = import_torch()
 
-ADDRESS = re.compile(r"object at 0x[0-9a-fA-F]+")
 VALUES = st.sampled_from([-2.0, -1.5, -1.0, -0.75, -0.5, -0.25, 0.0, 0.25, 0.5, 1.0, 1.25, 2.0,
                           3.0, 0.1, -0.3, 0.7, 1.1])
 SHAPES = st.sampled_from([(3,), (2, 3), (3, 2), (2, 2), (1, 3), (2, 1, 3), (2, 3, 2), ()])
@@ -36,28 +31,11 @@ FLOAT_DTYPES = ("torch.float32", "torch.float64")
 # ----- Running a program both ways -----
 
 def run_gradcli(source: str) -> str:
-    buffer = io.StringIO()
-    try:
-        run_source("<parity>", source, output=buffer)
-    except GradcliError as error:
-        buffer.write(f"!! {error.kind}: {error.message}\n")
-    return ADDRESS.sub("object at 0x?", buffer.getvalue())
+    return printed_by_gradcli(source)
 
 
 def run_torch(source: str) -> str:
-    buffer = io.StringIO()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            with contextlib.redirect_stdout(buffer):
-                exec(compile(source, "<parity>", "exec"), {"torch": torch, "__name__": "__main__"})
-        except Exception as error:  # noqa: BLE001 - any PyTorch error is part of the output
-            buffer.write(f"!! {type(error).__name__}: {_first_line(error)}\n")
-    return ADDRESS.sub("object at 0x?", buffer.getvalue())
-
-
-def _first_line(error) -> str:
-    return str(error).split("\n")[0]
+    return printed_by_torch(torch, source)
 
 
 # ----- Statement templates: each returns an expression, or None when it does not fit -----

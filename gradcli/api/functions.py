@@ -19,10 +19,11 @@ from gradcli.core import dtypes
 from gradcli.core.device import as_device, check_creation, check_move
 from gradcli.core.device import device as Device
 from gradcli.core.kernels import random as rng
-from gradcli.core.kernels import ranges
-from gradcli.core.ops import TABLE, apply, extreme_indices
+from gradcli.core.kernels import ranges, stl_sort
+from gradcli.core.ops import TABLE, apply, extreme_indices, type_word
 from gradcli.core.ops.composite import (_prod,  # noqa: F401  (clone, view: torch.clone, torch.view)
                                         _shape_list, _strides, clone, contiguous, mm, reshape, view)
+from gradcli.core import tensor as tensor_module
 from gradcli.core.tensor import GradMode, Limits, Tensor, WrappedFloat, WrappedInt, wrap_dim
 from gradcli.errors import TorchError
 
@@ -84,6 +85,20 @@ def _leaf(array, requires_grad=False):
         dtypes.check_float_for_grad(tensor.dtype)
         tensor.requires_grad = True
     return tensor
+
+
+def _numpy_names(function):
+    """PyTorch's argument parser also takes numpy's names, ``axis`` for ``dim`` and ``keepdims``
+    for ``keepdim`` (``x.sum(axis=0)``); for functions whose first parameter is ``input``."""
+    def call(input, *args, **kwargs):
+        if kwargs:
+            for numpy_name, name in (("axis", "dim"), ("keepdims", "keepdim")):
+                if numpy_name in kwargs:
+                    kwargs[name] = kwargs.pop(numpy_name)
+        return function(input, *args, **kwargs)
+    call.__name__ = call.__qualname__ = function.__name__
+    call.__doc__, call.__wrapped__ = function.__doc__, function
+    return call
 
 
 # ----- Creation -----
@@ -496,12 +511,14 @@ def _bool_array(condition):
     return array
 
 
+@_numpy_names
 def softmax(input, dim, dtype=None):
     if dtype is not None:
         input = input.to(dtype)
     return apply(TABLE["softmax"], input, dim=wrap_dim(dim, input.array.ndim))
 
 
+@_numpy_names
 def log_softmax(input, dim, dtype=None):
     if dtype is not None:
         input = input.to(dtype)
@@ -510,6 +527,7 @@ def log_softmax(input, dim, dtype=None):
 
 # ----- Reductions -----
 
+@_numpy_names
 def sum(input, dim=None, keepdim=False, dtype=None):
     if dtype is not None:
         input = input.to(dtype)
@@ -518,6 +536,7 @@ def sum(input, dim=None, keepdim=False, dtype=None):
     return apply(TABLE["sum_dim"], input, dim=_dim_arg(dim), keepdim=keepdim)
 
 
+@_numpy_names
 def mean(input, dim=None, keepdim=False, dtype=None):
     if dtype is not None:
         input = input.to(dtype)
@@ -526,6 +545,7 @@ def mean(input, dim=None, keepdim=False, dtype=None):
     return apply(TABLE["mean_dim"], input, dim=_dim_arg(dim), keepdim=keepdim)
 
 
+@_numpy_names
 def prod(input, dim=None, keepdim=False, dtype=None):
     if dtype is not None:
         input = input.to(dtype)
@@ -576,10 +596,12 @@ def _extreme(name, arg, input, dim, keepdim, other):
     return _NamedResult(name, (values, Tensor(indices)))
 
 
+@_numpy_names
 def max(input, dim=None, keepdim=False, other=None):
     return _extreme("max", np.argmax, input, dim, keepdim, other)
 
 
+@_numpy_names
 def min(input, dim=None, keepdim=False, other=None):
     return _extreme("min", np.argmin, input, dim, keepdim, other)
 
@@ -592,6 +614,7 @@ def _check_arg_reduction(name, input, dim):
                          "have non-zero size.", kind="IndexError")
 
 
+@_numpy_names
 def argmax(input, dim=None, keepdim=False):
     _check_arg_reduction("argmax", input, dim)
     if dim is None:
@@ -600,6 +623,7 @@ def argmax(input, dim=None, keepdim=False):
     return Tensor(np.asarray(result, dtype=np.int64))
 
 
+@_numpy_names
 def argmin(input, dim=None, keepdim=False):
     _check_arg_reduction("argmin", input, dim)
     if dim is None:
@@ -608,6 +632,7 @@ def argmin(input, dim=None, keepdim=False):
     return Tensor(np.asarray(result, dtype=np.int64))
 
 
+@_numpy_names
 def norm(input, p="fro", dim=None, keepdim=False):
     if p not in ("fro", 2, 2.0):
         raise TorchError(f"norm with p={p!r} is not supported by gradcli; only the 2-norm is",
@@ -615,10 +640,12 @@ def norm(input, p="fro", dim=None, keepdim=False):
     return apply(TABLE["norm"], input, dim=_dim_arg(dim), keepdim=keepdim)
 
 
+@_numpy_names
 def all(input, dim=None):
     return Tensor(np.asarray(np.all(input.array, axis=dim)))
 
 
+@_numpy_names
 def any(input, dim=None):
     return Tensor(np.asarray(np.any(input.array, axis=dim)))
 
@@ -763,10 +790,12 @@ def permute(input, *dims):
     return apply(TABLE["permute"], input, dims=_shape_list(dims))
 
 
+@_numpy_names
 def unsqueeze(input, dim):
     return apply(TABLE["unsqueeze"], input, dim=wrap_dim(dim, input.array.ndim + 1))
 
 
+@_numpy_names
 def squeeze(input, dim=None):
     if dim is None:
         return apply(TABLE["squeeze"], input)
@@ -901,6 +930,784 @@ def numel(input) -> int:
 
 def is_grad_enabled() -> bool:
     return GradMode.enabled
+
+
+# ----- More elementwise functions -----
+
+log1p = _unary_function("log1p")
+expm1 = _unary_function("expm1")
+log2 = _unary_function("log2")
+log10 = _unary_function("log10")
+exp2 = _unary_function("exp2")
+asin = _unary_function("asin")
+acos = _unary_function("acos")
+atan = _unary_function("atan")
+sinh = _unary_function("sinh")
+cosh = _unary_function("cosh")
+rsqrt = _unary_function("rsqrt")
+floor = _unary_function("floor")
+ceil = _unary_function("ceil")
+trunc = _unary_function("trunc")
+frac = _unary_function("frac")
+
+
+def round(input, *, decimals=0):
+    if decimals:
+        return apply(TABLE["round_decimals"], input, decimals=decimals)
+    return apply(TABLE["round"], input)
+
+
+def atan2(input, other):
+    for position, (name, value) in enumerate((("input", input), ("other", other)), start=1):
+        if not isinstance(value, Tensor):
+            raise TorchError(f"atan2(): argument '{name}' (position {position}) must be Tensor, "
+                             f"not {_type_word(value)}", kind="TypeError")
+    return apply(TABLE["atan2"], input, other)
+
+
+# ----- Comparisons and logic: bool tensors, no graph -----
+
+def _comparison(ufunc, name):
+    def compare(input, other):
+        """torch.{name}: elementwise, a bool tensor (PyTorch's promotion and broadcasting)."""
+        if isinstance(other, Tensor):
+            _check_broadcast(input, other)
+            other_array = other.array
+        else:
+            other_array = _operand(other)
+        return Tensor(np.asarray(ufunc(input.array, other_array)))
+    compare.__name__ = compare.__qualname__ = name
+    compare.__doc__ = compare.__doc__.format(name=name)
+    return compare
+
+
+def _check_broadcast(a, b):
+    if a.array.shape != b.array.shape:
+        _broadcast_shapes(a.array.shape, b.array.shape)
+
+
+eq = _comparison(np.equal, "eq")
+ne = _comparison(np.not_equal, "ne")
+lt = _comparison(np.less, "lt")
+le = _comparison(np.less_equal, "le")
+gt = _comparison(np.greater, "gt")
+ge = _comparison(np.greater_equal, "ge")
+
+
+def equal(input, other) -> bool:
+    """Same shape and the same values (compared in the promoted dtype)."""
+    if input.array.shape != other.array.shape:
+        return False
+    return bool(np.array_equal(input.array, other.array))
+
+
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """|input - other| <= atol + rtol * |other|, in the tensors' dtype, as PyTorch computes it."""
+    if input.array.dtype != other.array.dtype:
+        raise TorchError(f"{type_word(input.array.dtype)} did not match "
+                         f"{type_word(other.array.dtype)}")
+    a, b = input.array, other.array
+    _check_broadcast(input, other)
+    close = a == b
+    if equal_nan and a.dtype.kind == "f":
+        close = close | (np.isnan(a) & np.isnan(b))
+    if rtol == 0 and atol == 0:
+        return Tensor(np.asarray(close))
+    if a.dtype == np.bool_:
+        a, b = a.astype(dtypes.default_float.np), b.astype(dtypes.default_float.np)
+    with np.errstate(all="ignore"):
+        allowed = atol + np.abs(rtol * b)
+        actual = np.abs(a - b)
+        close = close | (np.isfinite(actual) & (actual <= allowed))
+    return Tensor(np.asarray(close))
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
+    return bool(isclose(input, other, rtol, atol, equal_nan).array.all())
+
+
+def _logical(ufunc, name):
+    def logical(input, other):
+        other_array = other.array if isinstance(other, Tensor) else _operand(other)
+        if isinstance(other, Tensor):
+            _check_broadcast(input, other)
+        return Tensor(np.asarray(ufunc(input.array, other_array)))
+    logical.__name__ = logical.__qualname__ = name
+    return logical
+
+
+logical_and = _logical(np.logical_and, "logical_and")
+logical_or = _logical(np.logical_or, "logical_or")
+logical_xor = _logical(np.logical_xor, "logical_xor")
+
+
+def logical_not(input):
+    return Tensor(np.logical_not(input.array))
+
+
+# ----- More reductions -----
+
+def _required_dim(name):
+    return TorchError(f'{name}() missing 1 required positional arguments: "dim"', kind="TypeError")
+
+
+def _cumulative(name):
+    def cumulative(input, dim=_UNSET, *, dtype=None):
+        if dim is _UNSET:
+            raise _required_dim(name)
+        if dtype is not None:
+            input = to(input, dtype)
+        return apply(TABLE[name], input, dim=wrap_dim(dim, input.array.ndim) if input.array.ndim
+                     else 0)
+    cumulative.__name__ = cumulative.__qualname__ = name
+    return _numpy_names(cumulative)
+
+
+cumsum = _cumulative("cumsum")
+cumprod = _cumulative("cumprod")
+
+
+@_numpy_names
+def logsumexp(input, dim=_UNSET, keepdim=False):
+    if dim is _UNSET:
+        raise _required_dim("logsumexp")
+    return apply(TABLE["logsumexp"], input, dim=_dims_tuple(dim, input.array.ndim),
+                 keepdim=keepdim)
+
+
+def _dims_tuple(dim, ndim):
+    """A dim argument as a tuple of dims (an empty one for a 0-d tensor)."""
+    if not ndim:
+        return ()
+    dims = tuple(dim) if isinstance(dim, (list, tuple)) else (dim,)
+    return tuple(wrap_dim(d, ndim) for d in dims)
+
+
+def _moments(name):
+    def moment(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        """torch.{name}: ``correction`` (default 1, ``unbiased=False`` is 0) over ``dim``."""
+        if isinstance(dim, bool):  # x.var(False): the unbiased flag, as PyTorch reads it
+            dim, unbiased = None, dim
+        if input.array.dtype.kind != "f":
+            raise TorchError("std and var only support floating point and complex dtypes")
+        if correction is None:
+            correction = 1 if unbiased is None or unbiased else 0
+        dims = None if dim is None else _dims_tuple(dim, input.array.ndim)
+        return apply(TABLE[name], input, dim=dims, correction=float(correction), keepdim=keepdim)
+    moment.__name__ = moment.__qualname__ = name
+    moment.__doc__ = moment.__doc__.format(name=name)
+    return _numpy_names(moment)
+
+
+var = _moments("var")
+std = _moments("std")
+
+
+# ----- Sorting: PyTorch's order among equal values (kernels/stl_sort.py) -----
+
+def _stable_order(row, descending):
+    """numpy's stable sort with PyTorch's comparators (NaN last; first when descending)."""
+    if not descending:
+        return np.argsort(row, kind="stable")
+    return (row.size - 1 - np.argsort(row[::-1], kind="stable"))[::-1]
+
+
+def _rows(array, dim):
+    """Each row of ``array`` along ``dim``, with where its result goes."""
+    moved = np.moveaxis(array, dim, -1)
+    for position in np.ndindex(moved.shape[:-1]):
+        yield position, moved[position]
+
+
+def _sorted_indices(array, dim, descending, stable):
+    indices = np.empty(np.moveaxis(array, dim, -1).shape, dtype=np.int64)
+    for position, row in _rows(array, dim):
+        if stable or not stl_sort.has_ties(row):  # any correct sort then gives this order
+            indices[position] = _stable_order(row, descending)
+        else:  # std::sort's choice among equal values
+            pairs = [[value, i] for i, value in enumerate(row.tolist())]
+            stl_sort.sort(pairs, stl_sort.descending if descending else stl_sort.ascending)
+            indices[position] = [i for _, i in pairs]
+    return np.moveaxis(indices, -1, dim)
+
+
+def _topk_indices(array, k, dim, largest, ordered):
+    """TopKImpl.h: partial_sort when 64 * k <= n, else nth_element and a sort of the first k-1."""
+    indices = np.empty(np.moveaxis(array, dim, -1).shape[:-1] + (k,), dtype=np.int64)
+    less = stl_sort.descending if largest else stl_sort.ascending
+    for position, row in _rows(array, dim):
+        partial = 64 * k <= row.size
+        if (partial or ordered) and not stl_sort.has_ties(row):
+            indices[position] = _stable_order(row, largest)[:k]
+            continue
+        pairs = [[value, i] for i, value in enumerate(row.tolist())]
+        if partial:
+            stl_sort.partial_sort(pairs, k, less)
+        elif k:
+            stl_sort.nth_element(pairs, k - 1, less)
+            if ordered:
+                stl_sort.sort_range(pairs, 0, k - 1, less)
+        indices[position] = [i for _, i in pairs[:k]]
+    return np.moveaxis(indices, -1, dim)
+
+
+@_numpy_names
+def sort(input, dim=-1, descending=False, *, stable=_UNSET):
+    # the stable= keyword, whatever its value, selects sort.stable (SortBackward1)
+    op = TABLE["sort" if stable is _UNSET else "sort_stable"]
+    stable = stable is not _UNSET and bool(stable)
+    if not input.array.ndim:
+        return _NamedResult("sort", (apply(op, input, dim=0, indices=None),
+                                     Tensor(np.zeros((), dtype=np.int64))))
+    dim = wrap_dim(dim, input.array.ndim)
+    indices = _sorted_indices(input.array, dim, descending, stable)
+    values = apply(op, input, dim=dim, indices=indices)
+    return _NamedResult("sort", (values, Tensor(indices)))
+
+
+@_numpy_names
+def argsort(input, dim=-1, descending=False, *, stable=False):
+    if not input.array.ndim:
+        return Tensor(np.zeros((), dtype=np.int64))
+    dim = wrap_dim(dim, input.array.ndim)
+    return Tensor(_sorted_indices(input.array, dim, descending, bool(stable)))
+
+
+@_numpy_names
+def topk(input, k, dim=-1, largest=True, sorted=True):
+    ndim = input.array.ndim
+    dim = wrap_dim(dim, ndim) if ndim else 0
+    size = input.array.shape[dim] if ndim else 1
+    if not 0 <= k <= size:
+        raise TorchError("selected index k out of range")
+    if not ndim:
+        return _NamedResult("topk", (apply(TABLE["topk"], input, dim=0, indices=None),
+                                     Tensor(np.zeros((), dtype=np.int64))))
+    indices = _topk_indices(input.array, k, dim, largest, sorted)
+    values = apply(TABLE["topk"], input, dim=dim, indices=indices)
+    return _NamedResult("topk", (values, Tensor(indices)))
+
+
+# ----- Gather, scatter, masked_fill -----
+
+def _check_index(name, input, dim, index, src=None):
+    """PyTorch's checks of gather and scatter arguments, in its words; the dim wrapped and
+    the index as int64 positions."""
+    if not isinstance(index, Tensor):
+        raise TorchError(f"{name}(): argument 'index' (position 3) must be Tensor, not "
+                         f"{_type_word(index)}", kind="TypeError")
+    kind = "gather" if name == "gather" else "scatter"
+    if index.array.dtype not in (np.int64, np.int32):
+        raise TorchError(f"{kind}(): Expected dtype int32/int64 for index")
+    shape, index_shape = input.array.shape or (1,), index.array.shape or (1,)
+    dim = wrap_dim(dim, len(shape))
+    if len(index_shape) != len(shape):
+        raise TorchError("Index tensor must have the same number of dimensions as "
+                         f"{'input' if kind == 'gather' else 'self'} tensor")
+    larger = builtins.any(size > shape[d] for d, size in enumerate(index_shape) if d != dim)
+    if kind == "gather" and larger:
+        d = next(d for d, size in enumerate(index_shape) if d != dim and size > shape[d])
+        raise TorchError(f"Size does not match at dimension {d} expected index "
+                         f"{list(index_shape)} to be no larger than self {list(shape)} apart from "
+                         f"dimension {dim}")
+    source = src.array.shape if isinstance(src, Tensor) else None
+    if kind == "scatter" and (larger or source is not None and builtins.any(
+            size > source[d] for d, size in enumerate(index_shape))):
+        raise TorchError(f"Expected index {list(index_shape)} to be no larger than self "
+                         f"{list(shape)} apart from dimension {dim}" + (
+                             "" if source is None else
+                             f" and to be no larger size than src {list(source)}"))
+    positions = index.array.astype(np.int64)
+    if positions.size:
+        bad = (positions < -shape[dim]) | (positions >= shape[dim])
+        if bad.any():
+            raise TorchError(f"index {int(positions[bad].flat[0])} is out of bounds for dimension "
+                             f"{dim} with size {shape[dim]}")
+    return dim, positions % builtins.max(shape[dim], 1)
+
+
+@_numpy_names
+def gather(input, dim, index, *, sparse_grad=False):
+    dim, positions = _check_index("gather", input, dim, index)
+    return apply(TABLE["gather"], input, dim=dim, index=positions)
+
+
+@_numpy_names
+def scatter(input, dim, index, src=None, *, value=None, reduce=None):
+    if reduce is not None:
+        raise TorchError("scatter(reduce=...) is not supported by gradcli", kind="NotImplementedError")
+    source = value if src is None else src
+    dim, positions = _check_index("scatter", input, dim, index, source)
+    if isinstance(source, Tensor):
+        if source.array.dtype != input.array.dtype:
+            raise TorchError("scatter(): Expected self.dtype to be equal to src.dtype")
+        return apply(TABLE["scatter"], input, source, dim=dim, index=positions)
+    return apply(TABLE["scatter_value"], input, dim=dim, index=positions, value=_operand(source))
+
+
+@_numpy_names
+def scatter_add(input, dim, index, src):
+    dim, positions = _check_index("scatter_add", input, dim, index, src)
+    if src.array.dtype != input.array.dtype:
+        raise TorchError("scatter(): Expected self.dtype to be equal to src.dtype")
+    return apply(TABLE["scatter_add"], input, src, dim=dim, index=positions)
+
+
+def masked_fill(input, mask, value):
+    """A number where ``mask`` is True (MaskedFillBackward0), or a 0-d tensor's value
+    (MaskedFillBackward1, whose gradient is the sum over the filled positions)."""
+    mask_array = _mask_array(mask)
+    _broadcast_shapes(input.array.shape, mask_array.shape)
+    if isinstance(value, Tensor):
+        if value.array.ndim:
+            raise TorchError("masked_fill_ only supports a 0-dimensional value tensor, but got "
+                             f"tensor with {value.array.ndim} dimension(s).")
+        if value.array.dtype != input.array.dtype:
+            value = to(value, input.dtype)
+        return apply(TABLE["masked_fill_tensor"], input, value, mask=mask_array)
+    return apply(TABLE["masked_fill"], input, mask=mask_array, value=_operand(value))
+
+
+def _mask_array(mask):
+    if not isinstance(mask, Tensor):
+        raise TorchError(f"masked_fill(): argument 'mask' (position 2) must be Tensor, not "
+                         f"{_type_word(mask)}", kind="TypeError")
+    if mask.array.dtype != np.bool_:
+        raise TorchError("masked_fill_ only supports boolean masks, but got mask with dtype "
+                         f"{_scalar_word(mask.array.dtype)}")
+    return mask.array
+
+
+def _scalar_word(np_dtype) -> str:
+    return {"int64": "long int", "int32": "int", "uint8": "unsigned char", "float32": "float",
+            "float64": "double", "int16": "short int", "int8": "signed char",
+            "float16": "c10::Half"}.get(np_dtype.name, np_dtype.name)
+
+
+# ----- Triangles, flips, repeats, splits -----
+
+def _triangle(name):
+    def triangle(input, diagonal=0):
+        if input.array.ndim < 2:
+            raise TorchError(f"{name}: input tensor must have at least 2 dimensions")
+        return apply(TABLE[name], input, diagonal=diagonal)
+    triangle.__name__ = triangle.__qualname__ = name
+    return triangle
+
+
+tril = _triangle("tril")
+triu = _triangle("triu")
+
+
+def flip(input, *dims):
+    dims = _shape_list(dims)
+    ndim = builtins.max(input.array.ndim, 1)
+    wrapped = tuple(wrap_dim(d, ndim) for d in dims)
+    for position, d in enumerate(wrapped):
+        if d in wrapped[:position]:
+            raise TorchError(f"dim {d} appears multiple times in the list of dims")
+    if not input.array.ndim:
+        return clone(input)
+    return apply(TABLE["flip"], input, dims=wrapped)
+
+
+def repeat(input, *sizes):
+    sizes = _shape_list(sizes)
+    if len(sizes) < input.array.ndim:
+        raise TorchError("Number of dimensions of repeat dims can not be smaller than number of "
+                         "dimensions of tensor")
+    return apply(TABLE["repeat"], input, repeats=tuple(sizes))
+
+
+def split(tensor, split_size_or_sections, dim=0):
+    """Views of ``tensor`` along ``dim``: parts of one size (SplitBackward0) or of the sizes
+    listed (SplitWithSizesBackward0)."""
+    input = tensor
+    ndim = input.array.ndim
+    if not ndim:
+        raise TorchError("split expects at least a 1-dimensional tensor")
+    dim = wrap_dim(dim, ndim)
+    size = input.array.shape[dim]
+    if isinstance(split_size_or_sections, (list, tuple)):
+        sizes = list(split_size_or_sections)
+        if builtins.sum(sizes) != size:
+            raise TorchError(f"split_with_sizes expects split_sizes to sum exactly to {size} "
+                             f"(input tensor's size at dimension {dim}), but got split_sizes="
+                             f"[{', '.join(map(str, sizes))}]")
+        op = TABLE["split_with_sizes"]
+    else:
+        step = int(split_size_or_sections)
+        if step <= 0 and size:
+            raise TorchError(f"split_size can only be 0 if dimension size is 0, but got dimension "
+                             f"size of {size}")
+        sizes = [builtins.min(step, size - start) for start in range(0, size, step)] or [0]
+        op = TABLE["split"]
+    parts, start = [], 0
+    for output, length in enumerate(sizes):
+        parts.append(apply(op, input, dim=dim, start=start, stop=start + length, output=output))
+        start += length
+    return tuple(parts)
+
+
+def chunk(input, chunks, dim=0):
+    if chunks <= 0:
+        raise TorchError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
+    if not input.array.ndim:
+        raise TorchError("chunk expects at least a 1-dimensional tensor")
+    size = input.array.shape[wrap_dim(dim, input.array.ndim)]
+    return split(input, builtins.max(-(-size // chunks), 1), dim)
+
+
+def diagonal(input, offset=0, dim1=0, dim2=1):
+    ndim = input.array.ndim
+    dim1, dim2 = wrap_dim(dim1, ndim), wrap_dim(dim2, ndim)
+    if dim1 == dim2:
+        raise TorchError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    return apply(TABLE["diagonal"], input, offset=offset, dim1=dim1, dim2=dim2)
+
+
+# ----- einsum: PyTorch's own reduction to permutes, sums and bmm (aten/native/Linear.cpp) -----
+
+_ELLIPSIS = 52  # a subscript code past the 52 letters
+
+
+def _subscript(label: str) -> int:
+    return ord(label) - ord("A") if label.isupper() else ord(label) - ord("a") + 26
+
+
+def _label(subscript: int) -> str:
+    return chr(subscript + ord("A")) if subscript < 26 else chr(subscript - 26 + ord("a"))
+
+
+def einsum(equation, *operands):
+    """torch.einsum: the operands aligned by permute/unsqueeze/diagonal, then contracted
+    left to right with sumproduct_pair (bmm), so the grad_fn chain is PyTorch's."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    if not operands:
+        raise TorchError("einsum(): must provide at least one operand")
+    lhs, arrow, rhs = equation.partition("->")
+    labels = _einsum_inputs(lhs, operands)
+    counts, ellipsis_dims = _einsum_counts(labels, operands)
+    places, out_dims, total, ellipsis_at = _einsum_places(lhs, rhs if arrow else None, counts,
+                                                          ellipsis_dims)
+    ops, dim_counts = _einsum_align(labels, operands, places, total, ellipsis_at, ellipsis_dims)
+    while len(ops) > 1:
+        a, b = ops.pop(0), ops.pop(0)
+        summed, a_alone, b_alone = [], [], []
+        for dim in range(out_dims, total):
+            if a.array.shape[dim] != 1 and b.array.shape[dim] != 1:
+                dim_counts[dim] -= 1
+                if dim_counts[dim] == 1:
+                    summed.append(dim)
+                    dim_counts[dim] = 0
+            elif dim_counts[dim] == 1:
+                if a.array.shape[dim] != 1:
+                    a_alone.append(dim)
+                    dim_counts[dim] = 0
+                elif b.array.shape[dim] != 1:
+                    b_alone.append(dim)
+                    dim_counts[dim] = 0
+        if a_alone:
+            a = sum(a, a_alone, keepdim=True)
+        if b_alone:
+            b = sum(b, b_alone, keepdim=True)
+        ops.insert(0, _sumproduct_pair(a, b, summed))
+    if total > out_dims:
+        if len(operands) > 1:
+            return view(ops[0], *ops[0].array.shape[:out_dims])
+        return sum(ops[0], list(range(out_dims, total)))
+    return ops[0]
+
+
+def _einsum_inputs(lhs, operands) -> list:
+    """Each operand's subscripts (``_ELLIPSIS`` for ...), with PyTorch's parse errors."""
+    labels, current, ellipsis, i = [[] for _ in operands], 0, False, 0
+    while i < len(lhs):
+        char = lhs[i]
+        if char == ".":
+            if ellipsis:
+                raise TorchError(f"einsum(): found '.' for operand {current} for which an "
+                                 "ellipsis was already found")
+            if not (i + 2 < len(lhs) and lhs[i + 1] == "." and lhs[i + 2] == "."):
+                raise TorchError(f"einsum(): found '.' for operand {current} that is not part "
+                                 "of any ellipsis")
+            labels[current].append(_ELLIPSIS)
+            ellipsis, i = True, i + 2
+        elif char == ",":
+            current += 1
+            if current >= len(operands):
+                raise TorchError("einsum(): fewer operands were provided than specified in the "
+                                 "equation")
+            ellipsis = False
+        elif char != " ":
+            if not (char.isascii() and char.isalpha()):
+                raise TorchError(f"einsum(): invalid subscript given at index {i} in the equation "
+                                 "string, subscripts must be in [a-zA-Z]")
+            labels[current].append(_subscript(char))
+        i += 1
+    if current != len(operands) - 1:
+        raise TorchError("einsum(): more operands were provided than specified in the equation")
+    return labels
+
+
+def _einsum_counts(labels, operands):
+    counts, ellipsis_dims = [0] * _ELLIPSIS, 0
+    for i, (subscripts, operand) in enumerate(zip(labels, operands)):
+        ndim, named = operand.array.ndim, len(subscripts)
+        if _ELLIPSIS in subscripts:
+            named -= 1
+            ellipsis_dims = builtins.max(ellipsis_dims, ndim - named)
+        for s in subscripts:
+            if s != _ELLIPSIS:
+                counts[s] += 1
+        has_ellipsis = _ELLIPSIS in subscripts
+        if (named > ndim) if has_ellipsis else (named != ndim):
+            raise TorchError(f"einsum(): the number of subscripts in the equation ({named}) "
+                             + ("is more than" if has_ellipsis else "does not match")
+                             + f" the number of dimensions ({ndim}) for operand {i}"
+                             + ("" if has_ellipsis else " and no ellipsis was given"))
+    return counts, ellipsis_dims
+
+
+def _einsum_places(lhs, rhs, counts, ellipsis_dims):
+    """Where each subscript goes in the aligned operands: the output's first, then the summed."""
+    places, index, ellipsis_at, ellipsis_out = [-1] * _ELLIPSIS, 0, 0, False
+    if rhs is None:  # implicit output: ... then the subscripts seen once, alphabetically
+        index, ellipsis_out = ellipsis_dims, True
+        for label in range(_ELLIPSIS):
+            if counts[label] == 1:
+                places[label], index = index, index + 1
+    else:
+        i = 0
+        while i < len(rhs):
+            char = rhs[i]
+            if char == ".":
+                if ellipsis_out:
+                    raise TorchError("einsum(): found '.' for output but an ellipsis (...) was "
+                                     "already found")
+                if not (i + 2 < len(rhs) and rhs[i + 1] == "." and rhs[i + 2] == "."):
+                    raise TorchError("einsum(): found '.' for output that is not part of any "
+                                     "ellipsis (...)")
+                ellipsis_at, index, ellipsis_out, i = index, index + ellipsis_dims, True, i + 2
+            elif char != " ":
+                if not (char.isascii() and char.isalpha()):
+                    raise TorchError(f"einsum(): invalid subscript given at index {len(lhs) + 2 + i}"
+                                     " in the equation string, subscripts must be in [a-zA-Z]")
+                label = _subscript(char)
+                if not (counts[label] > 0 and places[label] == -1):
+                    raise TorchError(f"einsum(): output subscript {char}" + (
+                        " appears more than once in the output" if places[label] > -1 else
+                        " does not appear in the equation for any input operand"))
+                places[label], index = index, index + 1
+            i += 1
+    out_dims = index
+    if not ellipsis_out:
+        ellipsis_at, index = index, index + ellipsis_dims
+    for label in range(_ELLIPSIS):
+        if counts[label] > 0 and places[label] == -1:
+            places[label], index = index, index + 1
+    return places, out_dims, index, ellipsis_at
+
+
+def _einsum_align(labels, operands, places, total, ellipsis_at, ellipsis_dims):
+    """Each operand permuted to the aligned order (diagonals taken, missing dims unsqueezed),
+    and how many operands have each aligned dim larger than 1."""
+    sizes, ellipsis_sizes, dim_counts, ops = [1] * _ELLIPSIS, [1] * ellipsis_dims, [0] * total, []
+    for i, (subscripts, op) in enumerate(zip(labels, operands)):
+        permutation, dim = [-1] * total, 0
+        for s in subscripts:
+            if s == _ELLIPSIS:
+                covered = operands[i].array.ndim - (len(subscripts) - 1)
+                for j in range(ellipsis_dims - covered, ellipsis_dims):
+                    size = op.array.shape[dim]
+                    if size != 1:
+                        if ellipsis_sizes[j] not in (1, size):
+                            raise TorchError(f"einsum(): dimension {dim} covered by ellipsis in "
+                                             f"operand {i}has size {size} which does not broadcast "
+                                             f"with previously seen ellipsis with size "
+                                             f"{ellipsis_sizes[j]} for the respective dimension")
+                        ellipsis_sizes[j] = size
+                        dim_counts[ellipsis_at + j] += 1
+                    permutation[ellipsis_at + j], dim = dim, dim + 1
+            elif permutation[places[s]] == -1:
+                size = op.array.shape[dim]
+                if size != 1:
+                    if sizes[s] not in (1, size):
+                        raise TorchError(f"einsum(): subscript {_label(s)} has size {size} for "
+                                         f"operand {i} which does not broadcast with previously "
+                                         f"seen size {sizes[s]}")
+                    sizes[s] = size
+                    dim_counts[places[s]] += 1
+                permutation[places[s]], dim = dim, dim + 1
+            else:  # a repeated subscript: its diagonal, moved where the first one was
+                previous = permutation[places[s]]
+                if op.array.shape[dim] != op.array.shape[previous]:
+                    raise TorchError(f"einsum(): subscript {_label(s)} is repeated for operand {i} "
+                                     f"but the sizes don't match, {op.array.shape[dim]} != "
+                                     f"{op.array.shape[previous]}")
+                op = _movedim_last_to(diagonal(op, 0, previous, dim), previous)
+        for position, value in enumerate(permutation):
+            if value == -1:
+                op = unsqueeze(op, dim)
+                permutation[position], dim = dim, dim + 1
+        ops.append(permute(op, *permutation))
+    return ops, dim_counts
+
+
+def _movedim_last_to(input, dim):
+    order = list(range(input.array.ndim - 1))
+    order.insert(dim, input.array.ndim - 1)
+    return permute(input, *order)
+
+
+def _sumproduct_pair(left, right, summed):
+    """(left * right).sum(summed, keepdim=True) through one bmm, as PyTorch's sumproduct_pair."""
+    if not summed:
+        return mul(left, right)
+    both, left_only, right_only = [], [], []
+    both_size = left_size = right_size = sum_size = 1
+    for i in range(left.array.ndim):
+        in_left, in_right = left.array.shape[i] != 1, right.array.shape[i] != 1
+        if i in summed:
+            if in_left and in_right:
+                _check_pair_size(left, right, i)
+                sum_size *= left.array.shape[i]
+            elif in_left:
+                left = sum(left, i, keepdim=True)
+            elif in_right:
+                right = sum(right, i, keepdim=True)
+        elif in_left and in_right:
+            _check_pair_size(left, right, i)
+            both.append(i)
+            both_size *= left.array.shape[i]
+        elif in_left:
+            left_only.append(i)
+            left_size *= left.array.shape[i]
+        else:
+            right_only.append(i)
+            right_size *= right.array.shape[i]
+    out_size = ([left.array.shape[d] for d in both + left_only] + [1] * len(summed)
+                + [right.array.shape[d] for d in right_only])
+    order = both + left_only + summed + right_only
+    inverse = [0] * len(order)
+    for position, d in enumerate(order):
+        inverse[d] = position
+    left = reshape(permute(left, *order), both_size, left_size, sum_size)
+    right = reshape(permute(right, *(both + summed + right_only + left_only)),
+                    both_size, sum_size, right_size)
+    return permute(view(bmm(left, right), *out_size), *inverse)
+
+
+def _check_pair_size(left, right, dim):
+    if left.array.shape[dim] != right.array.shape[dim]:
+        raise TorchError("non-broadcast dimensions must match")
+
+
+# ----- torch.normal: PyTorch's generator (kernels/random.py), then its arithmetic -----
+
+def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None,
+           requires_grad=False):
+    """normal(mean, std, size) from numbers; or with a tensor mean and/or std, one sample per
+    element of their broadcast shape (NormalBackward1/2/3, zero gradients)."""
+    if generator is not None:
+        raise TorchError("torch.normal(generator=...) is not supported by gradcli",
+                         kind="NotImplementedError")
+    check_creation(device, "normal")
+    mean_tensor, std_tensor = isinstance(mean, Tensor), isinstance(std, Tensor)
+    if not mean_tensor and not std_tensor:
+        if size is None:
+            raise TorchError("normal() received an invalid combination of arguments - got "
+                             f"({_type_word(mean)}, {_type_word(std)}), but expected one of:",
+                             kind="TypeError")
+        _check_std(std)
+        shape = _shape_args((size,))
+        np_dtype = _dtype_np(dtype) or dtypes.default_float.np
+        return _leaf(rng.normal_(shape, float(mean), float(std), np_dtype), requires_grad)
+    if std_tensor and bool((std.array < 0).any()):
+        raise TorchError("normal expects all elements of std >= 0.0")
+    if mean_tensor and not std_tensor:
+        _check_std(std)
+        sample = rng.normal_(mean.array.shape, 0.0, float(std), mean.array.dtype)
+        return apply(TABLE["normal_tensor_float"], mean, sample=sample)
+    if not mean_tensor:
+        sample = rng.normal_(std.array.shape, 0.0, 1.0, std.array.dtype)
+        return apply(TABLE["normal_float_tensor"], std, sample=sample, mean=float(mean))
+    shape = _broadcast_shapes(mean.array.shape, std.array.shape)
+    sample = rng.normal_(shape, 0.0, 1.0, mean.array.dtype)
+    return apply(TABLE["normal_tensor_tensor"], mean, std, sample=sample)
+
+
+def _check_std(std):
+    if std < 0:
+        raise TorchError(f"normal expects std >= 0.0, but found std {std:g}")
+
+
+# ----- Legacy constructors: torch.FloatTensor([1, 2]), torch.LongTensor(2, 3) -----
+
+def _legacy_constructor(dtype, name):
+    def construct(*data):
+        """torch.{name}: a tensor of {dtype} from a list, or of a shape (filled with zeros)."""
+        if len(data) == 1 and isinstance(data[0], (list, tuple)):
+            return tensor(list(data[0]), dtype=dtype)
+        if len(data) == 1 and isinstance(data[0], Tensor):
+            return to(data[0], dtype)
+        return zeros(*data, dtype=dtype)
+    construct.__name__ = construct.__qualname__ = name
+    construct.__doc__ = construct.__doc__.format(name=name, dtype=dtype)
+    return construct
+
+
+FloatTensor = _legacy_constructor(dtypes.float32, "FloatTensor")
+DoubleTensor = _legacy_constructor(dtypes.float64, "DoubleTensor")
+HalfTensor = _legacy_constructor(dtypes.float16, "HalfTensor")
+LongTensor = _legacy_constructor(dtypes.int64, "LongTensor")
+IntTensor = _legacy_constructor(dtypes.int32, "IntTensor")
+BoolTensor = _legacy_constructor(dtypes.bool_, "BoolTensor")
+ByteTensor = _legacy_constructor(dtypes.uint8, "ByteTensor")
+
+
+def _python_tensor(data, *more):
+    """``torch.Tensor(...)`` in plain Python: the arguments Tensor() was given, defaults left out."""
+    given = (data, *[a for a in more[:2] if a is not False and a is not None], *more[2:])
+    return FloatTensor(*given)
+
+
+tensor_module.LEGACY_CONSTRUCTOR[0] = _python_tensor
+
+
+# ----- In place, as torch functions: torch.sin_(x) is x.sin_() -----
+
+def _inplace_function(name):
+    def function(input, *args, **kwargs):
+        return getattr(input, name)(*args, **kwargs)
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = f"torch.{name}(x, ...) is x.{name}(...)."
+    return function
+
+
+exp_ = _inplace_function("exp_")
+log_ = _inplace_function("log_")
+sin_ = _inplace_function("sin_")
+cos_ = _inplace_function("cos_")
+tan_ = _inplace_function("tan_")
+tanh_ = _inplace_function("tanh_")
+sigmoid_ = _inplace_function("sigmoid_")
+relu_ = _inplace_function("relu_")
+sqrt_ = _inplace_function("sqrt_")
+abs_ = _inplace_function("abs_")
+neg_ = _inplace_function("neg_")
+reciprocal_ = _inplace_function("reciprocal_")
+floor_ = _inplace_function("floor_")
+ceil_ = _inplace_function("ceil_")
+round_ = _inplace_function("round_")
+trunc_ = _inplace_function("trunc_")
+frac_ = _inplace_function("frac_")
+log1p_ = _inplace_function("log1p_")
+expm1_ = _inplace_function("expm1_")
+rsqrt_ = _inplace_function("rsqrt_")
+square_ = _inplace_function("square_")
+clamp_ = _inplace_function("clamp_")
 
 
 # ----- Grad mode context managers -----

@@ -15,8 +15,8 @@ from gradcli.core import dtypes
 from gradcli.core.device import CPU
 from gradcli.core.engine import run_backward, type_name
 from gradcli.core.ops import OVERLAP_ERROR, TABLE, apply, copy_slices, index_result_bound, type_word
-from gradcli.core.tensor import (NO_GRAD_VIEW, GradMode, InvalidView, Limits, OpNode, Tensor,
-                                 bump_version, family_views, view_base)
+from gradcli.core.tensor import (NO_GRAD_VIEW, GradMode, InvalidView, Limits, OpNode, SavedOutput,
+                                 Tensor, bump_version, family_views, view_base)
 from gradcli.errors import TorchError
 
 # ----- Operators -----
@@ -133,6 +133,9 @@ def _inplace(self, compute, overlap_ok=False, reads=()):
     else:  # an untracked write (no_grad, or nothing requires grad) changes the views too
         _regenerate_views(self, including_written=True)
     bump_version(self)
+    node = result.grad_fn
+    if type(node) is OpNode and node.output is not None:  # exp_, sigmoid_...: self is the
+        node.output = SavedOutput(self, self._version)   # saved result, at this version
     return self
 
 
@@ -329,6 +332,14 @@ def _writable(array):
 def _inplace_binary(function):
     def method(self, other, **kwargs):
         return _inplace(self, lambda old: function(old, other, **kwargs), reads=(other,))
+    return method
+
+
+def _inplace_op(function):
+    """x.exp_(), x.masked_fill_(mask, v)...: the function out of place, written back."""
+    def method(self, *args, **kwargs):
+        return _inplace(self, lambda old: function(old, *args, **kwargs),
+                        reads=[a for a in args if isinstance(a, Tensor)])
     return method
 
 
@@ -653,12 +664,14 @@ def _type_as(self, other):
     return fn.to(self, other.dtype)
 
 
-def _method_max(self, dim=None, keepdim=False):
-    return fn.max(self, dim, keepdim)
+@fn._numpy_names
+def _method_max(input, dim=None, keepdim=False):
+    return fn.max(input, dim, keepdim)
 
 
-def _method_min(self, dim=None, keepdim=False):
-    return fn.min(self, dim, keepdim)
+@fn._numpy_names
+def _method_min(input, dim=None, keepdim=False):
+    return fn.min(input, dim, keepdim)
 
 
 def _view_as(self, other):
@@ -720,6 +733,24 @@ METHODS = {
     "half": _converter(dtypes.float16), "long": _converter(dtypes.int64),
     "int": _converter(dtypes.int32), "bool": _converter(dtypes.bool_), "type_as": _type_as,
     "new_tensor": _new_tensor,
+    # more elementwise functions
+    "log1p": fn.log1p, "expm1": fn.expm1, "log2": fn.log2, "log10": fn.log10, "exp2": fn.exp2,
+    "asin": fn.asin, "acos": fn.acos, "atan": fn.atan, "atan2": fn.atan2, "arcsin": fn.asin,
+    "arccos": fn.acos, "arctan": fn.atan, "arctan2": fn.atan2, "sinh": fn.sinh, "cosh": fn.cosh,
+    "rsqrt": fn.rsqrt, "floor": fn.floor, "ceil": fn.ceil, "round": fn.round, "trunc": fn.trunc,
+    "fix": fn.trunc, "frac": fn.frac,
+    # comparisons and logic
+    "eq": fn.eq, "ne": fn.ne, "lt": fn.lt, "le": fn.le, "gt": fn.gt, "ge": fn.ge,
+    "greater": fn.gt, "less": fn.lt, "greater_equal": fn.ge, "less_equal": fn.le,
+    "not_equal": fn.ne, "equal": fn.equal, "isclose": fn.isclose, "allclose": fn.allclose,
+    "logical_and": fn.logical_and, "logical_or": fn.logical_or, "logical_xor": fn.logical_xor,
+    "logical_not": fn.logical_not,
+    # more reductions, sorting, gathering
+    "cumsum": fn.cumsum, "cumprod": fn.cumprod, "logsumexp": fn.logsumexp, "std": fn.std,
+    "var": fn.var, "sort": fn.sort, "argsort": fn.argsort, "topk": fn.topk,
+    "gather": fn.gather, "scatter": fn.scatter, "scatter_add": fn.scatter_add,
+    "masked_fill": fn.masked_fill, "tril": fn.tril, "triu": fn.triu, "flip": fn.flip,
+    "repeat": fn.repeat, "chunk": fn.chunk, "split": fn.split, "diagonal": fn.diagonal,
     # devices: the CPU only
     "cpu": fn.cpu, "cuda": fn.cuda, "get_device": lambda self: -1,
     # in place
@@ -728,6 +759,10 @@ METHODS = {
     "pow_": _inplace_binary(fn.pow), "zero_": _zero_, "fill_": _fill_, "clamp_": _clamp_,
     "copy_": _copy_, "floor_divide_": _inplace_binary(fn.floor_divide),
     "remainder_": _inplace_binary(fn.remainder), "fmod_": _inplace_binary(fn.fmod),
+    **{name + "_": _inplace_op(getattr(fn, name)) for name in (
+        "exp", "log", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "sqrt", "abs", "neg",
+        "reciprocal", "floor", "ceil", "round", "trunc", "frac", "log1p", "expm1", "rsqrt",
+        "square", "masked_fill", "scatter", "scatter_add")},
     "__ifloordiv__": _inplace_binary(fn.floor_divide), "__imod__": _inplace_binary(fn.remainder),
     "__iadd__": _inplace_binary(fn.add), "__isub__": _inplace_binary(fn.sub),
     "__imul__": _inplace_binary(fn.mul), "__itruediv__": _inplace_binary(fn.div),

@@ -35,6 +35,21 @@ FUNCTIONS = (
     # shapes and views
     "view", "reshape", "flatten", "t", "transpose", "permute", "unsqueeze", "squeeze",
     "expand", "clone", "cat", "stack",
+    # more elementwise functions, comparisons and logic
+    "log1p", "expm1", "log2", "log10", "exp2", "asin", "acos", "atan", "atan2", "sinh", "cosh",
+    "rsqrt", "floor", "ceil", "round", "trunc", "frac", "eq", "ne", "lt", "le", "gt", "ge",
+    "equal", "isclose", "allclose", "logical_and", "logical_or", "logical_xor", "logical_not",
+    # more reductions, sorting, gathering, shapes
+    "cumsum", "cumprod", "logsumexp", "std", "var", "sort", "argsort", "topk", "gather",
+    "scatter", "scatter_add", "masked_fill", "tril", "triu", "flip", "chunk", "split",
+    "diagonal", "einsum",
+    # random numbers from tensors, legacy constructors
+    "normal", "FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor",
+    "BoolTensor", "ByteTensor",
+    # in place, as functions (torch.sin_(x) is x.sin_())
+    "exp_", "log_", "sin_", "cos_", "tan_", "tanh_", "sigmoid_", "relu_", "sqrt_", "abs_",
+    "neg_", "reciprocal_", "floor_", "ceil_", "round_", "trunc_", "frac_", "log1p_", "expm1_",
+    "rsqrt_", "square_", "clamp_",
     # autograd state and queries
     "is_tensor", "numel", "is_grad_enabled", "no_grad", "enable_grad", "set_grad_enabled",
     "inference_mode", "get_default_dtype", "from_numpy",
@@ -44,6 +59,8 @@ FUNCTIONS = (
 ALIASES = {
     "negative": "neg", "true_divide": "div", "divide": "div", "multiply": "mul",
     "subtract": "sub", "clip": "clamp", "concat": "cat", "concatenate": "cat",
+    "arcsin": "asin", "arccos": "acos", "arctan": "atan", "arctan2": "atan2", "fix": "trunc",
+    "greater": "gt", "less": "lt", "greater_equal": "ge", "less_equal": "le", "not_equal": "ne",
 }
 
 # torch.float32... and PyTorch's other names for them (torch.float, torch.long...)

@@ -295,24 +295,32 @@ def apply_node(node: OpNode, grad, create_graph: bool):
     try:
         if op.backward_all is not None:
             grads = op.backward_all(F, grad, result, *args, **params)
-            return [_fit(F, g, arg, create_graph) if needed and g is not None else None
-                    for g, needed, arg in zip(grads, node.needs_input_grad, inputs)]
-        rules = zip(op.backward, node.needs_input_grad, args)
+            return [_fit(F, g, arg, create_graph, node, index) if needed and g is not None
+                    else None for index, (g, needed, arg)
+                    in enumerate(zip(grads, node.needs_input_grad, inputs))]
+        rules = list(enumerate(zip(op.backward, node.needs_input_grad, args)))
         backwards = create_graph and op.last_input_first  # the order nodes are recorded in
         out = []
-        for rule, needed, arg in reversed(list(rules)) if backwards else rules:
+        for index, (rule, needed, arg) in reversed(rules) if backwards else rules:
             if not needed:
                 out.append(None)
                 continue
             g = rule(F, grad, result, *args, **params)
             if create_graph or g.shape != arg.shape or (g.dtype is not arg.dtype
                                                          and g.dtype != arg.dtype):
-                g = _fit(F, g, arg, create_graph)
+                g = _fit(F, g, arg, create_graph, node, index)
             out.append(g)
         return out[::-1] if backwards else out
     finally:
         if create_graph:
             GradMode.formula = formula
+
+
+def _expandable(shape, target) -> bool:
+    """Whether ``shape`` broadcasts to ``target`` (PyTorch's is_expandable_to)."""
+    if len(shape) > len(target):
+        return False
+    return all(size in (1, want) for size, want in zip(reversed(shape), reversed(target)))
 
 
 def _apply_binary(node, op, F, grad, result, inputs):
@@ -328,19 +336,24 @@ def _apply_binary(node, op, F, grad, result, inputs):
     if need_a:
         grad_a = rule_a(F, grad, result, a, b)
         if grad_a.shape != a.shape or (grad_a.dtype is not a.dtype and grad_a.dtype != a.dtype):
-            grad_a = _fit(F, grad_a, a, False)
+            grad_a = _fit(F, grad_a, a, False, node, 0)
     if need_b:
         grad_b = rule_b(F, grad, result, a, b)
         if grad_b.shape != b.shape or (grad_b.dtype is not b.dtype and grad_b.dtype != b.dtype):
-            grad_b = _fit(F, grad_b, b, False)
+            grad_b = _fit(F, grad_b, b, False, node, 1)
     return [grad_a, grad_b]
 
 
-def _fit(F, g, arg, create_graph):
-    """Undo broadcasting and cast to the input's dtype, as PyTorch's engine does for every edge."""
+def _fit(F, g, arg, create_graph, node, index):
+    """Undo broadcasting and cast to the input's dtype, as PyTorch's engine does for every edge
+    (a gradient the input's shape does not broadcast to is its validate_outputs error)."""
     shape = arg.array.shape if type(arg) is Tensor else arg.shape
     g_shape = g.shape
     if g_shape != shape:
+        if not _expandable(tuple(shape), tuple(g_shape)):
+            raise TorchError(f"Function {node.name()} returned an invalid gradient at index "
+                             f"{index} - got [{', '.join(map(str, g_shape))}] but expected shape "
+                             f"compatible with [{', '.join(map(str, shape))}]")
         g = F.sum_to(g, shape=tuple(shape))
     want = arg.array.dtype if type(arg) is Tensor else arg.dtype
     if create_graph:
@@ -357,7 +370,7 @@ def _check_versions(node: OpNode) -> None:
         if version is not None and type(tensor) is Tensor and tensor._version != version:
             _raise_first_modified(node)  # the common case costs only this loop
     output = node.output() if node.output is not None else None
-    if output is not None and output._version != 0:
+    if output is not None and output._version != getattr(node.output, "version", 0):
         _raise_first_modified(node)
 
 
@@ -372,8 +385,9 @@ def _raise_first_modified(node: OpNode) -> None:
         saved.append(("~result", -1))  # sorts last
     for _, position in sorted(saved):
         if position == -1:
-            if output._version != 0:
-                raise _modified_error(output, 0, node.name())
+            saved_at = getattr(node.output, "version", 0)
+            if output._version != saved_at:
+                raise _modified_error(output, saved_at, node.name())
             continue
         tensor, version = node.inputs[position], node.versions[position]
         if type(tensor) is Tensor and tensor._version != version:

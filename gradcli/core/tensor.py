@@ -185,6 +185,21 @@ def op_node(op, inputs, params, result_array, children, needs_input_grad) -> OpN
 _new_object = object.__new__
 
 
+class SavedOutput(weakref.ref):
+    """A node's weak reference to its result when that result is an in-place op's tensor: it was
+    saved at ``version`` (a new tensor's is 0), which the backward pass checks it still has."""
+
+    __slots__ = ("version",)
+
+    def __new__(cls, tensor, version):
+        ref = super().__new__(cls, tensor)
+        ref.version = version
+        return ref
+
+    def __init__(self, tensor, version):
+        super().__init__(tensor)
+
+
 def next_sequence() -> int:
     """A new node's sequence number (nodes made outside ``op_node`` take theirs here)."""
     return next(_sequence)
@@ -328,13 +343,23 @@ class Size(tuple):
         return count
 
 
+# What ``torch.Tensor(data)`` and ``torch.Tensor(*sizes)`` build from Python values: registered by
+# the api (functions.FloatTensor), as the engine never makes a tensor from them.
+_PYTHON_DATA = frozenset((list, tuple, int))
+LEGACY_CONSTRUCTOR: list = [None]
+
+
 class Tensor:
     """A numpy array with PyTorch's autograd state (data, grad, requires_grad, grad_fn)."""
 
     __slots__ = ("array", "requires_grad", "grad_fn", "grad", "_version", "_accumulator",
                  "_retains_grad", "_family", "_base", "__weakref__")  # _family, _base: views
 
-    def __init__(self, array: np.ndarray, requires_grad: bool = False, grad_fn: Node | None = None):
+    def __init__(self, array: np.ndarray, requires_grad: bool = False, grad_fn: Node | None = None,
+                 *sizes):
+        if type(array) in _PYTHON_DATA:  # torch.Tensor([1, 2]) or torch.Tensor(2, 3), in Python
+            array = LEGACY_CONSTRUCTOR[0](array, requires_grad, grad_fn, *sizes).array
+            requires_grad, grad_fn = False, None
         self.array = array
         self.requires_grad = requires_grad
         self.grad_fn = grad_fn

@@ -75,6 +75,13 @@ def _sum_to(x, shape):
     return torch_sum(x, axis=axes, keepdims=True).reshape(shape)
 
 
+def _scalar_type_name(np_dtype) -> str:
+    """PyTorch's name of a dtype in its kernels' messages ("Long", "Bool"...)."""
+    return {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+            "bool": "Bool", "float32": "Float", "float64": "Double",
+            "float16": "Half"}.get(np_dtype.name, np_dtype.name)
+
+
 def _fma(a, b, c):
     """a * b + c rounded once, as the fused multiply-adds of PyTorch's vectorized kernels."""
     dtype = np.result_type(a, b, c)

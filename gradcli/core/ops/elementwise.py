@@ -7,9 +7,10 @@ import numpy as np
 
 from gradcli.core.kernels import sleef as _sleef
 from gradcli.core.ops.arithmetic import _maximum, _minimum
-from gradcli.core.ops.common import _fma
-from gradcli.core.ops.schema import (PROMOTE_BINARY, PROMOTE_NONE, PROMOTE_UNARY_FLOAT, MASK_2x3,
-                                     defop, on_arrays, sample, unary_samples)
+from gradcli.core.ops.common import _fma, _scalar_type_name
+from gradcli.core.ops.schema import (PROMOTE_BINARY, PROMOTE_FLOAT, PROMOTE_NONE,
+                                     PROMOTE_UNARY_FLOAT, MASK_2x3, defop, on_arrays, sample,
+                                     unary_samples)
 from gradcli.errors import TorchError
 
 
@@ -207,3 +208,142 @@ defop("where", "WhereBackward0", _where_forward,
       formula="d where(c,a,b)/da = [c], /db = [not c]", gradcheck=(sample((2, 3), (2, 3), condition=MASK_2x3), sample((2, 3), (3,), condition=MASK_2x3),
                  sample((3,), (2, 3), condition=MASK_2x3)),
       last_input_first=True)
+
+
+# ----- More unary functions -----
+# Forwards through double, as exp and log above: PyTorch runs MKL's VML or SLEEF here (glibc on
+# a small tensor's scalar path); the results agree to an ulp, mostly to the bit (README).
+_LN2, _LN10 = 0.6931471805599453, 2.3025850929940456  # derivatives.yaml's constants
+
+
+def _rsqrt(x):
+    return np.ones((), dtype=x.dtype) / np.sqrt(x)  # 1 / sqrt(x), each rounded, as PyTorch's
+
+
+_unary("rsqrt", "RsqrtBackward0", _rsqrt, lambda F, g, r, x: -0.5 * g * F.pow(r, exponent=3),
+       lambda sp, x: 1 / sp.sqrt(x), "d rsqrt(x)/dx = -rsqrt(x)**3 / 2", saves_result=True,
+       domain="positive")
+_unary("log1p", "Log1PBackward0", _rounded_from_double(np.log1p), lambda F, g, r, x: g / (x + 1),
+       lambda sp, x: sp.log(1 + x), "d log1p(x)/dx = 1/(1 + x)", domain="positive")
+_unary("expm1", "Expm1Backward0", _rounded_from_double(np.expm1),
+       lambda F, g, r, x: g * (r + 1), lambda sp, x: sp.exp(x) - 1,
+       "d expm1(x)/dx = exp(x)", saves_result=True)
+_unary("log2", "Log2Backward0", _rounded_from_double(np.log2),
+       lambda F, g, r, x: g / (x * _LN2), lambda sp, x: sp.log(x, 2),
+       "d log2(x)/dx = 1/(x ln 2)", domain="positive")
+_unary("log10", "Log10Backward0", _rounded_from_double(np.log10),
+       lambda F, g, r, x: g / (x * _LN10), lambda sp, x: sp.log(x, 10),
+       "d log10(x)/dx = 1/(x ln 10)", domain="positive")
+_unary("exp2", "Exp2Backward0", _rounded_from_double(np.exp2),
+       lambda F, g, r, x: g * r * _LN2, lambda sp, x: 2 ** x, "d 2**x/dx = 2**x ln 2",
+       saves_result=True)
+_unary("asin", "AsinBackward0", _rounded_from_double(np.arcsin),
+       lambda F, g, r, x: g * F.rsqrt(-x * x + 1), lambda sp, x: sp.asin(x),
+       "d asin(x)/dx = 1/sqrt(1 - x**2)", domain="unit")
+_unary("acos", "AcosBackward0", _rounded_from_double(np.arccos),
+       lambda F, g, r, x: g * -F.rsqrt(-x * x + 1), lambda sp, x: sp.acos(x),
+       "d acos(x)/dx = -1/sqrt(1 - x**2)", domain="unit")
+_unary("atan", "AtanBackward0", _rounded_from_double(np.arctan),
+       lambda F, g, r, x: g / (x * x + 1), lambda sp, x: sp.atan(x), "d atan(x)/dx = 1/(1 + x**2)")
+_unary("sinh", "SinhBackward0", _rounded_from_double(np.sinh),
+       lambda F, g, r, x: g * F.cosh(x), lambda sp, x: sp.sinh(x), "d sinh(x)/dx = cosh(x)")
+_unary("cosh", "CoshBackward0", _rounded_from_double(np.cosh),
+       lambda F, g, r, x: g * F.sinh(x), lambda sp, x: sp.cosh(x), "d cosh(x)/dx = sinh(x)")
+
+
+def _atan2(a, b):
+    if np.result_type(a, b) == np.float32:
+        return np.arctan2(a.astype(np.float64), np.asarray(b, np.float64)).astype(np.float32)
+    return np.arctan2(a, b)
+
+
+def _atan2_recip(F, a, b):
+    """atan2_backward's 1 / (self**2 + other**2), set to 0 where that is 1 / 0."""
+    denominator = a * a + b * b
+    return F.masked_fill(F.reciprocal(denominator), mask=F.as_array(denominator) == 0)
+
+
+defop("atan2", "Atan2Backward0", _atan2,
+      lambda F, g, r, a, b: g * b * _atan2_recip(F, a, b),
+      lambda F, g, r, a, b: g * -a * _atan2_recip(F, a, b),
+      promote=PROMOTE_FLOAT, sympy=lambda sp, a, b: sp.atan2(a, b),
+      formula="d atan2(a, b)/da = b/(a**2 + b**2), /db = -a/(a**2 + b**2)",
+      gradcheck=(sample((2, 3), (2, 3), domain="nonzero"), sample((2, 3), (3,), domain="nonzero")))
+
+
+# ----- Rounding: integer tensors pass through, bool ones are refused; no gradient flows -----
+def _rounding(kernel, numpy_name):
+    def forward(x):
+        if x.dtype == np.bool_:
+            raise TorchError(f'"{kernel}" not implemented for \'Bool\'', kind="NotImplementedError")
+        if x.dtype.kind in "iu":
+            return x.copy()
+        return getattr(np, numpy_name)(x)  # (on sympy's object arrays: a TypeError, no form)
+    return forward
+
+
+def _round_decimals(x, decimals):
+    """round(x, decimals=d): nearbyint(x * 10**d) / 10**d in the tensor's dtype (or x / 10**-d
+    rounded, times 10**-d, for d < 0), as PyTorch's kernel."""
+    if x.dtype.kind != "f":
+        raise TorchError(f'"round_cpu" not implemented for \'{_scalar_type_name(x.dtype)}\'',
+                         kind="NotImplementedError")
+    scale = x.dtype.type(10.0 ** abs(decimals))
+    if decimals < 0:
+        return np.rint(x / scale) * scale
+    return np.rint(x * scale) / scale
+
+
+def _frac(x):
+    if x.dtype.kind != "f":
+        raise TorchError(f'"frac_cpu" not implemented for \'{_scalar_type_name(x.dtype)}\'',
+                         kind="NotImplementedError")
+    return x - np.trunc(x)
+
+
+# no sympy forms: sympy leaves the derivative of floor(x) unevaluated, which the symbolic
+# check cannot evaluate at a point (the numeric check covers these)
+for _name, _grad_fn, _kernel, _numpy in (("floor", "FloorBackward0", "floor_vml_cpu", "floor"),
+                                         ("ceil", "CeilBackward0", "ceil_vml_cpu", "ceil"),
+                                         ("round", "RoundBackward0", "round_vml_cpu", "rint"),
+                                         ("trunc", "TruncBackward0", "trunc_vml_cpu", "trunc")):
+    defop(_name, _grad_fn, _rounding(_kernel, _numpy), lambda F, g, r, x: F.zeros_like(g),
+          saves=False, promote=PROMOTE_NONE,
+          formula=f"d {_name}(x)/dx = 0", gradcheck=(sample((2, 3), domain="any"),))
+defop("round_decimals", "RoundBackward1", _round_decimals, lambda F, g, r, x, decimals: F.zeros_like(g),
+      saves=False, promote=PROMOTE_NONE, formula="d round(x, decimals)/dx = 0",
+      gradcheck=(sample((2, 3), domain="any", decimals=1),))
+defop("frac", "FracBackward0", _frac, lambda F, g, r, x: g,
+      saves=False, promote=PROMOTE_NONE,
+      formula="d frac(x)/dx = 1", gradcheck=(sample((2, 3), domain="any"),))
+
+
+# ----- torch.normal with tensor arguments: the sample drawn by the api (a parameter), then
+# PyTorch's arithmetic; no gradient flows to the mean or the std -----
+def _zeros_of(F, g, x):
+    return F.constant(np.zeros(tuple(x.shape), dtype=F.as_array(g).dtype))
+
+
+def _declared_zero(rule):
+    """A gradient PyTorch declares zero though the value moves with the input (a sample's mean
+    and std): finite differences do not check it (tests/test_ops.py; test_random checks it)."""
+    rule.declared_zero = True
+    return rule
+
+
+defop("normal_tensor_float", "NormalBackward1",  # normal_(0, std), then add_(mean)
+      lambda mean, sample: sample + mean,
+      _declared_zero(lambda F, g, r, mean, sample: _zeros_of(F, g, mean)),
+      saves=False, formula="normal(mean, std): no gradient flows back",
+      gradcheck=(sample((2, 3), sample=np.full((2, 3), 0.25)),))
+defop("normal_float_tensor", "NormalBackward2",  # normal_(0, 1), then mul_(std).add_(mean)
+      lambda std, sample, mean: sample * std + std.dtype.type(mean),
+      _declared_zero(lambda F, g, r, std, sample, mean: _zeros_of(F, g, std)),
+      saves=False, formula="normal(mean, std): no gradient flows back",
+      gradcheck=(sample((2, 3), sample=np.full((2, 3), 0.25), mean=1.0),))
+defop("normal_tensor_tensor", "NormalBackward3",
+      lambda mean, std, sample: sample * std + mean,
+      _declared_zero(lambda F, g, r, mean, std, sample: _zeros_of(F, g, mean)),
+      _declared_zero(lambda F, g, r, mean, std, sample: _zeros_of(F, g, std)),
+      saves=False, arg_names=("mean", "std"), formula="normal(mean, std): no gradient flows back",
+      gradcheck=(sample((2, 3), (2, 3), sample=np.full((2, 3), 0.25)),))

@@ -279,21 +279,89 @@ defop("masked_select", "MaskedSelectBackward0", lambda x, mask: np.ascontiguousa
       gradcheck=(sample((2, 3), mask=MASK_2x3),))
 
 
-# ----- Scatter and gather (max(dim)'s gradient) -----
+# ----- Scatter and gather -----
+# An index may be smaller than the tensors it reads: scatter reads ``src`` where the index
+# has elements (the rest of src takes no part).
+def _covered(src, index):
+    return src[tuple(slice(0, size) for size in index.shape)]
+
+
+def _positions(index, dim):
+    """The full numpy index of the elements ``index`` (along ``dim``) points at."""
+    grid = list(np.indices(index.shape, sparse=True))
+    grid[dim] = index
+    return tuple(grid)
+
+
 def _scatter_forward(x, src, dim, index):
     out = x.copy()
-    np.put_along_axis(out, index, src, axis=dim)
+    if index.size:
+        out[_positions(index, dim)] = _covered(src, index)  # the last write wins, as PyTorch's
     return out
 
 
+def _scatter_value_forward(x, dim, index, value):
+    out = x.copy()
+    if index.size:
+        out[_positions(index, dim)] = value
+    return out
+
+
+def _scatter_add_forward(x, src, dim, index):
+    out = x.copy()
+    if index.size:  # added in index order, one at a time, as PyTorch's loop
+        np.add.at(out, _positions(index, dim), _covered(src, index))
+    return out
+
+
+def _gather_forward(x, dim, index):
+    return np.ascontiguousarray(x[_positions(index, dim)]) if index.size else np.zeros(
+        index.shape, dtype=x.dtype)
+
+
 defop("scatter", "ScatterBackward0", _scatter_forward,
-      lambda F, g, r, x, src, dim, index: F.scatter(g, F.zeros_like(src), dim=dim, index=index),
+      lambda F, g, r, x, src, dim, index: F.scatter_value(g, dim=dim, index=index, value=0),
       lambda F, g, r, x, src, dim, index: F.gather(g, dim=dim, index=index),
       saves=False, promote=PROMOTE_NONE, arg_names=("self", "src"),
       formula="scatter: the source gets the gradient at the scattered positions",
-      gradcheck=(sample((2, 3), (2, 1), dim=1, index=np.array([[2], [0]])),))
-defop("gather", "GatherBackward0", lambda x, dim, index: np.take_along_axis(x, index, axis=dim),
-      lambda F, g, r, x, dim, index: F.scatter(F.constant(np.zeros(x.shape, F.as_array(g).dtype)),
-                                               g, dim=dim, index=index),
-      saves=False, formula="gather: the gradient goes back to the gathered positions",
-      gradcheck=(sample((2, 3), dim=1, index=np.array([[2], [0]])),))
+      gradcheck=(sample((2, 3), (2, 1), dim=1, index=np.array([[2], [0]])),
+                 sample((3, 2), (2, 2), dim=0, index=np.array([[2, 0], [1, 2]]))))
+defop("scatter_value", "ScatterBackward1", _scatter_value_forward,
+      lambda F, g, r, x, dim, index, value: F.scatter_value(g, dim=dim, index=index, value=0),
+      saves=False, promote=PROMOTE_NONE,
+      formula="scatter of a value: the overwritten positions get no gradient",
+      gradcheck=(sample((2, 3), dim=1, index=np.array([[2], [0]]), value=1.5),))
+defop("scatter_add", "ScatterAddBackward0", _scatter_add_forward,
+      lambda F, g, r, x, src, dim, index: g,
+      lambda F, g, r, x, src, dim, index: F.gather(g, dim=dim, index=index),
+      saves=False, promote=PROMOTE_NONE, arg_names=("self", "src"),
+      formula="scatter_add: the source gets the gradient at the positions it was added to",
+      gradcheck=(sample((2, 3), (2, 2), dim=1, index=np.array([[2, 2], [0, 1]])),))
+defop("gather", "GatherBackward0", _gather_forward,
+      lambda F, g, r, x, dim, index: F.scatter_add(
+          F.constant(np.zeros(x.shape, F.as_array(g).dtype)), g, dim=dim, index=index),
+      saves=False, formula="gather: the gradient is added back at the gathered positions",
+      gradcheck=(sample((2, 3), dim=1, index=np.array([[2], [0]])),
+                 sample((3, 2), dim=0, index=np.array([[0, 0], [2, 0]]))))
+
+
+# ----- sort and topk: the values at indices the api layer computes (kernels/stl_sort.py) -----
+def _taken(x, dim, indices):
+    return np.take_along_axis(x, indices, axis=dim) if x.ndim else x.copy()
+
+
+def _taken_rule(F, g, r, x, dim, indices):
+    """value_selecting_reduction_backward with keepdim: the gradient scattered into zeros."""
+    if not len(x.shape):
+        return g
+    zeros = F.constant(np.zeros(x.shape, dtype=F.as_array(g).dtype))
+    return F.scatter(zeros, g, dim=dim, index=indices)
+
+
+for _name, _grad_fn in (("sort", "SortBackward0"), ("sort_stable", "SortBackward1"),
+                        ("topk", "TopkBackward0")):
+    defop(_name, _grad_fn, _taken, _taken_rule, saved_inputs=((),),
+          formula=f"{_name}: each value's gradient goes back to where it came from",
+          gradcheck=(sample((2, 3), domain="distinct", dim=1,
+                            indices=lambda x: np.argsort(x, axis=1)[:, ::-1][:, :2].copy()),
+                     sample((4,), dim=0, indices=lambda x: np.argsort(x))))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradcli.core.ops.reductions import _scalar_type_name
+from gradcli.core.ops.common import _scalar_type_name
 from gradcli.core.ops.schema import defop, sample
 from gradcli.core.tensor import Limits
 from gradcli.errors import TorchError
@@ -79,8 +79,7 @@ def _dot_forward(a, b):
 
 def type_word(np_dtype) -> str:
     """PyTorch's ScalarType name of a dtype (Float, Double, Long...), as its messages print it."""
-    return {"float16": "Half", "float32": "Float", "float64": "Double"}.get(
-        np_dtype.name) or _scalar_type_name(np_dtype)
+    return _scalar_type_name(np_dtype)
 
 
 def _bmm_forward(a, b):

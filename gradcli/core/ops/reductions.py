@@ -7,11 +7,12 @@ import math
 
 import numpy as np
 
+from gradcli.core.kernels import moments
 from gradcli.core.kernels.reduce import torch_sum
-from gradcli.core.ops.common import (_dims, _reduced_count, _restore_dims, _sum_backward,
-                                     _sum_forward)
+from gradcli.core.ops.common import (_dims, _reduced_count, _restore_dims, _scalar_type_name,
+                                     _sum_backward, _sum_forward)
 from gradcli.core.ops.dispatch import NP
-from gradcli.core.ops.schema import (_sympy_norm, defop, dim_samples, on_arrays, sample,
+from gradcli.core.ops.schema import (PROMOTE_UNARY_FLOAT, TABLE, _sympy_norm, defop, dim_samples, on_arrays, sample,
                                      unary_samples)
 from gradcli.core.ops.shape import _inverse_permutation
 from gradcli.core.tensor import wrap_dim
@@ -25,11 +26,6 @@ def _mean_forward(x, dim=None, keepdim=False):
                          f"floating point or complex dtype. Got: {_scalar_type_name(x.dtype)}")
     total = torch_sum(x, axis=_dims(dim, x.ndim), keepdims=keepdim)
     return total / _reduced_count(x.shape, dim)
-
-
-def _scalar_type_name(np_dtype) -> str:
-    return {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-            "bool": "Bool"}.get(np_dtype.name, np_dtype.name)
 
 
 def _prod_forward(x, dim=None, keepdim=False):
@@ -181,3 +177,178 @@ def _norm_rule(F, g, r, x, dim=None, keepdim=False):
 defop("norm", "LinalgVectorNormBackward0", _norm_forward, _norm_rule, saves_result=True,
       sympy=on_arrays(_sympy_norm), formula="d |x|/dx = x/|x|", gradcheck=(sample((2, 3), domain="nonzero"), sample((2, 3), domain="nonzero", dim=1, keepdim=True),
                  sample((2, 3, 2), domain="nonzero", dim=(0, 2))))
+
+
+# ----- Cumulative sums and products: accumulated in double for float32, as PyTorch's kernel ----
+def _cumulative(numpy_function, start):
+    """The kernel starts from 0 (or 1) and accumulates in double for float32, rounding each
+    output; numpy starts from the first element, so only a -0.0 sum differs (0 + -0.0 is 0)."""
+    def forward(x, dim):
+        if x.dtype.kind in "biu":  # integers and bools accumulate as int64
+            return numpy_function(x, axis=dim, dtype=np.int64) if x.ndim else x.astype(np.int64)
+        wide = np.float64 if x.dtype != np.float16 else np.float32  # at::acc_type
+        out = numpy_function(x.astype(wide), axis=dim) if x.ndim else x.astype(wide)
+        return (out + start if start == 0 else out).astype(x.dtype)
+    return forward
+
+
+def _reversed_cumsum(F, w, dim):
+    return F.flip(F.cumsum(F.flip(w, dims=(dim,)), dim=dim), dims=(dim,))
+
+
+def _cumsum_rule(F, g, r, x, dim):
+    if math.prod(x.shape) <= 1 or x.shape[dim] == 1:
+        return g
+    return _reversed_cumsum(F, g, dim)
+
+
+def _cumprod_rule(F, g, r, x, dim):
+    if math.prod(x.shape) <= 1 or x.shape[dim] == 1:
+        return g
+    if not (F.as_array(x) == 0).any():
+        return F.div(_reversed_cumsum(F, r * g, dim), x)
+    if F is NP:
+        return _cumprod_zeros_numpy(g, x, r, dim)
+    return _cumprod_rule_with_zeros(F, g, x, dim)
+
+
+def _cumprod_zeros_numpy(g, x, r, dim):
+    """cumprod_backward outside grad mode, for an input holding zeros, in PyTorch's steps: the
+    elements before the first zero as without zeros, the first zero from the products around
+    it, the rest zero."""
+    count = np.cumsum(x == 0, axis=dim)
+    out = np.zeros(x.shape, dtype=g.dtype)
+    mask = count == 0
+    before = NP.div(_reversed_cumsum(NP, np.where(mask, r * g, 0), dim), x)
+    out[mask] = before[mask]
+    mask = count == 1
+    first = np.argmax(mask, axis=dim, keepdims=True)  # 0 where the row has no zero
+    first_mask = np.zeros(x.shape, dtype=bool)
+    np.put_along_axis(first_mask, first, True, axis=dim)
+    first_mask &= mask
+    mask &= ~first_mask
+    part = NP.cumprod(np.where(mask, x, 1), dim=dim) * np.where(count != 1, 0, g)
+    part = np.asarray(torch_sum(part, axis=(dim,), keepdims=True))
+    previous = np.take_along_axis(r, np.maximum(first - 1, 0), axis=dim)
+    part = part * np.where(first == 0, np.ones((), dtype=r.dtype), previous)
+    out[first_mask] = np.broadcast_to(part, x.shape)[first_mask]
+    return out
+
+
+def _cumprod_rule_with_zeros(F, g, x, dim):
+    """cumprod_backward's composite for an input holding zeros: for each k, the sum over
+    j >= k of g_j times the product of x_0..x_j without x_k (quadratic in the dim's size)."""
+    size = x.shape[dim]
+    ones = F.constant(np.ones(tuple(1 if d == dim else s for d, s in enumerate(x.shape)),
+                              dtype=F.as_array(g).dtype))
+    grad_input = None
+    for k in range(size):
+        if k == 0:
+            omitted = F.cat(ones, F.cumprod(F.slice(x, dim=dim, start=1, stop=size, step=1),
+                                            dim=dim), dim=dim)
+        else:
+            until_k = F.prod_dim(F.slice(x, dim=dim, start=0, stop=k, step=1), dim=dim,
+                                 keepdim=True)
+            if k == size - 1:
+                omitted = until_k
+            else:
+                after_k = F.cumprod(F.slice(x, dim=dim, start=k + 1, stop=size, step=1), dim=dim)
+                omitted = F.cat(until_k, F.expand(until_k, shape=tuple(after_k.shape)) * after_k,
+                                dim=dim)
+        part = F.sum(F.slice(g, dim=dim, start=k, stop=size, step=1) * omitted, dim=dim)
+        part = F.unsqueeze(part, dim=dim)
+        grad_input = part if grad_input is None else F.cat(grad_input, part, dim=dim)
+    return grad_input
+
+
+defop("cumsum", "CumsumBackward0", _cumulative(np.cumsum, 0), _cumsum_rule, saves=False,
+      sympy=on_arrays(lambda sp, x, dim: np.cumsum(x, axis=dim)),
+      formula="d cumsum(x)_j/dx_i = [i <= j]: the gradient summed from the end",
+      gradcheck=(sample((2, 3), dim=1), sample((4,), dim=0), sample((2, 3, 2), dim=0)))
+defop("cumprod", "CumprodBackward0", _cumulative(np.cumprod, 1), _cumprod_rule, saves_result=True,
+      sympy=on_arrays(lambda sp, x, dim: np.cumprod(x, axis=dim)),
+      formula="d cumprod(x)_j/dx_i = cumprod(x)_j / x_i for i <= j",
+      gradcheck=(sample((2, 3), dim=1, domain="nonzero"), sample((4,), dim=0, domain="nonzero"),
+                 sample((2, 3), dim=0)))
+
+
+# ----- logsumexp: exp and log as the exp and log rows, the sum in PyTorch's order -----
+def _logsumexp_forward(x, dim, keepdim=False):
+    axes = _dims(dim, x.ndim)
+    maxes = np.amax(x, axis=axes, keepdims=True) if x.size else np.zeros(
+        tuple(1 if d in axes else s for d, s in enumerate(x.shape)), dtype=x.dtype)
+    maxes = np.where(np.abs(maxes) == np.inf, np.zeros((), x.dtype), maxes)  # (masked_fill_)
+    exp, log = TABLE["exp"].forward, TABLE["log"].forward
+    total = torch_sum(exp(x - maxes), axis=axes, keepdims=keepdim)
+    kept = maxes if keepdim else maxes.reshape(np.shape(total))
+    return log(np.asarray(total)) + kept
+
+
+def _logsumexp_rule(F, g, r, x, dim, keepdim=False):
+    if not keepdim and len(x.shape):
+        g = _restore_dims(F, g, x.shape, dim, keepdim)
+        r = _restore_dims(F, r, x.shape, dim, keepdim)
+    return g * F.exp(x - r)
+
+
+def _sympy_logsumexp(sp, x, dim, keepdim=False):
+    total = np.frompyfunc(sp.exp, 1, 1)(x).sum(axis=_dims(dim, x.ndim), keepdims=keepdim)
+    return np.frompyfunc(sp.log, 1, 1)(np.asarray(total, dtype=object))
+
+
+defop("logsumexp", "LogsumexpBackward0", _logsumexp_forward, _logsumexp_rule, saves_result=True,
+      promote=PROMOTE_UNARY_FLOAT, sympy=on_arrays(_sympy_logsumexp), formula="d logsumexp(x)/dx_i = softmax(x)_i",
+      gradcheck=(sample((2, 3), dim=1), sample((2, 3), dim=(0, 1), keepdim=True),
+                 sample((4,), dim=0)))
+
+
+# ----- Variance and standard deviation (kernels/moments.py) -----
+def _var_forward(x, dim=None, correction=1.0, keepdim=False):
+    return moments.var(x, _dims(dim, x.ndim), correction, keepdim)
+
+
+def _std_forward(x, dim=None, correction=1.0, keepdim=False):
+    return moments.var(x, _dims(dim, x.ndim), correction, keepdim, take_sqrt=True)
+
+
+def _var_backward(F, g, x, dim, correction, keepdim):
+    """var_backward: 2 / (n - correction) * grad * (x - mean)."""
+    if not len(x.shape) or dim is None:
+        dof = math.prod(x.shape) - correction
+        if dof <= 0:  # inf, or nan where x is its mean (infinity times zero)
+            mean = np.asarray(F.as_array(F.mean(x)))
+            spike = np.where(F.as_array(x) == mean, np.nan, np.inf).astype(F.as_array(g).dtype)
+            return g * F.constant(spike)
+        return (2.0 / dof) * g * (x - F.mean(x))
+    if not keepdim and len(x.shape) > 1:
+        g = _restore_dims(F, g, x.shape, dim, keepdim)
+    dof = _reduced_count(x.shape, dim) - correction
+    scale = 2.0 / dof if dof else math.inf  # (C++ divides by zero to infinity)
+    return scale * g * (x - F.mean_dim(x, dim=dim, keepdim=True))
+
+
+def _std_backward(F, g, r, x, dim=None, correction=1.0, keepdim=False):
+    grad_var = F.masked_fill(g / (r * 2), mask=F.as_array(r) == 0)
+    return _var_backward(F, grad_var, x, dim, correction, keepdim)
+
+
+def _sympy_var(sp, x, dim=None, correction=1.0, keepdim=False, root=False):
+    axes = _dims(dim, x.ndim)
+    count = _reduced_count(x.shape, axes)
+    deviations = x - x.sum(axis=axes, keepdims=True) / count
+    variance = np.asarray((deviations * deviations).sum(axis=axes, keepdims=keepdim)
+                          / (count - correction), dtype=object)
+    return np.frompyfunc(sp.sqrt, 1, 1)(variance) if root else variance
+
+
+defop("var", "VarBackward0", _var_forward,
+      lambda F, g, r, x, dim=None, correction=1.0, keepdim=False:
+          _var_backward(F, g, x, dim, correction, keepdim),
+      sympy=on_arrays(_sympy_var), formula="d var(x)/dx_i = 2 (x_i - mean) / (n - correction)",
+      gradcheck=(sample((2, 3)), sample((2, 3), dim=(1,), correction=0.0),
+                 sample((2, 3, 2), dim=(0, 2), keepdim=True), sample((4,), dim=(0,))))
+defop("std", "StdBackward0", _std_forward, _std_backward, saves_result=True,
+      sympy=on_arrays(lambda sp, x, **params: _sympy_var(sp, x, **params, root=True)),
+      formula="d std(x)/dx_i = (x_i - mean) / ((n - correction) std)",
+      gradcheck=(sample((2, 3)), sample((2, 3), dim=(1,)),
+                 sample((2, 3, 2), dim=(0, 2), keepdim=True, correction=0.0)))

@@ -220,3 +220,90 @@ TABLE["cat"] = Op("cat", "CatBackward0", _cat_forward, backward_all=_cat_rule, s
 TABLE["stack"] = Op("stack", "StackBackward0", _stack_forward, backward_all=_stack_rule,
                     saves=False, formula="stack: each input gets its slice of the gradient",
                     gradcheck=(sample((2, 3), (2, 3), dim=1), sample((3,), (3,), dim=0)))
+
+
+# ----- Flips, triangles, repeats -----
+defop("flip", "FlipBackward0", lambda x, dims: np.ascontiguousarray(np.flip(x, axis=dims)),
+      lambda F, g, r, x, dims: F.flip(g, dims=dims),
+      saves=False, formula="flip: the gradient is flipped back",
+      gradcheck=(sample((2, 3), dims=(0,)), sample((2, 3, 2), dims=(0, 2))))
+defop("tril", "TrilBackward0", lambda x, diagonal=0: np.tril(x, k=diagonal),
+      lambda F, g, r, x, diagonal=0: F.tril(g, diagonal=diagonal),
+      saves=False, formula="tril: the gradient of the kept triangle",
+      gradcheck=(sample((3, 3)), sample((2, 3, 4), diagonal=1)))
+defop("triu", "TriuBackward0", lambda x, diagonal=0: np.triu(x, k=diagonal),
+      lambda F, g, r, x, diagonal=0: F.triu(g, diagonal=diagonal),
+      saves=False, formula="triu: the gradient of the kept triangle",
+      gradcheck=(sample((3, 3)), sample((3, 4), diagonal=-1)))
+
+
+def _repeat_forward(x, repeats):
+    lead = len(repeats) - x.ndim
+    Limits.check_elements(tuple(r * s for r, s in zip(repeats, (1,) * lead + x.shape)))
+    return np.tile(x.reshape((1,) * lead + x.shape), repeats)
+
+
+def _repeat_rule(F, g, r, x, repeats):
+    """repeat_backward: the copies laid out as (repeat, size) pairs and summed at once."""
+    if 0 in repeats:
+        return F.constant(np.zeros(tuple(x.shape), dtype=F.as_array(g).dtype))
+    lead = len(g.shape) - len(x.shape)
+    for _ in range(lead):
+        g = F.sum(g, dim=0)
+    sizes, summed = [], []
+    for d, size in enumerate(x.shape):
+        if repeats[d + lead] != 1:
+            sizes.append(repeats[d + lead])
+            summed.append(len(sizes) - 1)
+        sizes.append(size)
+    if summed:
+        g = F.sum(F.reshape(g, shape=tuple(sizes)), dim=tuple(summed))
+    return g
+
+
+defop("repeat", "RepeatBackward0", _repeat_forward, _repeat_rule,
+      saves=False, formula="repeat: each copy's gradient is summed back",
+      gradcheck=(sample((2, 3), repeats=(2, 1)), sample((3,), repeats=(2, 2)),
+                 sample((2, 1), repeats=(1, 3))))
+
+
+# ----- split and chunk: a view per part, one node per part (as unbind's) -----
+def _part_forward(x, dim, start, stop, output):
+    return x[(slice(None),) * dim + (slice(start, stop),)]
+
+
+def _part_rule(F, g, r, x, dim, start, stop, output):
+    return F.slice_backward(g, shape=tuple(x.shape), dim=dim, start=start, stop=stop, step=1)
+
+
+for _name, _grad_fn in (("split", "SplitBackward0"), ("split_with_sizes", "SplitWithSizesBackward0")):
+    defop(_name, _grad_fn, _part_forward, _part_rule, view=True, saves=False, output_nr="output",
+          formula="split: each part's gradient goes back to its positions",
+          gradcheck=(sample((4, 3), dim=0, start=1, stop=3, output=1),
+                     sample((2, 5), dim=1, start=0, stop=2, output=0)))
+
+
+# ----- diagonal (einsum's repeated subscripts) -----
+def _diagonal_forward(x, offset=0, dim1=0, dim2=1):
+    return np.diagonal(x, offset, dim1, dim2)
+
+
+def _diagonal_backward_forward(g, shape, offset, dim1, dim2):
+    """Zeros of ``shape`` with ``g`` on the diagonal (diagonal_backward)."""
+    out = np.zeros(shape, dtype=g.dtype)
+    step = np.arange(g.shape[-1])
+    target = np.moveaxis(out, (dim1, dim2), (-2, -1))  # a writable view of out
+    target[..., step + max(-offset, 0), step + max(offset, 0)] = g
+    return out
+
+
+defop("diagonal", "DiagonalBackward0", _diagonal_forward,
+      lambda F, g, r, x, offset=0, dim1=0, dim2=1:
+          F.diagonal_backward(g, shape=tuple(x.shape), offset=offset, dim1=dim1, dim2=dim2),
+      view=True, saves=False, formula="diagonal: the gradient goes back to the diagonal",
+      gradcheck=(sample((3, 3)), sample((2, 3, 3), dim1=1, dim2=2), sample((3, 4), offset=1)))
+defop("diagonal_backward", "DiagonalBackwardBackward0", _diagonal_backward_forward,
+      lambda F, g, r, x, shape, offset, dim1, dim2:
+          F.diagonal(g, offset=offset, dim1=dim1, dim2=dim2),
+      saves=False, formula="scatter into zeros",
+      gradcheck=(sample((3,), shape=(3, 3), offset=0, dim1=0, dim2=1),))
