@@ -18,6 +18,7 @@ _warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"gradcli(\.|
 
 from gradcli.api import methods as _methods  # noqa: F401  (attaches Tensor methods and operators)
 from gradcli.api.names import public as _public
+from gradcli.api.refusals import unsupported as _unsupported
 
 globals().update(_public())
 __all__ = sorted(_public())
@@ -27,3 +28,9 @@ __all__ = sorted(_public())
 for _module in (autograd, autograd.function, nn, nn.functional, cuda,  # noqa: F821 (set by update)
                 backends, backends.cuda, backends.cudnn, backends.mps):  # noqa: F821
     _sys.modules["gradcli." + _module.__name__.removeprefix("gradcli.api.")] = _module
+
+
+def __getattr__(name):
+    """``gradcli.fft`` and other names of PyTorch's that gradcli lacks say so, as in programs."""
+    refusal = None if name.startswith("_") else _unsupported(f"torch.{name}")
+    raise AttributeError(refusal or f"module 'gradcli' has no attribute '{name}'")

@@ -11,7 +11,6 @@ walk in one call to compare, hash or print a value (see "Walks").
 from __future__ import annotations
 
 import builtins
-import difflib
 import itertools
 import math
 import re
@@ -23,7 +22,7 @@ import collections
 from collections import Counter
 
 from gradcli.api import functions as fn
-from gradcli.api import names
+from gradcli.api import names, refusals
 from gradcli.api.autograd import BackwardCFunction, Function, FunctionCtx
 from gradcli.api.methods import METHODS
 from gradcli.core.device import device as Device
@@ -193,8 +192,9 @@ def import_module(name: str, interp=None):
         raise SandboxError(f"import of '{name}' is refused: {modules.REFUSED[top]}",
                            hint="remove the import; programs can import " + IMPORTABLE)
     if top == "torch":
-        raise SandboxError(f"{name} is part of PyTorch but not supported by gradcli",
-                           hint="programs can import " + IMPORTABLE)
+        raise SandboxError(refusals.unsupported(name) or
+                           f"import of '{name}' is not supported: it is not part of PyTorch's "
+                           "public API", hint="programs can import " + IMPORTABLE)
     raise SandboxError(f"import of '{name}' is not supported by gradcli",
                        hint="programs can import " + IMPORTABLE)
 
@@ -231,7 +231,8 @@ def import_name(module, module_name: str, name: str):
     if name in module.members:
         return module.members[name]
     raise SandboxError(f"cannot import name '{name}' from '{module_name}'",
-                       hint=_close_hint(name, module.members))
+                       hint=refusals.unsupported(f"{module_name}.{name}")
+                       or _close_hint(name, module.members))
 
 
 # ----- Builtins -----
@@ -469,8 +470,7 @@ def get_attribute(obj, name: str, interp=None):
     if kind is ModuleNamespace:
         if name in obj.members:
             return obj.members[name]
-        raise ProgramError(f"module '{obj.name}' has no attribute '{name}'", kind="AttributeError",
-                           hint=_close_hint(name, obj.members))
+        raise _no_attribute(obj, name, obj.members)
     if classes.is_program_object(obj) or classes.is_program_class(obj) or \
             classes.is_library_object(obj):
         return classes.get_attribute(obj, name)
@@ -642,19 +642,33 @@ _SHOWN_TYPE_NAMES = {"UserFunction": "function"}  # the interpreter's (language.
 
 
 def _no_attribute(obj, name, allowed):
-    exists = name in dir(type(obj)) or (isinstance(obj, type) and name in dir(obj))
+    """``obj.name`` outside the allow-list: the sandbox's refusal of an attribute the object has,
+    PyTorch's name that gradcli lacks (api/refusals.py), or Python's "no attribute" with a near
+    miss."""
+    module = type(obj) is ModuleNamespace
+    exists = not module and (name in dir(type(obj)) or (isinstance(obj, type) and name in dir(obj)))
     if exists:
         return SandboxError(f"'{_type_name(obj)}.{name}' is not available in gradcli programs",
                             hint=_close_hint(name, allowed) or "only the documented tensor "
                             "methods and properties can be used")
-    return ProgramError(f"'{_type_name(obj)}' object has no attribute '{name}'",
-                        kind="AttributeError", hint=_close_hint(name, allowed))
+    owner = obj.name if module else _PYTORCH_CLASSES.get(type(obj))
+    # (raw-memory methods keep Python's words: refusing them is the sandbox's, not a gap)
+    refusal = refusals.unsupported(f"{owner}.{name}") if owner and name not in RAW_MEMORY else None
+    if refusal is not None:
+        return ProgramError(refusal, kind="AttributeError", hint=refusals.HINT)
+    what = f"module '{obj.name}'" if module else f"'{_type_name(obj)}' object"
+    return ProgramError(f"{what} has no attribute '{name}'", kind="AttributeError",
+                        hint=_close_hint(name, allowed))
+
+
+_PYTORCH_CLASSES = {Tensor: "torch.Tensor", DType: "torch.dtype", Device: "torch.device",
+                    Size: "torch.Size"}
+refusals.pytorch_names()  # read now: while a program runs, nothing opens a file
 
 
 def _close_hint(name, candidates) -> str | None:
-    close = difflib.get_close_matches(name, sorted(c for c in candidates if not c.startswith("_")),
-                                      n=1)
-    return f"did you mean '{close[0]}'?" if close else None
+    close = refusals.near_miss(name, candidates)
+    return f"did you mean '{close}'?" if close else None
 
 
 def set_attribute(obj, name: str, value) -> None:
