@@ -8,6 +8,7 @@ checks every program against the installed torch as well.
 
 from __future__ import annotations
 
+import sys
 import textwrap
 
 import pytest
@@ -102,6 +103,12 @@ PROGRAMS = {
     "to_dtype_string_refused": ("torch.ones(2).to(dtype='float')",
                                 "!! TypeError: to() received an invalid combination of arguments - got "
                                 "(dtype=str, ), but expected one of:\n"),
+    "default_device": ("print(torch.get_default_device(), torch.set_default_device('cpu'), torch.ones(1).device)\n"
+                       "torch.set_default_device(torch.device('cpu', 0))\nprint(torch.get_default_device())\n"
+                       "torch.set_default_device(None)\nprint(torch.get_default_device())\n"
+                       "torch.set_default_device('cuda')\ntorch.zeros(2)",
+                       "cpu None cpu\ncpu:0\ncpu\n" + CUDA),
+    "default_device_parsed": ("torch.set_default_device('gpu')", PARSER.format("gpu")),
     "size_keyword": ("print(torch.zeros(size=(2, 3)).shape, torch.ones(size=[2]), torch.randn(size=(1, 2)).shape,\n"
                      "      torch.rand(size=(3,)).shape, torch.empty(size=(0,)).shape)",
                      "torch.Size([2, 3]) tensor([1., 1.]) torch.Size([1, 2]) torch.Size([3]) torch.Size([0])\n"),
@@ -118,6 +125,22 @@ def test_program_prints(name):
 def test_same_as_pytorch(name):
     source, expected = PROGRAMS[name]
     assert run_torch(import_torch(), source) == expected
+
+
+@pytest.fixture(autouse=True)
+def default_device_restored():
+    """A program here may leave a default device behind (the runner restores it, run_source
+    does not); so may torch in test_same_as_pytorch."""
+    yield
+    gradcli.set_default_device(None)
+    torch = sys.modules.get("torch")
+    if torch is not None and hasattr(torch, "set_default_device"):
+        torch.set_default_device(None)
+
+
+def test_a_programs_default_device_ends_with_its_run(cli):
+    assert cli("eval", "-e", "torch.set_default_device('cuda')").exit_code == 0
+    assert cli("eval", "-e", "torch.ones(1).device").stdout == "device(type='cpu')\n"
 
 
 def test_plain_python_devices():

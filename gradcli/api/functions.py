@@ -16,6 +16,7 @@ import numbers
 import numpy as np
 
 from gradcli.core import dtypes
+from gradcli.core.device import Default as DefaultDevice
 from gradcli.core.device import as_device, check_creation, check_move
 from gradcli.core.device import device as Device
 from gradcli.core.kernels import random as rng
@@ -914,6 +915,17 @@ def from_numpy(ndarray):
                          "int64, int32, int16, int8, uint64, uint32, uint16, uint8, and bool.",
                          kind="TypeError")
     return Tensor(ndarray)
+
+
+def set_default_device(device):
+    """Where tensors are made when no device= is given: the CPU, or a device a CPU-only PyTorch
+    then refuses to make them on."""
+    DefaultDevice.device = None if device is None else as_device(device, "set_default_device")
+
+
+def get_default_device():
+    check_creation(None, "get_default_device")  # (a CUDA default is refused here too)
+    return DefaultDevice.device or Device("cpu")
 
 
 def get_default_dtype():

@@ -52,7 +52,8 @@ FUNCTIONS = (
     "rsqrt_", "square_", "clamp_",
     # autograd state and queries
     "is_tensor", "numel", "is_grad_enabled", "no_grad", "enable_grad", "set_grad_enabled",
-    "inference_mode", "get_default_dtype", "from_numpy",
+    "inference_mode", "get_default_dtype", "from_numpy", "set_default_device",
+    "get_default_device",
 )
 
 # other names PyTorch gives the same function

@@ -88,6 +88,12 @@ def _type_word(value) -> str:
 CPU = device("cpu")
 
 
+class Default:
+    """torch.set_default_device's choice (None: the CPU); the runner restores it after a run."""
+
+    device: device | None = None
+
+
 def as_device(value, caller: str) -> device | None:
     """A ``device=`` argument (a device, a string, an index or None) as a device."""
     if value is None or type(value) is device:
@@ -99,8 +105,8 @@ def as_device(value, caller: str) -> device | None:
 
 
 def check_creation(value, caller: str) -> None:
-    """Creating a tensor on ``value``: the CPU, or PyTorch's refusal."""
-    place = as_device(value, caller)
+    """Creating a tensor on ``value`` (or the default device): the CPU, or PyTorch's refusal."""
+    place = as_device(value, caller) if value is not None else Default.device
     if place is None or place.type == "cpu":
         return
     if place.type in _NOT_COMPILED:
