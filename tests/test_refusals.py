@@ -53,11 +53,16 @@ def _hint(source: str):
     ("x.summation()", None),  # sum is no typo of it
     ("torch.fft", refusals.HINT),
     ("from torch import fft", "torch.fft is part of PyTorch but not supported by gradcli"),
-    ("import torch.linalg", "torch.linalg is part of PyTorch but not supported by gradcli"),
 ])
 def test_hints(source, hint):
     error = _hint(source)
     assert error.hint == hint and error.line == 3
+
+
+def test_an_import_of_a_pytorch_module_gradcli_lacks_says_so():
+    error = _hint("import torch.linalg")
+    assert error.message == "torch.linalg is part of PyTorch but not supported by gradcli"
+    assert error.line == 3 and "programs can import torch" in error.hint
 
 
 def test_an_error_is_located():

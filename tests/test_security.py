@@ -156,7 +156,7 @@ VARIATIONS = {
     "import_importlib": ("from importlib import import_module\n",
                          "SandboxError: import of 'importlib' is refused"),
     "import_torch_internal": ("import torch._C\n",
-                              "SandboxError: torch._C is part of PyTorch but not supported"),
+                              "SandboxError: import of 'torch._C' is not supported"),
     "format_method": ("'{}'.format(1)\n",
                       "SandboxError: 'str.format' is not available in gradcli programs"),
     "percent_format": ("'%s' % (1,)\n", "SandboxError: %-formatting of strings is not supported"),

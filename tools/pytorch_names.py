@@ -14,6 +14,8 @@ Each line is a qualified name: a module (``torch.fft``), a module's public membe
 from __future__ import annotations
 
 import importlib
+import pkgutil
+import types
 from pathlib import Path
 
 OUT = Path(__file__).resolve().parent.parent / "gradcli" / "api" / "pytorch_names.txt"
@@ -32,11 +34,20 @@ CLASSES = ("torch.Tensor", "torch.Size", "torch.dtype", "torch.device", "torch.G
 
 
 def public(obj) -> list:
-    return [name for name in dir(obj) if not name.startswith("_")]
+    """Public attributes; a package's submodules come from its folder, not from dir(), which
+    holds only those something has imported so far (the list must not depend on that)."""
+    names = [name for name in dir(obj) if not name.startswith("_")
+             and not isinstance(getattr(obj, name, None), types.ModuleType)]
+    if hasattr(obj, "__path__"):
+        names += [info.name for info in pkgutil.iter_modules(obj.__path__)
+                  if not info.name.startswith("_")]
+    return names
 
 
 def names(torch) -> list:
     found = set()
+    for module_name in MODULES:  # first all: importing one adds names to its parent's dir()
+        importlib.import_module(module_name)
     for module_name in MODULES:
         module = importlib.import_module(module_name)
         found.add(module_name)
