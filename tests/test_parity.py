@@ -436,6 +436,8 @@ FIXES = {
     'clamp_tensor_bounds_ties_go_to_the_input': 'a = torch.tensor([[-1.5, 0., 2.], [0., -0., 3.]], requires_grad=True)\nb = torch.tensor([[0., -0., 2.]], requires_grad=True)\nc = torch.tensor([1., 1., 1.5], requires_grad=True)\nfor lo, hi in ((b, None), (None, b), (b, c), (c, b)):\n    y = torch.clamp(a, lo, hi)\n    print(y, y.grad_fn.next_functions)\n    gs = torch.autograd.grad((y * torch.tensor([1., -1., 2.])).sum(), [t for t in (a, lo, hi) if t is not None], create_graph=True)\n    print(gs)\nprint(torch.clamp(a, min=torch.zeros(3, dtype=torch.float64)), a.clamp(torch.tensor(0.5), torch.tensor([1, 2, 3])))',
     'bool_base_power_refused': 'print(True ** torch.tensor([True, False]))',
     'unbind_outputs_invalid_after_a_write': 'x = torch.tensor([[1., 2.], [3., 4.]], requires_grad=True)\ny = x * 1\na, b = y\nwith torch.no_grad():\n    b.mul_(2)\nprint(a, b)\ny.add_(1)\nprint(a)\nprint(a * 2)',
+    'softmax_of_a_0d_tensor': 'x = torch.tensor(-4.5, requires_grad=True)\nfor y in (x.softmax(-1), x.log_softmax(0), torch.softmax(x, 0)):\n    y.backward()\n    print(y, x.grad)\n    x.grad = None\n    g, = torch.autograd.grad(torch.softmax(x, 0), x, create_graph=True)\n    print(g)',
+    'cat_refuses_a_0d_tensor': 'torch.cat([torch.ones(2), torch.tensor(1.)])',
 }
 
 

@@ -159,6 +159,10 @@ defop("to_dtype", "ToCopyBackward0", lambda x, dtype: x.astype(dtype),
 
 
 def _cat_forward(*arrays, dim=0):
+    for position, a in enumerate(arrays):
+        if a.ndim == 0:
+            raise TorchError(f"zero-dimensional tensor (at position {position}) cannot be "
+                             "concatenated")
     arrays = [a for a in arrays if not (a.ndim == 1 and a.shape[0] == 0)] or list(arrays[:1])
     if not arrays:
         raise TorchError("torch.cat(): expected a non-empty list of Tensors")

@@ -55,6 +55,8 @@ def _is_last(x, dim) -> bool:
 
 
 def _softmax_forward(x, dim):
+    if x.ndim == 0:  # one element, seen as a 1-element row
+        return _softmax_forward(x.reshape(1), 0).reshape(())
     if not _is_last(x, dim):
         return _sleef.softmax_inner(x, dim)  # PyTorch's kernel divides for an inner dim...
     shifted = _exp(x - np.max(x, axis=dim, keepdims=True))
@@ -62,6 +64,8 @@ def _softmax_forward(x, dim):
 
 
 def _log_softmax_forward(x, dim):
+    if x.ndim == 0:
+        return _log_softmax_forward(x.reshape(1), 0).reshape(())
     if not _is_last(x, dim):
         return _sleef.log_softmax_inner(x, dim)
     shifted = x - np.max(x, axis=dim, keepdims=True)
