@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import io
 import os
@@ -91,3 +92,44 @@ def fixed_examples(max_examples: int) -> hypothesis.settings:
     replays a failure)."""
     return hypothesis.settings(max_examples=max_examples, deadline=None,
                                derandomize=not FRESH_EXAMPLES, print_blob=FRESH_EXAMPLES)
+
+
+# ----- Running a program through gradcli and through PyTorch, for differential tests -----
+# Both print what the program printed, then "!! Kind: first line of the message" if it raised;
+# object addresses read "object at 0x?".
+
+def run_gradcli(source: str) -> str:
+    """The program through gradcli's interpreter (``gradcli eval``)."""
+    buffer = io.StringIO()
+    try:
+        run_source("<parity>", source, output=buffer)
+    except GradcliError as error:
+        buffer.write(f"!! {error.kind}: {error.message}\n")
+    return ADDRESS.sub("object at 0x?", buffer.getvalue())
+
+
+def run_python(source: str, torch_module) -> str:
+    """The program as plain Python, its ``import torch`` (and ``torch.x`` submodules) giving
+    ``torch_module``: real PyTorch, or gradcli as ``import gradcli as torch`` would."""
+    buffer = io.StringIO()
+    namespace = {"__name__": "__main__", "__builtins__": _builtins_importing(torch_module)}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            with contextlib.redirect_stdout(buffer):
+                exec(compile(source, "<parity>", "exec"), namespace)
+        except Exception as error:  # noqa: BLE001 - any error is part of the output
+            kind = error.kind if isinstance(error, GradcliError) else type(error).__name__
+            buffer.write(f"!! {kind}: {str(error).split(chr(10))[0]}\n")
+    return ADDRESS.sub("object at 0x?", buffer.getvalue())
+
+
+def _builtins_importing(torch_module) -> dict:
+    real_import = builtins.__import__
+    prefix = torch_module.__name__
+
+    def import_(name, globals=None, locals=None, fromlist=(), level=0):
+        if name == "torch" or name.startswith("torch."):
+            name = prefix + name[len("torch"):]
+        return real_import(name, globals, locals, fromlist, level)
+    return {**vars(builtins), "__import__": import_}

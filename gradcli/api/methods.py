@@ -695,10 +695,20 @@ def _numpy(self, *, force=False):
 
 
 def _backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+    backward_into((self,), (gradient,), retain_graph, create_graph, inputs)
+
+
+def backward_into(tensors, grads, retain_graph, create_graph, inputs) -> None:
+    """Accumulate the gradients of ``tensors`` into the leaves' .grad, or with ``inputs`` into
+    theirs alone (a non-leaf among them retains its grad, as PyTorch makes it)."""
     if inputs is not None:
-        raise TorchError("backward(inputs=...) is not supported; use torch.autograd.grad",
-                         kind="NotImplementedError")
-    run_backward((self,), (gradient,), retain_graph, create_graph)
+        inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+        if not inputs:
+            raise TorchError("`inputs` argument to `backward()` cannot be empty.")
+        for tensor in inputs:
+            if tensor.grad_fn is not None or not tensor.requires_grad:
+                tensor.retain_grad()
+    run_backward(tensors, grads, retain_graph, create_graph, inputs=inputs)
 
 
 def _T(self):

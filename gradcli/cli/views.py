@@ -214,7 +214,11 @@ def explain_summary(inspection, variables) -> str:
 
 def _step_field(label: str, array) -> str:
     prefix = f"    {label:<13} "
-    text = tensor_repr(np.asarray(array), np.asarray(array).dtype.name)
+    if isinstance(array, tuple):  # the gradients of a Function's several outputs
+        text = "(" + ",\n ".join("None" if a is None else tensor_repr(a, a.dtype.name)
+                                   for a in array) + ")"
+    else:
+        text = tensor_repr(np.asarray(array), np.asarray(array).dtype.name)
     rows = text.split("\n")
     return "\n".join([prefix + rows[0]] + [" " * len(prefix) + row for row in rows[1:]])
 
@@ -222,6 +226,8 @@ def _step_field(label: str, array) -> str:
 def explain_json(steps) -> list:
     """The steps for `explain --json`: values as nested lists."""
     def values(array):
+        if isinstance(array, tuple):
+            return [None if a is None else np.asarray(a).tolist() for a in array]
         return np.asarray(array).tolist()
     return [{"step": step.number, "node": step.title, "where": step.where or None,
              "gradient_in": values(step.incoming), "rule": step.rule,

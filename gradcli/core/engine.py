@@ -18,7 +18,8 @@ import numpy as np
 
 from gradcli.core.ops import NP, T
 from gradcli.core.printing import size_repr
-from gradcli.core.tensor import AccumulateGrad, GradMode, OpNode, Tensor, wrapped_numbers
+from gradcli.core.tensor import (AccumulateGrad, GradMode, NodeHook, OpNode, OutputGrads, Tensor,
+                                 wrapped_numbers)
 from gradcli.errors import TorchError
 
 SECOND_BACKWARD = (
@@ -30,7 +31,8 @@ SECOND_BACKWARD = (
 
 def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                  accumulate=True, allow_unused=False):
-    """``tensor.backward`` and ``autograd.grad``: returns the gradients of ``inputs`` when given."""
+    """``tensor.backward`` and ``autograd.grad``: returns the gradients of ``inputs`` for grad
+    (``accumulate`` False); backward with ``inputs`` accumulates into theirs alone."""
     if retain_graph is None:
         retain_graph = create_graph
     retain_graph = retain_graph or GradMode.keep_graphs
@@ -48,7 +50,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
         captured = _execute(roots, targets, retain_graph, create_graph, accumulate)
     finally:
         GradMode.enabled = previous
-    if inputs is None:
+    if inputs is None or accumulate:  # backward(inputs=...): only they accumulate
         return None
     return _collect(inputs, captured, create_graph, allow_unused)
 
@@ -80,7 +82,7 @@ def _execute(roots, targets, retain_graph, create_graph, accumulate):
     buffers: dict = {}
     for node, grad in roots:
         buffers[node] = buffers[node] + grad if node in buffers else grad
-    ready = [(-node.seq, id(node), node) for node in buffers if dependencies.get(node, 0) == 0]
+    ready = [(-node.seq, node) for node in buffers if dependencies.get(node, 0) == 0]
     heapq.heapify(ready)
     captured = {}
     heappop, heappush = heapq.heappop, heapq.heappush
@@ -89,21 +91,30 @@ def _execute(roots, targets, retain_graph, create_graph, accumulate):
         if node is None:  # else the one node the last step made ready, while none else was
             if not ready:
                 break
-            node = heappop(ready)[2]
+            node = heappop(ready)[1]
         grad = buffers.pop(node, None)
-        if grad is not None and node.pre_hooks:
-            grad = _run_hooks(node.pre_hooks, grad, create_graph)
+        hooks = node.pre_hooks
+        if grad is not None and hooks:
+            grad = _run_hooks(hooks, grad, create_graph)
         if targets is not None and node in targets:
             captured[node] = grad
         if type(node) is AccumulateGrad:
             if accumulate and grad is not None:
-                _accumulate(node, grad, create_graph)
+                if hooks:
+                    _accumulate_hooked(node, hooks, grad, create_graph)
+                else:
+                    _accumulate(node, grad, create_graph)
             node = None
             continue
         if needed is not None and node not in needed:
             node = None
             continue
-        grads = run_node(node, grad, create_graph) if grad is not None else None
+        if grad is None:
+            grads = None
+        elif hooks:
+            grads = _run_hooked(node, hooks, grad, create_graph)
+        else:
+            grads = run_node(node, grad, create_graph)
         if not retain_graph:
             node.release()
         follow = None
@@ -122,15 +133,17 @@ def _execute(roots, targets, retain_graph, create_graph, accumulate):
             remaining = dependencies[child] - 1
             dependencies[child] = remaining
             if remaining == 0:
-                # The heap orders ready nodes as PyTorch does (latest created first); a node
-                # that is the only one ready is next whatever its number, so it skips the heap.
+                # The heap orders ready nodes as PyTorch does (latest created first; nodes of
+                # equal number, the leaves' AccumulateGrad, compare equal as in its ready queue, a
+                # binary heap like heapq); a node that is the only one ready is next whatever its
+                # number, so it skips the heap.
                 if follow is None and not ready:
                     follow = child
                 else:
                     if follow is not None:
-                        heappush(ready, (-follow.seq, id(follow), follow))
+                        heappush(ready, (-follow.seq, follow))
                         follow = None
-                    heappush(ready, (-child.seq, id(child), child))
+                    heappush(ready, (-child.seq, child))
         node = follow
     return captured
 
@@ -200,13 +213,86 @@ def _topological_order(dependencies):
 
 
 def _run_hooks(hooks, grad, create_graph):
+    """The tensors' hooks of a node (its own NodeHooks run in _run_hooked)."""
+    if type(grad) is OutputGrads:
+        return grad  # a node of several outputs: its tensors' hooks are on its OutputEdges
     for hook in list(hooks):
+        if type(hook) is NodeHook:
+            continue
         wrapped = grad if create_graph else Tensor(grad)
         result = hook(wrapped)
         if result is not None:
             _check_hook_result(hook, result, wrapped)
             grad = result if create_graph else result.array
     return grad
+
+
+def _run_hooked(node, hooks, grad, create_graph):
+    """A node with hooks of its own: pre hooks see (and may replace) the gradients flowing in,
+    post hooks the gradients flowing out and in."""
+    grad = _run_pre_hooks(node, hooks, grad, create_graph)
+    grads = run_node(node, grad, create_graph)
+    for hook in _node_hooks(hooks, NodeHook.POST):
+        outputs = _wrapped_grads(node, grad, create_graph)
+        inputs = tuple(None if g is None else g if create_graph else Tensor(g) for g in grads)
+        result = hook.fn(inputs, outputs)
+        if result is not None:
+            checked = _checked_tuple(hook, result, inputs)
+            grads = [None if g is None else g if create_graph else g.array for g in checked]
+    return grads
+
+
+def _accumulate_hooked(node, hooks, grad, create_graph) -> None:
+    """A leaf's AccumulateGrad with hooks: pre hooks, .grad updated, then the hooks registered
+    with register_post_accumulate_grad_hook (given the leaf), then post hooks."""
+    grad = _run_pre_hooks(node, hooks, grad, create_graph)
+    _accumulate(node, grad, create_graph)
+    for hook in _node_hooks(hooks, NodeHook.POST_ACCUMULATE):
+        result = hook.fn(node.variable) if node.variable is not None else None
+        if result is not None:
+            raise TorchError(f"expected Variable, but hook returned '{type(result).__name__}'",
+                             kind="TypeError")
+    for hook in _node_hooks(hooks, NodeHook.POST):
+        result = hook.fn((), _wrapped_grads(node, grad, create_graph))
+        if result is not None:
+            _checked_tuple(hook, result, ())
+
+
+def _node_hooks(hooks, kind) -> list:
+    return [hook for hook in list(hooks) if type(hook) is NodeHook and hook.kind == kind]
+
+
+def _run_pre_hooks(node, hooks, grad, create_graph):
+    for hook in _node_hooks(hooks, NodeHook.PRE):
+        outputs = _wrapped_grads(node, grad, create_graph)
+        result = hook.fn(outputs)
+        if result is not None:
+            checked = _checked_tuple(hook, result, outputs)
+            unwrapped = [None if g is None else g if create_graph else g.array for g in checked]
+            grad = (OutputGrads({nr: g for nr, g in enumerate(unwrapped) if g is not None})
+                    if type(grad) is OutputGrads else unwrapped[0])
+    return grad
+
+
+def _wrapped_grads(node, grad, create_graph) -> tuple:
+    """The gradients flowing into a node, as the tuple its hooks see."""
+    grads = grad.as_tuple(node.num_outputs) if type(grad) is OutputGrads else (grad,)
+    return tuple(None if g is None else g if create_graph else Tensor(g) for g in grads)
+
+
+def _checked_tuple(hook, result, previous) -> tuple:
+    """What a node hook returned, held to PyTorch's checks: a tuple of the same length, each
+    gradient of the same shape and dtype."""
+    if not isinstance(result, tuple):
+        raise TorchError(f"expected tuple, but hook returned '{type(result).__name__}'",
+                         kind="TypeError")
+    if len(result) != len(previous):
+        raise TorchError(f"hook '{hook.name}' has returned an incorrect number of values (got "
+                         f"{len(result)}, but expected {len(previous)})")
+    for new, old in zip(result, previous):
+        if new is not None and old is not None:
+            _check_hook_result(hook, new, old)
+    return result
 
 
 def _check_hook_result(hook, result, grad) -> None:
@@ -278,17 +364,17 @@ def apply_node(node: OpNode, grad, create_graph: bool):
         raise TorchError(SECOND_BACKWARD, hint="pass retain_graph=True to the earlier backward() "
                                                "call, or recompute the forward")
     inputs = node.inputs
+    result = node.result
     if node.versions is not None:
         _check_versions(node)
     params = node.params
     if create_graph:
         F = T
-        result = Tensor(node.result, requires_grad=True, grad_fn=node) if op.saves_result else None
+        result = Tensor(result, requires_grad=True, grad_fn=node) if op.saves_result else None
         args = wrapped_numbers(inputs)
         formula, GradMode.formula = GradMode.formula, True  # numbers in rules are Scalars
     else:
         F = NP
-        result = node.result
         if len(inputs) == 2 and len(op.backward) == 2 and not params:
             return _apply_binary(node, op, F, grad, result, inputs)
         args = [x.array if type(x) is Tensor else x for x in inputs]

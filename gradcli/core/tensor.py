@@ -74,7 +74,8 @@ class Node:
     def next_functions(self) -> tuple:
         """PyTorch's view of the edges: (node, input number of that node) pairs (the output
         number, for the nodes of an op PyTorch gives several outputs: unbind's)."""
-        return tuple([(child, child.params[child.op.output_nr] if type(child) is OpNode
+        return tuple([(child.node, child.output_nr) if type(child) is OutputEdge else
+                      (child, child.params[child.op.output_nr] if type(child) is OpNode
                        and child.op.output_nr else 0) for child in self.children])
 
     @property
@@ -88,11 +89,143 @@ class Node:
         return self._display_name
 
     def register_hook(self, hook):
-        raise TorchError("register_hook on a grad_fn is not supported; use tensor.register_hook",
-                         kind="NotImplementedError")
+        """``hook(grad_inputs, grad_outputs)`` after this node runs; it may return new
+        grad_inputs (a tuple with one entry per ``next_functions`` edge)."""
+        return add_node_hook(self, NodeHook(hook, NodeHook.POST))
+
+    def register_prehook(self, hook):
+        """``hook(grad_outputs)`` before this node runs (after the tensors' hooks); it may return
+        new grad_outputs."""
+        return add_node_hook(self, NodeHook(hook, NodeHook.PRE))
+
+    @property
+    def num_outputs(self) -> int:
+        """How many gradients flow into the node (one per output of its forward)."""
+        return 1
 
     def __repr__(self) -> str:
         return f"<{self._display_name} object at 0x{id(self):x}>"
+
+    def __lt__(self, other) -> bool:
+        return False  # the engine's ready heap: nodes of the same number are equal there
+
+
+# ----- Hooks on nodes -----
+# A node's ``pre_hooks`` list holds, in the order PyTorch's engine calls them: the tensors'
+# hooks (plain callables, retain_grad's last among them), then the node's own hooks, each a
+# NodeHook: pre hooks, post hooks and, on a leaf's AccumulateGrad, the hooks run after
+# .grad is updated.  One list keeps the engine's test for "any hook here" a single read.
+
+class NodeHook:
+    """A hook registered on a node (``grad_fn.register_hook``...), not on a tensor."""
+
+    __slots__ = ("fn", "kind")
+    PRE, POST, POST_ACCUMULATE = "pre", "post", "post_accumulate"
+
+    def __init__(self, fn, kind):
+        self.fn = fn
+        self.kind = kind
+
+    @property
+    def name(self) -> str:
+        return getattr(self.fn, "name", getattr(self.fn, "__name__", "hook"))
+
+
+def add_node_hook(node, hook: NodeHook):
+    if node.pre_hooks is None:
+        node.pre_hooks = []
+    node.pre_hooks.append(hook)
+    return _HookHandle(node, hook)
+
+
+def _tensor_hooks_end(hooks) -> int:
+    """Where the tensors' hooks end in a node's list (the node's own hooks come after)."""
+    end = len(hooks)
+    while end and type(hooks[end - 1]) is NodeHook:
+        end -= 1
+    return end
+
+
+# ----- Nodes of several outputs -----
+# PyTorch's edges name an output of a node: (node, output_nr).  Here an edge is a node alone,
+# so each output of a node with several outputs (a custom Function returning a tuple) flows
+# through its own OutputEdge, which tags the gradient with the output's number; the node's
+# input buffer collects them as OutputGrads and the node runs once with all of them.  To a
+# program an OutputEdge is its node: same name, repr, edges and hooks.
+
+class OutputGrads:
+    """The gradients a node of several outputs has received so far, by output number."""
+
+    __slots__ = ("grads",)
+
+    def __init__(self, grads: dict):
+        self.grads = grads
+
+    def __add__(self, other: "OutputGrads") -> "OutputGrads":
+        merged = dict(self.grads)
+        for nr, grad in other.grads.items():
+            merged[nr] = merged[nr] + grad if nr in merged else grad
+        return OutputGrads(merged)
+
+    def as_tuple(self, count: int) -> tuple:
+        return tuple(self.grads.get(nr) for nr in range(count))
+
+
+class OutputEdge(Node):
+    """The edge into output ``output_nr`` of ``node`` (see "Nodes of several outputs")."""
+
+    __slots__ = ("node", "output_nr", "_label")
+
+    def __init__(self, node: Node, output_nr: int):
+        self.node = node
+        self.output_nr = output_nr
+        self.children = (node,)
+        self.seq = next(_sequence)  # just after its node: it runs right before it
+        self.pre_hooks = None
+        self._label = None
+
+    @property
+    def label(self):
+        """(variable name, line), for the inspection commands; naming an output names its
+        node too, which shows all its outputs' names ("a, b")."""
+        return self._label
+
+    @label.setter
+    def label(self, value) -> None:
+        self._label = value
+        if value is not None:
+            names, _ = self.node.label or ("", value[1])
+            self.node.label = (f"{names}, {value[0]}" if names else value[0], value[1])
+
+    def name(self) -> str:
+        return self.node.name()
+
+    @property
+    def _display_name(self) -> str:
+        return self.node._display_name
+
+    @property
+    def _tensor_repr_name(self) -> str:
+        return self.node._tensor_repr_name
+
+    @property
+    def next_functions(self) -> tuple:
+        return self.node.next_functions
+
+    def register_hook(self, hook):
+        return self.node.register_hook(hook)
+
+    def register_prehook(self, hook):
+        return self.node.register_prehook(hook)
+
+    def apply(self, grad, create_graph: bool):
+        return [OutputGrads({self.output_nr: grad})]
+
+    def release(self) -> None:
+        return None
+
+    def __repr__(self) -> str:
+        return repr(self.node)
 
 
 class Meta:
@@ -428,17 +561,24 @@ class Tensor:
         self._add_pre_hook(hook)
         return _HookHandle(self.gradient_edge(), hook)
 
+    def register_post_accumulate_grad_hook(self, hook):
+        """Call ``hook(tensor)`` after a backward pass has accumulated into this leaf's .grad."""
+        if not self.requires_grad:
+            raise TorchError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            raise TorchError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        return add_node_hook(self.gradient_edge(), NodeHook(hook, NodeHook.POST_ACCUMULATE))
+
     def _add_pre_hook(self, hook) -> None:
         node = self.gradient_edge()
         if node is None:  # a view made under no_grad: no gradient will ever reach it
             return
         if node.pre_hooks is None:
             node.pre_hooks = []
-        if self.grad_fn is not None and self._retains_grad and node.pre_hooks:
-            # retain_grad sees the gradient after the user's hooks, as in PyTorch
-            node.pre_hooks.insert(len(node.pre_hooks) - 1, hook)
-        else:
-            node.pre_hooks.append(hook)
+        end = _tensor_hooks_end(node.pre_hooks)
+        if self.grad_fn is not None and self._retains_grad and end:
+            end -= 1  # retain_grad sees the gradient after the user's hooks, as in PyTorch
+        node.pre_hooks.insert(end, hook)
 
     # ----- data access -----
     @property

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from gradcli.core.engine import run_backward
-from gradcli.core.tensor import AccumulateGrad, Node, Tensor
+from gradcli.core.tensor import AccumulateGrad, Node, NodeHook, OutputEdge, OutputGrads, Tensor
 
 
 @dataclass
@@ -58,8 +58,9 @@ class Graph:
 
 
 def build(output: Tensor, output_name: str, names: dict) -> Graph:
-    """Walk the graph from ``output`` depth first; every node gets one id (0 is the output)."""
-    root = output.gradient_edge()
+    """Walk the graph from ``output`` depth first; every node gets one id (0 is the output).
+    A Function of several outputs is one node: the edges into its outputs lead to it."""
+    root = _through_edges(output.gradient_edge())
     ids: dict = {}
     nodes: list = []
     edges: list = []
@@ -74,6 +75,7 @@ def build(output: Tensor, output_name: str, names: dict) -> Graph:
         for child in current.children:
             if child is None:
                 continue
+            child = _through_edges(child)
             if child not in ids:
                 ids[child] = len(nodes)
                 nodes.append(_describe(child, ids[child], names, None))
@@ -83,6 +85,11 @@ def build(output: Tensor, output_name: str, names: dict) -> Graph:
     if nodes[0].kind != "leaf":  # a leaf output (--of x) stays a leaf: it computes nothing
         nodes[0].kind = "output"
     return _renumbered(Graph(output_name, nodes, edges))
+
+
+def _through_edges(node):
+    """The node itself, for the OutputEdge into one of its outputs."""
+    return node.node if isinstance(node, OutputEdge) else node
 
 
 def _renumbered(graph: Graph) -> Graph:
@@ -145,6 +152,20 @@ def node_values(node: Node):
     return getattr(node, "result", None)
 
 
+def _recorder(node, visited):
+    """A hook appending (node, the gradient it receives) to ``visited``; for a node of several
+    outputs a pre hook, which sees all their gradients."""
+    if node.num_outputs > 1:
+        def record_outputs(grads):
+            visited.append((node, OutputGrads({nr: np.array(g.array, copy=True)
+                                               for nr, g in enumerate(grads) if g is not None})))
+        return NodeHook(record_outputs, NodeHook.PRE)
+
+    def record(grad):
+        visited.append((node, np.array(grad.array, copy=True)))
+    return record
+
+
 def record_backward(output: Tensor, graph: Graph, inputs=None) -> list:
     """Run the real backward pass once and return ``[(node, gradient)]`` in the order the
     engine visits nodes, each gradient as the node uses it (after the program's own hooks).
@@ -156,8 +177,7 @@ def record_backward(output: Tensor, graph: Graph, inputs=None) -> list:
         if node.pre_hooks is None:
             node.pre_hooks = []
 
-        def record(grad, node=node):
-            visited.append((node, np.array(grad.array, copy=True)))
+        record = _recorder(node, visited)
         node.pre_hooks.append(record)  # last: it sees what the user's hooks made of it
         added.append((node, record))
     try:

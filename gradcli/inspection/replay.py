@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from gradcli.api.autograd import BackwardCFunction, FunctionCtx
-from gradcli.core.tensor import AccumulateGrad, GradMode, Meta, OpNode, Tensor
+from gradcli.core.tensor import AccumulateGrad, GradMode, Meta, OpNode, OutputEdge, Tensor
 from gradcli.errors import GradcliError
 
 MAX_NUMERIC_ELEMENTS = 20_000    # input elements perturbed for finite differences
@@ -31,8 +31,8 @@ def value_of(node, cache: dict, leaf, op, custom):
         result = leaf(node.variable)
     elif isinstance(node, OpNode):
         result = op(node)
-    elif isinstance(node, BackwardCFunction):
-        result = custom(node)
+    elif isinstance(node, (BackwardCFunction, OutputEdge)):
+        result = custom(node)  # (an OutputEdge: one output of a Function of several)
     else:
         raise Unsupported(f"cannot follow {node.name()}")
     cache[node] = result
@@ -81,6 +81,9 @@ def _replay_op(node, values, cache):
 
 
 def _replay_custom(node, values, cache):
+    index = None
+    if isinstance(node, OutputEdge):
+        node, index = node.node, node.output_nr
     args = []
     for arg, edge in zip(node.args, node.children):
         if isinstance(arg, Tensor):
@@ -94,6 +97,8 @@ def _replay_custom(node, values, cache):
         output = node.function.forward(FunctionCtx(), *args)
     finally:
         GradMode.enabled = previous
+    if index is not None and isinstance(output, tuple):
+        output = output[index]
     if not isinstance(output, Tensor):
         raise Unsupported(f"{node.name()} returned no single tensor")
     return output.array.astype(np.float64)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from gradcli.core.engine import run_node
-from gradcli.core.tensor import AccumulateGrad
+from gradcli.core.tensor import AccumulateGrad, OutputEdge, OutputGrads
 from gradcli.inspection.graph import build, record_backward
 
 
@@ -56,11 +56,14 @@ def _steps(visited, graph, inspection) -> list:
             steps.append(Step(number, node, titles[node], where, grad, "leaf: .grad += gradient"))
             continue
         rule = getattr(getattr(node, "op", None), "formula", "") or "custom Function backward"
-        step = Step(number, node, titles[node], where, grad, rule)
+        incoming = grad.as_tuple(node.num_outputs) if isinstance(grad, OutputGrads) else grad
+        step = Step(number, node, titles[node], where, incoming, rule)
         # what the node sends: its own rules applied to the gradient it used
         for child, value in zip(node.children, run_node(node, grad, False)):
             if child is None or value is None:
                 continue
+            if isinstance(child, OutputEdge):  # one output of a Function of several
+                child = child.node
             step.sends.append((titles.get(child, child.name()), np.asarray(value),
                                received.get(child, 0) > 0))
             received[child] = received.get(child, 0) + 1

@@ -23,11 +23,13 @@ from collections import Counter
 
 from gradcli.api import functions as fn
 from gradcli.api import names, refusals
-from gradcli.api.autograd import BackwardCFunction, Function, FunctionCtx
+from gradcli.api.autograd import BackwardCFunction, Function, FunctionCtx, Variable
+from gradcli.api.autograd.function import DelayedError
 from gradcli.api.methods import METHODS
 from gradcli.core.device import device as Device
 from gradcli.core.dtypes import dtype as DType
-from gradcli.core.tensor import AccumulateGrad, Limits, Node, OpNode, Size, Tensor, _HookHandle
+from gradcli.core.tensor import (AccumulateGrad, Limits, Node, OpNode, OutputEdge, Size, Tensor,
+                                 _HookHandle)
 from gradcli.errors import LimitError, ProgramError, SandboxError, TorchError
 from gradcli.lang import classes, modules, numpy_module
 from gradcli.lang.settings import RunOptions
@@ -66,7 +68,8 @@ TENSOR_TYPE = TensorType()
 # in the public list (torch.Size, torch.dtype) is left out of the sandbox.
 _SANDBOX_CLASSES = {Tensor: TENSOR_TYPE, Function: Function, FunctionCtx: FunctionCtx, Device: Device,
                     **{mode: mode for mode in (fn.no_grad, fn.enable_grad, fn.set_grad_enabled,
-                                               fn.inference_mode)}}
+                                               fn.inference_mode)},
+                    Variable: Variable}
 
 
 def _namespace(name: str, members: dict) -> ModuleNamespace:
@@ -418,13 +421,13 @@ TENSOR_ATTRIBUTES = frozenset(
     {"data", "grad", "requires_grad", "grad_fn", "is_leaf", "shape", "dtype", "ndim", "T",
      "backward", "item", "tolist", "size", "dim", "numel", "requires_grad_", "detach", "detach_",
      "retain_grad", "register_hook", "is_floating_point", "stride", "is_contiguous",
-     "storage_offset", "device", "is_cuda", "is_cpu"}
+     "storage_offset", "device", "is_cuda", "is_cpu", "register_post_accumulate_grad_hook"}
     | {name for name in METHODS if not name.startswith("_")})
 # Tensor methods that hand out raw memory stay out even if the tensor API grows them.
 RAW_MEMORY = frozenset({"array", "storage", "untyped_storage", "data_ptr", "tobytes",
                         "tofile", "ctypes", "__array__", "__array_interface__"})
 TENSOR_ATTRIBUTES -= RAW_MEMORY
-NODE_ATTRIBUTES = frozenset({"name", "next_functions"})
+NODE_ATTRIBUTES = frozenset({"name", "next_functions", "register_hook", "register_prehook"})
 ACCUMULATE_ATTRIBUTES = NODE_ATTRIBUTES | {"variable"}
 CTX_METHODS = frozenset({"save_for_backward", "saved_tensors", "needs_input_grad",
                          "mark_non_differentiable", "mark_dirty", "set_materialize_grads"})
@@ -434,6 +437,7 @@ LIST_METHODS = frozenset({"append", "pop", "insert", "index", "count", "reverse"
                           "clear", "remove"})
 ATTRIBUTES = {
     Tensor: TENSOR_ATTRIBUTES, OpNode: NODE_ATTRIBUTES, BackwardCFunction: NODE_ATTRIBUTES,
+    OutputEdge: NODE_ATTRIBUTES, DelayedError: NODE_ATTRIBUTES,
     AccumulateGrad: ACCUMULATE_ATTRIBUTES, DType: frozenset({"is_floating_point", "itemsize"}),
     Device: frozenset({"type", "index"}),
     Size: frozenset({"numel", "count", "index"}), str: STR_METHODS, list: LIST_METHODS,

@@ -1,0 +1,228 @@
+"""The torch.autograd surface, each behaviour with the text PyTorch 2.13 prints for it (recorded
+from PyTorch, so these run without it; test_autograd_parity.py compares with PyTorch itself).
+
+Programs run through gradcli's interpreter, or as plain Python with ``import torch`` giving
+gradcli where they use what the interpreter does not parse yet (decorators).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import gradcli
+from conftest import run_gradcli, run_python
+
+PROGRAMS = {}
+
+# a Function returning a tuple: one output each, numbered in next_functions; backward gets one
+# gradient per output, zeros for one the loss did not use
+PROGRAMS["several_outputs"] = ("eval", """\
+import torch
+class Split(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x[:2] * 1, x[2:] * 2
+    @staticmethod
+    def backward(ctx, g_head, g_tail):
+        print("backward got", g_head, g_tail)
+        return torch.cat([g_head, g_tail * 2])
+x = torch.tensor([1., 2., 3., 4.], requires_grad=True)
+head, tail = Split.apply(x)
+print(head, tail, head.grad_fn.name(), head.grad_fn.next_functions)
+total = head.sum() + (tail * tail).sum()
+print(total.grad_fn.next_functions[0][0].next_functions, total.grad_fn.next_functions[1][0].next_functions[0][0].next_functions)
+total.backward()
+print(x.grad)
+x.grad = None
+head, tail = Split.apply(x)
+head.sum().backward()
+print(x.grad)
+""", """\
+tensor([1., 2.], grad_fn=<SplitBackward>) tensor([6., 8.], grad_fn=<SplitBackward>) SplitBackward ((<AccumulateGrad object at 0x?>, 0),)
+((<torch.autograd.function.SplitBackward object at 0x?>, 0),) ((<torch.autograd.function.SplitBackward object at 0x?>, 1), (<torch.autograd.function.SplitBackward object at 0x?>, 1))
+backward got tensor([1., 1.]) tensor([12., 16.])
+tensor([ 1.,  1., 24., 32.])
+backward got tensor([1., 1.]) tensor([0., 0.])
+tensor([1., 1., 0., 0.])
+""")
+
+# set_materialize_grads(False) gives None for outputs without a gradient; a non-differentiable
+# output does not require grad; a non-tensor output passes through; needs_input_grad
+PROGRAMS["materialize_and_marks"] = ("eval", """\
+import torch
+class Parts(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, scale):
+        ctx.set_materialize_grads(False)
+        big = x > 1
+        ctx.mark_non_differentiable(big)
+        print(ctx.needs_input_grad)
+        return x * scale, big, "label", x.sum()
+    @staticmethod
+    def backward(ctx, g, g_big, g_label, g_sum):
+        print("backward got", g, g_big, g_label, g_sum)
+        if g is None:
+            return g_sum.expand(3), None
+        return g * 2, None
+x = torch.tensor([0.5, 1.5, 2.5], requires_grad=True)
+scaled, big, label, total = Parts.apply(x, 2)
+print(scaled, big, big.requires_grad, big.grad_fn, label, total)
+total.backward()
+print(x.grad)
+(scaled * 3).sum().backward()
+print(x.grad)
+""", """\
+(True, False)
+tensor([1., 3., 5.], grad_fn=<PartsBackward>) tensor([False,  True,  True]) False None label tensor(4.5000, grad_fn=<PartsBackward>)
+backward got None None None tensor(1.)
+tensor([1., 1., 1.])
+backward got tensor([3., 3., 3.]) None None None
+tensor([7., 7., 7.])
+""")
+
+# mark_dirty: the input modified in place is the output, its history continued; a parameter left
+# to its default gets a None gradient; a leaf modified in place is refused
+PROGRAMS["dirty_and_defaults"] = ("eval", """\
+import torch
+class AddOne(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        x.add_(1)
+        ctx.mark_dirty(x)
+        return x
+    @staticmethod
+    def backward(ctx, g):
+        return g
+class Linear(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, w, bias=None):
+        ctx.save_for_backward(x, w)
+        out = x * w
+        if bias is not None:
+            out = out + bias
+        return out
+    @staticmethod
+    def backward(ctx, g):
+        x, w = ctx.saved_tensors
+        print(ctx.needs_input_grad)
+        return g * w, g * x, None
+a = torch.tensor([1., 2.], requires_grad=True)
+b = a * 3
+c = AddOne.apply(b)
+print(c is b, c, b.grad_fn, c.grad_fn.next_functions)
+c.sum().backward()
+print(a.grad)
+w = torch.tensor([0.5, -1.], requires_grad=True)
+Linear.apply(a, w).sum().backward()
+print(a.grad, w.grad)
+AddOne.apply(a)
+""", """\
+True tensor([4., 7.], grad_fn=<AddOneBackward>) <torch.autograd.function.AddOneBackward object at 0x?> ((<MulBackward0 object at 0x?>, 0),)
+tensor([3., 3.])
+(True, True)
+tensor([3.5000, 2.0000]) tensor([1., 2.])
+!! RuntimeError: a leaf Variable that requires grad has been used in an in-place operation.
+""")
+
+# once_differentiable: backward runs without recording, and a double backward through its
+# results raises PyTorch's error (plain Python: the interpreter has no decorators yet)
+PROGRAMS["once_differentiable"] = ("python", """\
+import torch
+from torch.autograd.function import once_differentiable
+class Cube(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x ** 3
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        print("recording:", torch.is_grad_enabled())
+        return 3 * x * x * g
+x = torch.tensor([1., 2.], requires_grad=True)
+y = Cube.apply(x)
+g, = torch.autograd.grad((y * x).sum(), x, create_graph=True)
+print(g, g.grad_fn.next_functions[1][0], g.grad_fn.next_functions[1][0].name())
+g.sum().backward()
+""", """\
+recording: False
+tensor([ 4., 32.], grad_fn=<AddBackward0>) <Error object at 0x?> torch::autograd::Error
+!! RuntimeError: trying to differentiate twice a function that was marked with @once_differentiable
+""")
+
+# the deprecated Variable: a tensor sharing the data's memory, requiring grad if asked
+PROGRAMS["variable"] = ("eval", """\
+import torch
+from torch.autograd import Variable
+data = torch.tensor([[1., 2.], [3., 4.]])
+v = Variable(data, requires_grad=True)
+print(v, Variable(data), v.is_leaf)
+(v * v).mean().backward()
+print(v.grad)
+v.data[0, 0] = 10
+print(data)
+Variable(torch.tensor([1, 2]), requires_grad=True)
+""", """\
+tensor([[1., 2.],
+        [3., 4.]], requires_grad=True) tensor([[1., 2.],
+        [3., 4.]]) True
+tensor([[0.5000, 1.0000],
+        [1.5000, 2.0000]])
+tensor([[10.,  2.],
+        [ 3.,  4.]])
+!! RuntimeError: Only Tensors of floating point and complex dtype can require gradients
+""")
+
+# hooks on nodes: tensor hooks, then pre hooks, the node, post hooks; a pre hook may replace the
+# gradients; post accumulate grad hooks see the leaf; what a hook returns is checked
+PROGRAMS["node_hooks"] = ("eval", """\
+import torch
+x = torch.tensor([1., 2.], requires_grad=True)
+y = x * 2
+z = y.exp()
+z.register_hook(lambda g: print("tensor hook", g))
+h = z.grad_fn.register_prehook(lambda grads: print("pre hook", grads))
+z.grad_fn.register_hook(lambda grads_in, grads_out: print("post hook", grads_in, grads_out))
+y.grad_fn.register_prehook(lambda grads: (grads[0] * 10,))
+y.grad_fn.next_functions[0][0].register_hook(lambda grads_in, grads_out: print("leaf post hook", grads_in, grads_out))
+x.register_post_accumulate_grad_hook(lambda leaf: print("accumulated", leaf.grad))
+z.sum().backward(retain_graph=True)
+h.remove()
+x.grad = None
+z.sum().backward()
+print(x.grad)
+w = x * x
+w.grad_fn.register_prehook(lambda grads: (grads[0], grads[0]))
+w.sum().backward()
+""", """\
+tensor hook tensor([1., 1.])
+pre hook (tensor([1., 1.]),)
+post hook (tensor([ 7.3891, 54.5981]),) (tensor([1., 1.]),)
+accumulated tensor([ 147.7811, 1091.9630])
+leaf post hook () (tensor([ 147.7811, 1091.9630]),)
+tensor hook tensor([1., 1.])
+post hook (tensor([ 7.3891, 54.5981]),) (tensor([1., 1.]),)
+accumulated tensor([ 147.7811, 1091.9630])
+leaf post hook () (tensor([ 147.7811, 1091.9630]),)
+tensor([ 147.7811, 1091.9630])
+!! RuntimeError: hook '<lambda>' has returned an incorrect number of values (got 2, but expected 1)
+""")
+
+# a post hook must return a tuple
+PROGRAMS["node_hook_checks"] = ("eval", """\
+import torch
+x = torch.tensor([1., 2.], requires_grad=True)
+w = x * x
+w.grad_fn.register_hook(lambda grads_in, grads_out: 3)
+w.sum().backward()
+""", """\
+!! TypeError: expected tuple, but hook returned 'int'
+""")
+
+
+@pytest.mark.parametrize("name", sorted(PROGRAMS))
+def test_prints_what_pytorch_prints(name):
+    mode, source, expected = PROGRAMS[name]
+    got = run_gradcli(source) if mode == "eval" else run_python(source, gradcli)
+    assert got == expected

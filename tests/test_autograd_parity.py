@@ -1,0 +1,115 @@
+"""The torch.autograd surface against PyTorch: custom Functions with several outputs, on
+random shapes and values (hypothesis, fixed
+examples unless GRADCLI_FUZZ_RANDOM=1), each program run through gradcli and through PyTorch
+and their printed text compared, as in test_parity.py.  Values are printed as tensors and as
+``tolist()`` (every bit), so the ops drawn here are those gradcli computes as PyTorch's CPU
+kernels do (no exp/log/sin/tanh/sqrt or matmul, whose MKL results differ in the last bit).
+"""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import fixed_examples, import_torch, run_gradcli, run_python
+
+torch = import_torch()
+
+SHAPES = st.sampled_from([(3,), (2, 3), (1, 4), (2, 1, 2), ()])
+VALUES = st.sampled_from([-1.5, -1.0, -0.75, -0.5, -0.25, 0.25, 0.5, 0.75, 1.0, 1.25, 2.0, 0.3,
+                          -0.7, 1.1])
+DTYPES = st.sampled_from(["torch.float32", "torch.float64"])
+SETTINGS = settings(fixed_examples(120), suppress_health_check=[HealthCheck.too_slow,
+                                                                HealthCheck.data_too_large])
+
+
+def same_as_torch(source: str) -> None:
+    """The program prints through gradcli's interpreter what it prints through PyTorch."""
+    assert run_gradcli(source) == run_python(source, torch), source
+
+
+def literal(draw, shape) -> str:
+    if not shape:
+        return repr(draw(VALUES))
+    return "[" + ", ".join(literal(draw, shape[1:]) for _ in range(shape[0])) + "]"
+
+
+def tensor(draw, shape, dtype, requires_grad=True) -> str:
+    return f"torch.tensor({literal(draw, shape)}, dtype={dtype}, requires_grad={requires_grad})"
+
+
+# ----- Custom Functions with several outputs -----
+# Each output is an elementwise function of x whose derivative the backward knows; the loss
+# uses some of the outputs, so the others reach backward as zeros (or None).
+
+PIECES = {  # forward expression of x, its derivative times the output's gradient g
+    "x * 3": "g * 3", "x * x": "g * 2 * x", "x.sigmoid()": "g * x.sigmoid() * (1 - x.sigmoid())",
+    "x.relu()": "g * (x > 0)", "x.abs() + 1": "g * x.sign()", "-x / 4": "-g / 4",
+}
+
+
+@st.composite
+def several_outputs(draw):
+    shape, dtype = draw(SHAPES), draw(DTYPES)
+    pieces = draw(st.lists(st.sampled_from(sorted(PIECES)), min_size=2, max_size=3))
+    materialize = draw(st.booleans())
+    extra = draw(st.sampled_from(["", ", 7", ", 'tag'"]))  # a non-tensor output passes through
+    flat = draw(st.booleans()) and shape != ()
+    used = draw(st.lists(st.integers(0, len(pieces) - 1), min_size=1, max_size=3, unique=True))
+    weights = [draw(VALUES) for _ in used]
+    outputs = ", ".join(pieces) + extra
+    grads = ", ".join(f"g{i}" for i in range(len(pieces) + (1 if extra else 0)))
+    terms = "\n".join(f"        if g{i} is not None:\n            total = total + "
+                      f"{PIECES[piece].replace('g', f'g{i}', 1)}"
+                      for i, piece in enumerate(pieces))
+    loss = " + ".join(f"(outs[{i}] * {w}).sum()" for i, w in zip(used, weights))
+    return f"""import torch
+class Several(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.set_materialize_grads({materialize})
+        ctx.save_for_backward(x)
+        return {outputs}
+    @staticmethod
+    def backward(ctx, {grads}):
+        x, = ctx.saved_tensors
+        print("grads in:", {grads})
+        total = torch.zeros_like(x)
+{terms}
+        return total
+x = {tensor(draw, shape, dtype)}
+outs = Several.apply({'x.flatten()' if flat else 'x'})
+print(outs)
+print(outs[0].grad_fn, outs[1].grad_fn.next_functions, outs[0].requires_grad)
+loss = {loss}
+print(loss.grad_fn.next_functions)
+loss.backward()
+print(x.grad)
+print(x.grad.tolist())
+"""
+
+
+@SETTINGS
+@given(several_outputs())
+def test_functions_with_several_outputs(source):
+    same_as_torch(source)
+
+
+def test_a_non_differentiable_output_gets_a_zero_gradient():
+    same_as_torch("""import torch
+class Split(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        positive = x > 0
+        ctx.mark_non_differentiable(positive)
+        return x * 2, positive, x.sum() * 0
+    @staticmethod
+    def backward(ctx, g, g_positive, g_sum):
+        print(g, g_positive, g_sum)
+        return g * 2 + g_sum
+x = torch.tensor([1., -2., 3.], requires_grad=True)
+a, positive, zero = Split.apply(x)
+print(a, positive, positive.requires_grad, positive.grad_fn, zero)
+(a * a).sum().backward()
+print(x.grad)
+""")
