@@ -220,6 +220,83 @@ w.sum().backward()
 !! TypeError: expected tuple, but hook returned 'int'
 """)
 
+# register_multi_grad_hook waits for the gradients this backward computes (PyTorch's docstring
+# example), or takes the first with mode='any'
+PROGRAMS["multi_grad_hook"] = ("eval", """\
+import torch
+a = torch.tensor([1., 2.], requires_grad=True)
+b = torch.tensor([3., 4.], requires_grad=True)
+c = a * b
+d = a * b
+def report(grads):
+    print([g is not None for g in grads])
+torch.autograd.graph.register_multi_grad_hook((a, b, c, d), report)
+c.sum().backward(retain_graph=True)
+c.sum().backward(inputs=(a,), retain_graph=True)
+torch.autograd.graph.register_multi_grad_hook((a, b), lambda g: print("first", g), mode="any")
+(a * b).sum().backward()
+""", """\
+[True, True, True, False]
+[True, False, True, False]
+first tensor([3., 4.])
+[True, True, False, False]
+""")
+
+# pack when an op or a Function saves a tensor, unpack each time backward reads it, in PyTorch's
+# order; what unpack returns is what backward uses
+PROGRAMS["saved_tensors_hooks"] = ("eval", """\
+import torch
+def pack_hook(x):
+    print("Packing", x)
+    return x.detach()
+def unpack_hook(x):
+    print("Unpacking", x)
+    return x
+a = torch.ones(3, requires_grad=True)
+b = torch.ones(3, requires_grad=True) * 2
+with torch.autograd.graph.saved_tensors_hooks(pack_hook, unpack_hook):
+    y = a * b
+    z = y.exp()
+    w = torch.tensor([1., 2., 3.]) * a
+z.sum().backward(retain_graph=True)
+w.sum().backward()
+z.sum().backward()
+class Twice(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        out = x * 2
+        ctx.save_for_backward(x, out)
+        return out
+    @staticmethod
+    def backward(ctx, g):
+        x, out = ctx.saved_tensors
+        return g * 2
+with torch.autograd.graph.saved_tensors_hooks(pack_hook, unpack_hook):
+    t = Twice.apply(a)
+t.sum().backward()
+with torch.autograd.graph.saved_tensors_hooks(lambda x: x * 10, lambda x: x):
+    y = a * a
+y.sum().backward()
+print(a.grad)
+""", """\
+Packing tensor([2., 2., 2.], grad_fn=<MulBackward0>)
+Packing tensor([1., 1., 1.], requires_grad=True)
+Packing tensor([7.3891, 7.3891, 7.3891], grad_fn=<ExpBackward0>)
+Packing tensor([1., 2., 3.])
+Unpacking tensor([7.3891, 7.3891, 7.3891])
+Unpacking tensor([2., 2., 2.])
+Unpacking tensor([1., 1., 1.])
+Unpacking tensor([1., 2., 3.])
+Unpacking tensor([7.3891, 7.3891, 7.3891])
+Unpacking tensor([2., 2., 2.])
+Unpacking tensor([1., 1., 1.])
+Packing tensor([1., 1., 1.], requires_grad=True)
+Packing tensor([2., 2., 2.], grad_fn=<TwiceBackward>)
+Unpacking tensor([1., 1., 1.])
+Unpacking tensor([2., 2., 2.])
+tensor([52.5562, 53.5562, 54.5562])
+""")
+
 
 @pytest.mark.parametrize("name", sorted(PROGRAMS))
 def test_prints_what_pytorch_prints(name):

@@ -11,6 +11,7 @@ gradients reaching a node are summed in the same order, to the same bits.
 from __future__ import annotations
 
 import heapq
+import itertools
 import re
 import sys
 
@@ -18,8 +19,8 @@ import numpy as np
 
 from gradcli.core.ops import NP, T
 from gradcli.core.printing import size_repr
-from gradcli.core.tensor import (AccumulateGrad, GradMode, NodeHook, OpNode, OutputGrads, Tensor,
-                                 wrapped_numbers)
+from gradcli.core.tensor import (AccumulateGrad, GradMode, NodeHook, OpNode, OutputGrads,
+                                 PackedSaves, Tensor, wrapped_numbers)
 from gradcli.errors import TorchError
 
 SECOND_BACKWARD = (
@@ -76,9 +77,45 @@ def _root_gradients(outputs, grad_outputs, create_graph):
     return roots
 
 
+class _GraphTask:
+    """The backward pass running now (hooks ask which nodes it will run)."""
+
+    current = None
+    numbers = itertools.count()
+
+    def __init__(self, dependencies, needed, targets):
+        self.id = next(self.numbers)
+        self.dependencies, self.needed, self.targets = dependencies, needed, targets
+
+
+def current_graph_task_id() -> int:
+    """The running backward pass's number (-1 outside one), as torch._C's."""
+    task = _GraphTask.current
+    return -1 if task is None else task.id
+
+
+def will_execute(node) -> bool:
+    """Whether the running backward pass runs ``node`` (torch._C._will_engine_execute_node)."""
+    task = _GraphTask.current
+    if task is None:
+        raise TorchError("_will_engine_execute_node should only be called during the backward "
+                         "pass")
+    if task.needed is None:
+        return node in task.dependencies
+    return node in task.needed or node in task.targets
+
+
 def _execute(roots, targets, retain_graph, create_graph, accumulate):
     dependencies = _count_dependencies([node for node, _ in roots])
     needed = _needed_nodes(dependencies, targets) if targets is not None else None
+    previous, _GraphTask.current = _GraphTask.current, _GraphTask(dependencies, needed, targets)
+    try:
+        return _walk(roots, dependencies, needed, targets, retain_graph, create_graph, accumulate)
+    finally:
+        _GraphTask.current = previous
+
+
+def _walk(roots, dependencies, needed, targets, retain_graph, create_graph, accumulate):
     buffers: dict = {}
     for node, grad in roots:
         buffers[node] = buffers[node] + grad if node in buffers else grad
@@ -366,7 +403,10 @@ def apply_node(node: OpNode, grad, create_graph: bool):
     inputs = node.inputs
     result = node.result
     if node.versions is not None:
-        _check_versions(node)
+        if type(node.versions) is PackedSaves:
+            inputs, result = _unpacked(node)
+        else:
+            _check_versions(node)
     params = node.params
     if create_graph:
         F = T
@@ -407,6 +447,22 @@ def _expandable(shape, target) -> bool:
     if len(shape) > len(target):
         return False
     return all(size in (1, want) for size, want in zip(reversed(shape), reversed(target)))
+
+
+def _unpacked(node: OpNode):
+    """The inputs and result a node saved through saved_tensors_hooks, unpacked (each run)."""
+    packed = node.versions
+    inputs, result = list(node.inputs), node.result
+    for position, item in packed.entries:
+        tensor = packed.unpack(item)
+        if not isinstance(tensor, Tensor):
+            raise TorchError("Output of saved tensor unpack_hook expected to be a Tensor but "
+                             f"got result of type {type(tensor).__name__}", kind="TypeError")
+        if position == -1:
+            result = tensor.array
+        else:
+            inputs[position] = tensor
+    return tuple(inputs), result
 
 
 def _apply_binary(node, op, F, grad, result, inputs):

@@ -32,6 +32,8 @@ class GradMode:
     # Set while the engine runs derivative formulas with create_graph: numbers in them are
     # Scalar arguments, which PyTorch records as MulBackward1, AddBackward1...
     formula = False
+    # torch.autograd.graph.saved_tensors_hooks: the innermost (pack, unpack) pair, or None
+    saved_hooks = None
 
 
 class Limits:
@@ -271,6 +273,8 @@ class OpNode(Node):
         if self.op.saves:
             self.inputs = None
             self.result = None
+            if type(self.versions) is PackedSaves:
+                self.versions = None  # the packed objects go with the rest
 
 
 def op_node(op, inputs, params, result_array, children, needs_input_grad) -> OpNode:
@@ -336,6 +340,44 @@ class SavedOutput(weakref.ref):
 def next_sequence() -> int:
     """A new node's sequence number (nodes made outside ``op_node`` take theirs here)."""
     return next(_sequence)
+
+
+class PackedSaves(tuple):
+    """The ``versions`` of a node whose saved tensors went through saved_tensors_hooks: no
+    version to check for any input (PyTorch checks none once a hook packed them), and the
+    packed objects, in the order the hook packed them: ``(input position or -1 for the
+    result, packed object)``.  The engine unpacks them each time the node runs."""
+
+    def __new__(cls, count, unpack, entries):
+        packed = super().__new__(cls, (None,) * count)
+        packed.unpack, packed.entries = unpack, entries
+        return packed
+
+
+def pack_saved(node: OpNode, result: "Tensor") -> None:
+    """Give what ``node`` saves to the innermost saved_tensors_hooks' pack hook, in the order
+    PyTorch's generated code saves them (the inputs last first where its backward computes
+    the last input's gradient first, then the result); the node keeps the packed objects."""
+    op = node.op
+    if not op.saves:
+        return
+    pack, unpack = GradMode.saved_hooks
+    inputs = list(node.inputs)
+    flags = op.save_plans[node.needs_input_grad][:len(inputs)]
+    positions = [i for i, saved in enumerate(flags) if saved and type(inputs[i]) is Tensor]
+    entries = []
+    for i in reversed(positions) if op.last_input_first else positions:
+        entries.append((i, pack(inputs[i])))
+        if not GradMode.keep_values:
+            inputs[i] = meta_of(inputs[i].array)  # the packed object holds it now
+    if op.saves_result:
+        entries.append((-1, pack(result)))
+        if not GradMode.keep_values:
+            node.result = None
+    if entries:
+        node.inputs = tuple(inputs)
+        node.versions = PackedSaves(len(inputs), unpack, entries)
+        node.output = None
 
 
 def _saved_inputs(op, inputs, needs_input_grad):

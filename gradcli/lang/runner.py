@@ -91,7 +91,8 @@ def _position(raw: bytes, offset: int) -> tuple[int, int]:
 
 # the engine's process-wide state a run sets, restored when it ends
 _RUN_STATE = ((Limits, "max_elements"), (Limits, "max_nodes"), (Limits, "nodes"),
-              (GradMode, "keep_graphs"), (GradMode, "enabled"), (DefaultDevice, "device"))
+              (GradMode, "keep_graphs"), (GradMode, "enabled"), (DefaultDevice, "device"),
+              (GradMode, "saved_hooks"))
 
 
 @contextlib.contextmanager

@@ -25,6 +25,7 @@ from gradcli.api import functions as fn
 from gradcli.api import names, refusals
 from gradcli.api.autograd import BackwardCFunction, Function, FunctionCtx, Variable
 from gradcli.api.autograd.function import DelayedError
+from gradcli.api.autograd.graph import _MultiHandle, save_on_cpu, saved_tensors_hooks
 from gradcli.api.methods import METHODS
 from gradcli.core.device import device as Device
 from gradcli.core.dtypes import dtype as DType
@@ -69,7 +70,7 @@ TENSOR_TYPE = TensorType()
 _SANDBOX_CLASSES = {Tensor: TENSOR_TYPE, Function: Function, FunctionCtx: FunctionCtx, Device: Device,
                     **{mode: mode for mode in (fn.no_grad, fn.enable_grad, fn.set_grad_enabled,
                                                fn.inference_mode)},
-                    Variable: Variable}
+                    **{cls: cls for cls in (Variable, saved_tensors_hooks, save_on_cpu)}}
 
 
 def _namespace(name: str, members: dict) -> ModuleNamespace:
@@ -414,8 +415,9 @@ def _real_type(kind):
 _DESCRIPTOR_ATTRIBUTES = {property: frozenset({"setter", "getter", "deleter"})}
 
 # the gradcli objects a program can hold besides tensors (for wording type errors)
-PROGRAM_OBJECT_TYPES = (ModuleNamespace, TensorType, DType, Device, Node, fn._NamedResult, _HookHandle,
-                        fn.no_grad, fn.enable_grad, fn.set_grad_enabled)
+PROGRAM_OBJECT_TYPES = (ModuleNamespace, TensorType, DType, Device, Node, fn._NamedResult,
+                        _HookHandle, fn.no_grad, fn.enable_grad, fn.set_grad_enabled, _MultiHandle,
+                        saved_tensors_hooks)
 
 TENSOR_ATTRIBUTES = frozenset(
     {"data", "grad", "requires_grad", "grad_fn", "is_leaf", "shape", "dtype", "ndim", "T",
@@ -445,7 +447,7 @@ ATTRIBUTES = {
     int: frozenset({"bit_length"}),
     dict: frozenset({"keys", "values", "items", "get", "pop", "copy", "setdefault"}),
     fn._NamedResult: frozenset({"values", "indices"}),
-    _HookHandle: frozenset({"remove"}),
+    _HookHandle: frozenset({"remove"}), _MultiHandle: frozenset({"remove"}),
     modules.Thread: modules.THREAD_ATTRIBUTES, modules.Lock: modules.LOCK_ATTRIBUTES,
     np.ndarray: numpy_module.ARRAY_ATTRIBUTES,
     **{kind: numpy_module.SCALAR_ATTRIBUTES for kind in numpy_module.SCALAR_TYPES},
@@ -836,11 +838,12 @@ _API_FUNCTIONS = {id(member) for namespace in MODULES.values()
 
 
 def context_manager(value):
-    if isinstance(value, (fn.no_grad, fn.enable_grad, fn.set_grad_enabled)) or \
-            classes.is_program_object(value):
+    if isinstance(value, (fn.no_grad, fn.enable_grad, fn.set_grad_enabled, saved_tensors_hooks)) \
+            or classes.is_program_object(value):
         return value
-    raise SandboxError("'with' works only with torch.no_grad(), torch.enable_grad() and "
-                       "torch.set_grad_enabled(...)")
+    raise SandboxError("'with' works only with torch.no_grad(), torch.enable_grad(), "
+                       "torch.set_grad_enabled(...) and "
+                       "torch.autograd.graph.saved_tensors_hooks(...)")
 
 
 def define_function_class(name: str, bases: tuple, members: dict):

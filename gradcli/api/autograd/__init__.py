@@ -1,12 +1,12 @@
 """``torch.autograd``: ``grad`` and ``backward``, custom Functions, ``Variable``, and the
-submodule ``function``.
+submodules ``function`` and ``graph`` (hooks).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from gradcli.api.autograd import function
+from gradcli.api.autograd import function, graph
 from gradcli.api.autograd.function import BackwardCFunction, Function, FunctionCtx
 from gradcli.api.methods import backward_into
 from gradcli.core import dtypes
@@ -71,5 +71,5 @@ class Variable(metaclass=_VariableMeta):
     ``data``'s memory, with no history, that requires grad if asked."""
 
 
-__all__ = ["grad", "backward", "Function", "Variable", "function"]
+__all__ = ["grad", "backward", "Function", "Variable", "function", "graph"]
 _ = (BackwardCFunction, FunctionCtx)  # reachable as torch.autograd.X in Python

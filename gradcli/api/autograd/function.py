@@ -25,6 +25,7 @@ class FunctionCtx:
 
     def __init__(self):
         self._saved = ()           # what save_for_backward was given (outputs: _SavedOutput)
+        self._packed = None        # (unpack, packed objects) under saved_tensors_hooks
         self._released = False
         self._materialize = True
         self._non_differentiable = ()
@@ -42,6 +43,9 @@ class FunctionCtx:
     def saved_tensors(self) -> tuple:
         if self._released:
             raise TorchError(SECOND_BACKWARD)
+        if self._packed is not None:
+            unpack, packed = self._packed
+            return tuple(None if item is None else _unpacked(unpack, item) for item in packed)
         return tuple(item.tensor() if type(item) is _SavedOutput else item for item in self._saved)
 
     def mark_non_differentiable(self, *tensors) -> None:
@@ -65,6 +69,14 @@ class _SavedOutput:
 
     def tensor(self) -> Tensor:
         return Tensor(self.array, True, self.edge)
+
+
+def _unpacked(unpack, item) -> Tensor:
+    tensor = unpack(item)
+    if not isinstance(tensor, Tensor):
+        raise TorchError("Output of saved tensor unpack_hook expected to be a Tensor but got "
+                         f"result of type {type(tensor).__name__}", kind="TypeError")
+    return tensor
 
 
 class BackwardCFunction(Node):
@@ -167,6 +179,7 @@ class BackwardCFunction(Node):
     def release(self) -> None:
         self.released = True
         self.ctx._released = True
+        self.ctx._packed = None
 
 
 class FunctionMeta(type):
@@ -261,9 +274,16 @@ def _rebase(tensor: Tensor, edge) -> None:
 
 
 def _save_outputs(ctx, by_id) -> None:
-    """Saved tensors that are outputs are kept as (array, edge)."""
-    ctx._saved = tuple(_SavedOutput(by_id[id(item)][0].array, by_id[id(item)][1])
-                       if item is not None and id(item) in by_id else item for item in ctx._saved)
+    """Saved tensors that are outputs are kept as (array, edge), and packed if hooks are on."""
+    saved = tuple(_SavedOutput(by_id[id(item)][0].array, by_id[id(item)][1])
+                  if item is not None and id(item) in by_id else item for item in ctx._saved)
+    ctx._saved = saved
+    hooks = GradMode.saved_hooks
+    if hooks is not None and saved:
+        pack, unpack = hooks
+        tensors = [item.tensor() if type(item) is _SavedOutput else item for item in saved]
+        ctx._packed = (unpack, tuple(None if t is None else pack(t) for t in tensors))
+        ctx._saved = ()
 
 
 # ----- once_differentiable -----

@@ -13,7 +13,7 @@ from gradcli.core import dtypes
 from gradcli.core.ops.schema import (PROMOTE_FLOAT, PROMOTE_NONE, PROMOTE_UNARY_FLOAT, SCALAR_FORMS,
                                      Op)
 from gradcli.core.tensor import (NO_GRAD_VIEW, GradMode, Limits, Tensor, WrappedFloat, WrappedInt,
-                                 op_node, share_version)
+                                 op_node, pack_saved, share_version)
 from gradcli.errors import LimitError, TorchError
 
 # ----- Applying an op -----
@@ -134,6 +134,8 @@ def apply(op: Op, *operands, **params):
         node.output = weakref.ref(result)  # weak: the result owns its node, not the reverse
     if op.view:
         share_version(operands[0], result)
+    if GradMode.saved_hooks is not None:
+        pack_saved(node, result)
     return result
 
 
