@@ -174,6 +174,76 @@ tensor([[10.,  2.],
 !! RuntimeError: Only Tensors of floating point and complex dtype can require gradients
 """)
 
+# gradcheck and gradgradcheck in float64; a wrong backward returns False or raises
+# GradcheckError with both Jacobians
+PROGRAMS["gradcheck"] = ("eval", """\
+import torch
+class Square(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x ** 2
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        return g * 2 * x
+class Wrong(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x * 5
+    @staticmethod
+    def backward(ctx, g):
+        return g
+x = torch.tensor([[0.5, -1.0], [2.0, 0.25]], dtype=torch.float64, requires_grad=True)
+print(torch.autograd.gradcheck(Square.apply, x), torch.autograd.gradgradcheck(Square.apply, x))
+print(torch.autograd.gradcheck(lambda a, b: (a * b).sin(), (x, x.detach() + 1)))
+print(torch.autograd.gradcheck(Wrong.apply, (x,), raise_exception=False))
+torch.autograd.gradcheck(Wrong.apply, (x,))
+""", """\
+True True
+True
+False
+!! GradcheckError: Jacobian mismatch for output 0 with respect to input 0,
+numerical:tensor([[5.0000, 0.0000, 0.0000, 0.0000],
+        [0.0000, 5.0000, 0.0000, 0.0000],
+        [0.0000, 0.0000, 5.0000, 0.0000],
+        [0.0000, 0.0000, 0.0000, 5.0000]], dtype=torch.float64)
+analytical:tensor([[1., 0., 0., 0.],
+        [0., 1., 0., 0.],
+        [0., 0., 1., 0.],
+        [0., 0., 0., 1.]], dtype=torch.float64)
+
+""")
+
+# GradcheckError is a RuntimeError, with PyTorch's whole message
+PROGRAMS["gradcheck_message"] = ("python", """\
+import torch
+class Wrong(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x * 5
+    @staticmethod
+    def backward(ctx, g):
+        return g
+x = torch.tensor([0.5, -1.0], dtype=torch.float64, requires_grad=True)
+try:
+    torch.autograd.gradcheck(Wrong.apply, (x,))
+except RuntimeError as error:
+    print(type(error).__name__, error)
+try:
+    torch.autograd.gradcheck(lambda a: a * 2, (torch.ones(2, dtype=torch.float64),))
+except ValueError as error:
+    print(error)
+""", """\
+GradcheckError Jacobian mismatch for output 0 with respect to input 0,
+numerical:tensor([[5.0000, 0.0000],
+        [0.0000, 5.0000]], dtype=torch.float64)
+analytical:tensor([[1., 0.],
+        [0., 1.]], dtype=torch.float64)
+
+gradcheck expects at least one input tensor to require gradient, but none of them have requires_grad=True.
+""")
+
 # hooks on nodes: tensor hooks, then pre hooks, the node, post hooks; a pre hook may replace the
 # gradients; post accumulate grad hooks see the leaf; what a hook returns is checked
 PROGRAMS["node_hooks"] = ("eval", """\
@@ -295,6 +365,59 @@ Packing tensor([2., 2., 2.], grad_fn=<TwiceBackward>)
 Unpacking tensor([1., 1., 1.])
 Unpacking tensor([2., 2., 2.])
 tensor([52.5562, 53.5562, 54.5562])
+""")
+
+# torch.autograd.functional: PyTorch's docstring examples and the structures for several inputs
+# and outputs
+PROGRAMS["functional"] = ("eval", """\
+import torch
+from torch.autograd.functional import jacobian, hessian, vjp, jvp, hvp, vhp
+torch.manual_seed(0)
+def exp_reducer(x):
+    return x.exp().sum(dim=1)
+inputs = torch.rand(2, 2)
+print(jacobian(exp_reducer, inputs))
+print(jacobian(exp_reducer, inputs, create_graph=True))
+def exp_adder(x, y):
+    return 2 * x.exp() + 3 * y
+print(jacobian(exp_adder, (torch.rand(2), torch.rand(2))))
+def pow_adder_reducer(x, y):
+    return (2 * x.pow(2) + 3 * y.pow(2)).sum()
+print(hessian(pow_adder_reducer, (torch.rand(2), torch.rand(2))))
+def adder(x, y):
+    return 2 * x + 3 * y
+print(vjp(adder, (torch.ones(2), torch.ones(2)), torch.ones(2)))
+print(jvp(adder, (torch.ones(2), torch.ones(2)), (torch.ones(2), torch.ones(2))))
+def cube_sum(x):
+    return (x ** 3).sum()
+print(hvp(cube_sum, torch.tensor([1., 2.]), torch.ones(2)))
+print(vhp(cube_sum, torch.tensor([1., 2.]), torch.ones(2), create_graph=True))
+print(jacobian(lambda a: (a * 2, a.sum()), torch.ones(2)))
+""", """\
+tensor([[[1.6426, 2.1559],
+         [0.0000, 0.0000]],
+
+        [[0.0000, 0.0000],
+         [1.0925, 1.1411]]])
+tensor([[[1.6426, 2.1559],
+         [0.0000, 0.0000]],
+
+        [[0.0000, 0.0000],
+         [1.0925, 1.1411]]], grad_fn=<ViewBackward0>)
+(tensor([[2.7198, 0.0000],
+        [0.0000, 3.7706]]), tensor([[3., 0.],
+        [0., 3.]]))
+((tensor([[4., 0.],
+        [0., 4.]]), tensor([[0., 0.],
+        [0., 0.]])), (tensor([[0., 0.],
+        [0., 0.]]), tensor([[6., 0.],
+        [0., 6.]])))
+(tensor([5., 5.]), (tensor([2., 2.]), tensor([3., 3.])))
+(tensor([5., 5.]), tensor([5., 5.]))
+(tensor(9.), tensor([ 6., 12.]))
+(tensor(9., grad_fn=<SumBackward0>), tensor([ 6., 12.], grad_fn=<MulBackward0>))
+(tensor([[2., 0.],
+        [0., 2.]]), tensor([1., 1.]))
 """)
 
 

@@ -1,5 +1,5 @@
-"""The torch.autograd surface against PyTorch: custom Functions with several outputs, on
-random shapes and values (hypothesis, fixed
+"""The torch.autograd surface against PyTorch: custom Functions with several outputs and
+torch.autograd.functional, on random shapes and values (hypothesis, fixed
 examples unless GRADCLI_FUZZ_RANDOM=1), each program run through gradcli and through PyTorch
 and their printed text compared, as in test_parity.py.  Values are printed as tensors and as
 ``tolist()`` (every bit), so the ops drawn here are those gradcli computes as PyTorch's CPU
@@ -8,6 +8,7 @@ kernels do (no exp/log/sin/tanh/sqrt or matmul, whose MKL results differ in the 
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -113,3 +114,94 @@ print(a, positive, positive.requires_grad, positive.grad_fn, zero)
 (a * a).sum().backward()
 print(x.grad)
 """)
+
+
+# ----- torch.autograd.functional -----
+
+FUNCTIONS = {  # name: (number of inputs, body returning a tensor or a tuple)
+    "square": (1, "(a * a).sum(-1) * 2"), "sigmoid": (1, "a.sigmoid() * a"),
+    "poly": (1, "a ** 3 - a * 2"), "softmax": (1, "a.softmax(-1) * a"),
+    "pair": (2, "a * b + b.sigmoid()"), "ratio": (2, "a / (b * b + 1)"),
+    "two_outputs": (1, "(a.relu() * 3, (a * a).sum())"), "mixed": (2, "(a * b, a + b * b)"),
+    "clamped": (1, "a.clamp(-1, 1) * a"), "scaled": (1, "(a * a).sum() * a"),
+}
+SCALAR_FUNCTIONS = {  # one output, one element: what hessian, hvp and vhp take
+    "cube": (1, "(a ** 3).sum()"), "sigmoid_sum": (1, "(a.sigmoid() * a).sum()"),
+    "pair_sum": (2, "(a * a * b + b.sigmoid()).sum()"), "softmax_sum": (1, "(a.softmax(-1) * a).sum()"),
+    "where": (1, "torch.where(a > 0, a * a, -a).sum()"), "prod": (1, "(a * 2).prod()"),
+}
+
+
+def _inputs(draw, count, dtype):
+    shape = draw(st.sampled_from([(3,), (2, 2), (2,), (1, 3)]))
+    return [tensor(draw, shape, dtype, requires_grad=draw(st.booleans())) for _ in range(count)]
+
+
+@st.composite
+def functional_programs(draw):
+    api = draw(st.sampled_from(["jacobian", "hessian", "vjp", "jvp", "hvp", "vhp"]))
+    table = SCALAR_FUNCTIONS if api in ("hessian", "hvp", "vhp") else FUNCTIONS
+    name = draw(st.sampled_from(sorted(table)))
+    count, body = table[name]
+    dtype = draw(DTYPES)
+    inputs = _inputs(draw, count, dtype)
+    as_tuple = count > 1 or draw(st.booleans())
+    params = "a, b" if count == 2 else "a"
+    inputs_text = f"({', '.join(inputs)},)" if as_tuple else inputs[0]
+    create_graph = draw(st.booleans())
+    lines = ["import torch", "from torch.autograd.functional import " + api,
+             f"def f({params}):\n    return {body}", f"inputs = {inputs_text}"]
+    args = f"f, inputs, create_graph={create_graph}"
+    if api in ("vjp", "jvp", "hvp", "vhp"):
+        lines.append(f"v = {_vectors(api, as_tuple, count)}")
+        args += ", v=v"
+    if api in ("jacobian", "hessian"):
+        args += f", strict={draw(st.booleans())}"
+    lines += [f"result = {api}({args})", "print(result)", "print(show(result))"]
+    return "\n".join([lines[0], SHOW] + lines[1:]) + "\n"
+
+
+SHOW = """def show(value):
+    if isinstance(value, (tuple, list)):
+        return [show(item) for item in value]
+    return (value.tolist(), value.requires_grad)"""
+
+
+def _vectors(api, as_tuple, count) -> str:
+    """v like the inputs (jvp, hvp, vhp), or like the outputs of f (vjp)."""
+    if api == "vjp":
+        out = "(f(*inputs) if isinstance(inputs, tuple) else f(inputs))"
+        return (f"tuple(torch.ones_like(t) * 0.5 for t in {out}) if isinstance({out}, tuple) "
+                f"else torch.ones_like({out}) * 0.5")
+    if as_tuple:
+        return "tuple(torch.ones_like(t) * 0.5 for t in inputs)"
+    return "torch.ones_like(inputs) * 0.5"
+
+
+@SETTINGS
+@given(functional_programs())
+def test_functional_apis(source):
+    same_as_torch(source)
+
+
+FUNCTIONAL_FIXED = [
+    # the inputs untouched, the structures of several inputs and outputs
+    "x = torch.tensor([1., 2.], requires_grad=True)\ny = torch.tensor([3., -1.])\n"
+    "j = torch.autograd.functional.jacobian(lambda a, b: (a * b, a.sum() * b), (x, y))\n"
+    "print(j, x.grad, y.requires_grad)",
+    # strict mode's refusals
+    "torch.autograd.functional.jacobian(lambda a: a * 0 + torch.ones(2), torch.ones(2), "
+    "strict=True)",
+    "torch.autograd.functional.hessian(lambda a: (a * 2).sum(), torch.ones(2), strict=True)",
+    "torch.autograd.functional.vjp(lambda a: a * 2, torch.ones(2))",
+    "torch.autograd.functional.jvp(lambda a: a * 2, (torch.ones(2),), (torch.ones(3),))",
+    "torch.autograd.functional.hvp(lambda a: a * 2, torch.ones(2), torch.ones(2))",
+    "torch.autograd.functional.jacobian(lambda a: a, [torch.ones(2)])",
+    "print(torch.autograd.functional.hessian(lambda a: (a ** 3).sum(), torch.tensor([1., 2.]), "
+    "vectorize=True))",
+]
+
+
+@pytest.mark.parametrize("body", FUNCTIONAL_FIXED)
+def test_functional_fixed_programs(body):
+    same_as_torch("import torch\n" + body + "\n")

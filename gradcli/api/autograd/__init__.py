@@ -1,13 +1,15 @@
-"""``torch.autograd``: ``grad`` and ``backward``, custom Functions, ``Variable``, and the
-submodules ``function`` and ``graph`` (hooks).
+"""``torch.autograd``: ``grad`` and ``backward``, custom Functions, ``Variable``, gradient
+checks, and the submodules ``function``, ``graph`` (hooks) and ``functional`` (jacobian,
+hessian, vjp...).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from gradcli.api.autograd import function, graph
+from gradcli.api.autograd import function, functional, graph
 from gradcli.api.autograd.function import BackwardCFunction, Function, FunctionCtx
+from gradcli.api.autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck
 from gradcli.api.methods import backward_into
 from gradcli.core import dtypes
 from gradcli.core.engine import run_backward
@@ -71,5 +73,6 @@ class Variable(metaclass=_VariableMeta):
     ``data``'s memory, with no history, that requires grad if asked."""
 
 
-__all__ = ["grad", "backward", "Function", "Variable", "function", "graph"]
-_ = (BackwardCFunction, FunctionCtx)  # reachable as torch.autograd.X in Python
+__all__ = ["grad", "backward", "Function", "Variable", "gradcheck", "gradgradcheck", "function",
+           "graph", "functional"]
+_ = (BackwardCFunction, FunctionCtx, GradcheckError)  # reachable as torch.autograd.X in Python
