@@ -420,6 +420,35 @@ tensor([[[1.6426, 2.1559],
         [0., 2.]]), tensor([1., 1.]))
 """)
 
+# forward mode: dual tensors print their tangent, unpack_dual, tangents gone after the level, an
+# op without a tangent rule refuses
+PROGRAMS["forward_ad"] = ("eval", """\
+import torch
+import torch.autograd.forward_ad as fwAD
+x = torch.tensor([1., 2., 3.])
+t = torch.tensor([1., 0.5, 0.25])
+with fwAD.dual_level():
+    d = fwAD.make_dual(x, t)
+    y = d * d + d.sigmoid()
+    print(d)
+    print(y)
+    print(fwAD.unpack_dual(y))
+    print(fwAD.unpack_dual(d).tangent is t, fwAD.unpack_dual(x))
+    s = y.sum()
+    print(s, fwAD.unpack_dual(s).tangent)
+print(y, fwAD.unpack_dual(y).tangent)
+with fwAD.dual_level():
+    fwAD.make_dual(x, t) // 2
+""", """\
+tensor([1., 2., 3.], tangent=tensor([1.0000, 0.5000, 0.2500]))
+tensor([1.7311, 4.8808, 9.9526], tangent=tensor([2.1966, 2.0525, 1.5113]))
+UnpackedDualTensor(primal=tensor([1.7311, 4.8808, 9.9526]), tangent=tensor([2.1966, 2.0525, 1.5113]))
+True UnpackedDualTensor(primal=tensor([1., 2., 3.]), tangent=None)
+tensor(16.5644, tangent=5.760402679443359) tensor(5.7604)
+tensor([1.7311, 4.8808, 9.9526]) None
+!! NotImplementedError: Trying to use forward AD with aten::floor_divide that does not support it.
+""")
+
 
 @pytest.mark.parametrize("name", sorted(PROGRAMS))
 def test_prints_what_pytorch_prints(name):

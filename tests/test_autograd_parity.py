@@ -1,5 +1,5 @@
-"""The torch.autograd surface against PyTorch: custom Functions with several outputs and
-torch.autograd.functional, on random shapes and values (hypothesis, fixed
+"""The torch.autograd surface against PyTorch: custom Functions with several outputs,
+torch.autograd.functional and forward-mode AD, on random shapes and values (hypothesis, fixed
 examples unless GRADCLI_FUZZ_RANDOM=1), each program run through gradcli and through PyTorch
 and their printed text compared, as in test_parity.py.  Values are printed as tensors and as
 ``tolist()`` (every bit), so the ops drawn here are those gradcli computes as PyTorch's CPU
@@ -197,6 +197,8 @@ FUNCTIONAL_FIXED = [
     "torch.autograd.functional.jvp(lambda a: a * 2, (torch.ones(2),), (torch.ones(3),))",
     "torch.autograd.functional.hvp(lambda a: a * 2, torch.ones(2), torch.ones(2))",
     "torch.autograd.functional.jacobian(lambda a: a, [torch.ones(2)])",
+    "print(torch.autograd.functional.jacobian(lambda a, b: a * b, (torch.ones(2), torch.ones(2)), "
+    "strategy='forward-mode', vectorize=True))",
     "print(torch.autograd.functional.hessian(lambda a: (a ** 3).sum(), torch.tensor([1., 2.]), "
     "vectorize=True))",
 ]
@@ -204,4 +206,96 @@ FUNCTIONAL_FIXED = [
 
 @pytest.mark.parametrize("body", FUNCTIONAL_FIXED)
 def test_functional_fixed_programs(body):
+    same_as_torch("import torch\n" + body + "\n")
+
+
+# ----- Forward mode -----
+
+# steps that keep a's shape (b has it too), then one last op of any kind
+SAME_SHAPE = [
+    "a + b", "a - b", "a * b", "a / (b * b + 1)", "a * 2.5", "2.5 - a", "a / 3", "a ** 2",
+    "a ** 3", "a.abs() ** 1.5", "2 ** a", "a.sigmoid()", "a.relu()", "a.abs()",
+    "(a + 3).reciprocal()", "-a", "a.square()", "a.clamp(-0.5, 0.5)", "a.clamp(min=0)",
+    "torch.where(a > 0, a, b)", "torch.maximum(a, b)", "torch.minimum(a, b)", "a.add(b, alpha=2)",
+    "a.sub(b, alpha=0.5)", "a % 0.7", "a.clone()", "a.sigmoid() * b - a / 2", "a * b.sum()",
+    "a.softmax(-1)", "a.log_softmax(0)",
+]
+LAST = SAME_SHAPE + [
+    "a.sum()", "a.sum(0)", "a.mean(-1, keepdim=True)", "a.prod()", "a.max()", "a.min(0)[0]",
+    "a.reshape(-1)", "a.unsqueeze(0)", "a[0]", "a[1:]", "a[[0, 0]]", "a[a > 0]", "a.t()",
+    "torch.cat([a, b])", "torch.stack([a, b], -1)", "a.double()", "a.flatten()",
+    "torch.nn.functional.mse_loss(a, b)", "a.expand(2, *a.shape)",
+]
+
+
+@st.composite
+def forward_programs(draw):
+    shape = draw(st.sampled_from([(3,), (2, 3), (2, 2)]))
+    dtype = draw(DTYPES)
+    steps = draw(st.lists(st.sampled_from(SAME_SHAPE), max_size=2)) + [draw(st.sampled_from(LAST))]
+    which = draw(st.sampled_from(["a", "b", "ab"]))
+    lines = ["import torch", "import torch.autograd.forward_ad as fwAD",
+             f"x = {tensor(draw, shape, dtype, False)}", f"tx = {tensor(draw, shape, dtype, False)}",
+             f"y = {tensor(draw, shape, dtype, False)}", f"ty = {tensor(draw, shape, dtype, False)}",
+             "with fwAD.dual_level():",
+             f"    a = {'fwAD.make_dual(x, tx)' if 'a' in which else 'x'}",
+             f"    b = {'fwAD.make_dual(y, ty)' if 'b' in which else 'y'}"]
+    for step in steps:
+        lines.append(f"    a = {step}")
+        lines.append("    primal, tangent = fwAD.unpack_dual(a)")
+        lines.append("    print(a, None if tangent is None else tangent.tolist())")
+    lines.append("print(a, fwAD.unpack_dual(a))")
+    return "\n".join(lines) + "\n"
+
+
+@SETTINGS
+@given(forward_programs())
+def test_forward_mode(source):
+    same_as_torch(source)
+
+
+FORWARD_FIXED = [
+    # the dual API's messages
+    "x = torch.ones(2)\ntorch.autograd.forward_ad.make_dual(x, x)",
+    "import torch.autograd.forward_ad as fwAD\nwith fwAD.dual_level():\n"
+    "    fwAD.make_dual(torch.ones(2), torch.ones(3))",
+    "import torch.autograd.forward_ad as fwAD\nwith fwAD.dual_level():\n"
+    "    fwAD.make_dual(torch.tensor([1, 2]), torch.ones(2))",
+    "import torch.autograd.forward_ad as fwAD\nwith fwAD.dual_level():\n"
+    "    d = fwAD.make_dual(torch.ones(2), torch.ones(2))\n    fwAD.make_dual(d, torch.ones(2))",
+    "import torch.autograd.forward_ad as fwAD\nwith fwAD.dual_level():\n"
+    "    with fwAD.dual_level():\n        pass",
+    # an op without a tangent rule refuses
+    "import torch.autograd.forward_ad as fwAD\nwith fwAD.dual_level():\n"
+    "    d = fwAD.make_dual(torch.tensor([3., 4.]), torch.ones(2))\n    print(d // 2)",
+    # the tangent as given, or a copy in the primal's layout; gone after the level
+    "import torch.autograd.forward_ad as fwAD\nx = torch.ones(2, 2)\nt = torch.tensor([[1., 2.], "
+    "[3., 4.]])\nwith fwAD.dual_level():\n    d = fwAD.make_dual(x, t)\n"
+    "    e = fwAD.make_dual(x, t.T)\n    print(fwAD.unpack_dual(d).tangent is t, "
+    "fwAD.unpack_dual(e).tangent is t, fwAD.unpack_dual(e).tangent)\n    y = d * 3\n"
+    "print(y, fwAD.unpack_dual(y))",
+    # a dual that requires grad: its view, the primal an Identity, backward through it
+    "import torch.autograd.forward_ad as fwAD\nx = torch.tensor([1., 2.], requires_grad=True)\n"
+    "with fwAD.dual_level():\n    d = fwAD.make_dual(x, torch.ones(2))\n    y = (d * d).sum()\n"
+    "    print(d, y, fwAD.unpack_dual(y).primal)\n    y.backward()\nprint(x.grad)",
+    # in place on a dual
+    "import torch.autograd.forward_ad as fwAD\nwith fwAD.dual_level():\n"
+    "    d = fwAD.make_dual(torch.tensor([1., 2.]), torch.tensor([1., -1.]))\n    y = d * 3\n"
+    "    y.add_(d)\n    y.mul_(2)\n    print(y)",
+    # a custom Function's jvp
+    "import torch.autograd.forward_ad as fwAD\nclass Cube(torch.autograd.Function):\n"
+    "    @staticmethod\n    def forward(ctx, x, k):\n        ctx.save_for_forward(x)\n"
+    "        return x ** 3 * k\n    @staticmethod\n    def jvp(ctx, t, kt):\n"
+    "        x, = ctx.saved_tensors\n        print(kt)\n        return 3 * x * x * t\n"
+    "with fwAD.dual_level():\n    d = fwAD.make_dual(torch.tensor([1., 2.]), torch.ones(2))\n"
+    "    print(Cube.apply(d, 1))",
+    "import torch.autograd.forward_ad as fwAD\nclass Twice(torch.autograd.Function):\n"
+    "    @staticmethod\n    def forward(ctx, x):\n        return x * 2\n    @staticmethod\n"
+    "    def backward(ctx, g):\n        return g * 2\nwith fwAD.dual_level():\n"
+    "    Twice.apply(fwAD.make_dual(torch.ones(2), torch.ones(2)))",
+]
+
+
+@pytest.mark.parametrize("body", FORWARD_FIXED)
+def test_forward_mode_fixed_programs(body):
     same_as_torch("import torch\n" + body + "\n")

@@ -178,3 +178,68 @@ def test_a_wrong_rule_is_caught():
     got = analytic_jacobian(wrong, wrong.gradcheck[0], arrays, 0, False)
     assert not np.allclose(got, expected, rtol=RTOL, atol=ATOL)
     np.testing.assert_allclose(np.diag(expected), np.cos(arrays[0]), rtol=1e-6)
+
+
+# ----- Forward mode: the tangent column -----
+# Every row with a tangent rule is checked the same way as its backward rules: the tangent of its
+# output, for a random direction on one input (then on every input at once, which exercises the
+# terms of a formula together), against the finite-difference Jacobian times that direction.
+# A row without one refuses forward mode with PyTorch's message.
+
+TANGENT_ROWS = sorted(name for name, op in TABLE.items() if op.tangent is not None)
+NO_TANGENT_ROWS = sorted(name for name, op in TABLE.items() if op.tangent is None)
+
+
+def forward_tangent(op, sample, arrays, directions):
+    """The output's tangent by forward mode, ``directions[i]`` the tangent of input i (None:
+    a plain input); zeros when forward mode leaves the output without one."""
+    from gradcli.autograd import forward_ad
+    params = parameters(sample, arrays)
+    with forward_ad.dual_level():
+        inputs = [Tensor(a.copy()) if d is None else forward_ad.make_dual(Tensor(a.copy()),
+                                                                           Tensor(d))
+                  for a, d in zip(arrays, directions)]
+        out = apply(op, *inputs, **params)
+        tangent = forward_ad.unpack_dual(out).tangent
+    assert tangent is None or tangent.array.shape == out.array.shape
+    return np.zeros(out.array.size) if tangent is None else tangent.array.reshape(-1)
+
+
+@pytest.mark.parametrize("name", TANGENT_ROWS)
+def test_tangents_match_finite_differences(name):
+    op = TABLE[name]
+    rng = np.random.default_rng(2)
+    for sample in samples_of(op):
+        arrays = draw(sample)
+        inputs = differentiable_inputs(op, len(arrays))
+        directions = {i: rng.uniform(-1, 1, arrays[i].shape) for i in inputs}
+        jacobians = {i: numeric_jacobian(op, sample, arrays, i) for i in inputs}
+        for chosen in [[i] for i in inputs] + ([inputs] if len(inputs) > 1 else []):
+            given = [directions[i] if i in chosen else None for i in range(len(arrays))]
+            expected = sum(jacobians[i] @ directions[i].reshape(-1) for i in chosen)
+            got = forward_tangent(op, sample, arrays, given)
+            np.testing.assert_allclose(got, expected, rtol=RTOL, atol=ATOL,
+                                       err_msg=f"{name} {sample} tangents on inputs {chosen}")
+
+
+@pytest.mark.parametrize("name", NO_TANGENT_ROWS)
+def test_a_row_without_a_tangent_refuses_forward_mode(name):
+    op = TABLE[name]
+    sample = samples_of(op)[0]
+    arrays = draw(sample)
+    inputs = differentiable_inputs(op, len(arrays)) or [0]
+    given = [np.ones(a.shape) if i == inputs[-1] else None for i, a in enumerate(arrays)]
+    with pytest.raises(NotImplementedError, match=r"^Trying to use forward AD with aten::\w+ that "
+                                                  r"does not support it\.$"):
+        forward_tangent(op, sample, arrays, given)
+
+
+def test_a_wrong_tangent_is_caught():
+    from gradcli.core.ops import Op, sample
+    wrong = Op("wrong_sin", "SinBackward0", np.sin, (lambda F, g, r, x: g * F.cos(x),),
+               gradcheck=(sample((3,)),), tangent=lambda F, ts, r, x: ts[0] * F.sin(x))
+    arrays = draw(wrong.gradcheck[0])
+    direction = np.ones(3)
+    expected = numeric_jacobian(wrong, wrong.gradcheck[0], arrays, 0) @ direction
+    got = forward_tangent(wrong, wrong.gradcheck[0], arrays, [direction])
+    assert not np.allclose(got, expected, rtol=RTOL, atol=ATOL)

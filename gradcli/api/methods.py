@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from gradcli.api import functions as fn
-from gradcli.core import dtypes
+from gradcli.core import dtypes, dual
 from gradcli.core.device import CPU
 from gradcli.core.engine import run_backward, type_name
 from gradcli.core.ops import OVERLAP_ERROR, TABLE, apply, copy_slices, index_result_bound, type_word
@@ -116,9 +116,14 @@ def _inplace(self, compute, overlap_ok=False, reads=()):
             raise TorchError(PARTIAL_OVERLAP_ERROR)
     snapshot = Tensor(self.array, self.requires_grad, self.grad_fn)
     snapshot._accumulator = self._accumulator
+    tangent = dual.tangent_of(self) if dual.DualMode.active else None
+    if tangent is not None:  # forward mode: the op's tangent rule sees the old tangent
+        dual.set_tangent(snapshot, tangent)
     base = view_base(self) if recording else None
     base_before = _snapshot(base) if base is not None else None
     result = compute(snapshot)
+    if dual.DualMode.active and dual.tangent_of(result) is not None:
+        dual.set_tangent(self, dual.tangent_of(result))
     if result.grad_fn is not None:
         # the recorded nodes keep the old value (the write below would change it under them)
         snapshot.array = self.array.copy()

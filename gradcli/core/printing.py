@@ -180,7 +180,7 @@ def _shape_tuple_str(shape):
     return str(tuple(int(n) for n in shape))
 
 
-def tensor_repr(data, dtype_name, *, grad_fn_name=None, requires_grad=False):
+def tensor_repr(data, dtype_name, *, grad_fn_name=None, requires_grad=False, tangent=None):
     """Return exactly what PyTorch's repr(tensor)/str(tensor) prints for a tensor holding `data`."""
     data = np.asarray(data, dtype=np.dtype(dtype_name))
     prefix = "tensor("
@@ -207,6 +207,8 @@ def tensor_repr(data, dtype_name, *, grad_fn_name=None, requires_grad=False):
         suffixes.append(f"grad_fn=<{grad_fn_name}>")
     elif requires_grad:
         suffixes.append("requires_grad=True")
+    if tangent is not None:  # a dual tensor (forward-mode AD): its tangent's own text
+        suffixes.append(f"tangent={tangent}")
 
     return _add_suffixes(prefix + tensor_str, suffixes, indent)
 

@@ -16,7 +16,7 @@ import weakref
 
 import numpy as np
 
-from gradcli.core import dtypes
+from gradcli.core import dtypes, dual
 from gradcli.core.printing import size_repr, tensor_repr
 from gradcli.errors import LimitError, TorchError
 
@@ -719,8 +719,10 @@ class Tensor:
         grad_fn = self.grad_fn._tensor_repr_name if self.grad_fn is not None else None
         if type(self._accumulator) is InvalidView:
             grad_fn = "Invalid"
+        tangent = dual.tangent_of(self) if dual.DualMode.active else None
         return tensor_repr(self.array, self.array.dtype.name, grad_fn_name=grad_fn,
-                           requires_grad=self.requires_grad and self.grad_fn is None)
+                           requires_grad=self.requires_grad and self.grad_fn is None,
+                           tangent=None if tangent is None else format(tangent, ""))
 
     __str__ = __repr__
 

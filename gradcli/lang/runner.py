@@ -15,6 +15,7 @@ import signal
 import sys
 
 from gradcli.core.device import Default as DefaultDevice
+from gradcli.core.dual import DualMode
 from gradcli.core.tensor import GradMode, Limits
 from gradcli.errors import GradcliError, LimitError, ParseError
 from gradcli.lang.interpreter import MEMORY_HINT as _MEMORY_HINT
@@ -92,7 +93,7 @@ def _position(raw: bytes, offset: int) -> tuple[int, int]:
 # the engine's process-wide state a run sets, restored when it ends
 _RUN_STATE = ((Limits, "max_elements"), (Limits, "max_nodes"), (Limits, "nodes"),
               (GradMode, "keep_graphs"), (GradMode, "enabled"), (DefaultDevice, "device"),
-              (GradMode, "saved_hooks"))
+              (GradMode, "saved_hooks"), (DualMode, "level"), (DualMode, "active"))
 
 
 @contextlib.contextmanager

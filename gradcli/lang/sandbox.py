@@ -24,6 +24,7 @@ from collections import Counter
 from gradcli.api import functions as fn
 from gradcli.api import names, refusals
 from gradcli.api.autograd import BackwardCFunction, Function, FunctionCtx, Variable
+from gradcli.api.autograd.forward_ad import UnpackedDualTensor, dual_level
 from gradcli.api.autograd.function import DelayedError
 from gradcli.api.autograd.graph import _MultiHandle, save_on_cpu, saved_tensors_hooks
 from gradcli.api.methods import METHODS
@@ -70,7 +71,8 @@ TENSOR_TYPE = TensorType()
 _SANDBOX_CLASSES = {Tensor: TENSOR_TYPE, Function: Function, FunctionCtx: FunctionCtx, Device: Device,
                     **{mode: mode for mode in (fn.no_grad, fn.enable_grad, fn.set_grad_enabled,
                                                fn.inference_mode)},
-                    **{cls: cls for cls in (Variable, saved_tensors_hooks, save_on_cpu)}}
+                    **{cls: cls for cls in (Variable, saved_tensors_hooks, save_on_cpu,
+                                            dual_level)}}
 
 
 def _namespace(name: str, members: dict) -> ModuleNamespace:
@@ -417,7 +419,7 @@ _DESCRIPTOR_ATTRIBUTES = {property: frozenset({"setter", "getter", "deleter"})}
 # the gradcli objects a program can hold besides tensors (for wording type errors)
 PROGRAM_OBJECT_TYPES = (ModuleNamespace, TensorType, DType, Device, Node, fn._NamedResult,
                         _HookHandle, fn.no_grad, fn.enable_grad, fn.set_grad_enabled, _MultiHandle,
-                        saved_tensors_hooks)
+                        saved_tensors_hooks, dual_level)
 
 TENSOR_ATTRIBUTES = frozenset(
     {"data", "grad", "requires_grad", "grad_fn", "is_leaf", "shape", "dtype", "ndim", "T",
@@ -432,7 +434,8 @@ TENSOR_ATTRIBUTES -= RAW_MEMORY
 NODE_ATTRIBUTES = frozenset({"name", "next_functions", "register_hook", "register_prehook"})
 ACCUMULATE_ATTRIBUTES = NODE_ATTRIBUTES | {"variable"}
 CTX_METHODS = frozenset({"save_for_backward", "saved_tensors", "needs_input_grad",
-                         "mark_non_differentiable", "mark_dirty", "set_materialize_grads"})
+                         "mark_non_differentiable", "mark_dirty", "set_materialize_grads",
+                         "save_for_forward"})
 STR_METHODS = frozenset({"upper", "lower", "strip", "lstrip", "rstrip", "startswith", "endswith",
                          "split", "title", "capitalize", "isdigit", "isalpha", "count", "find"})
 LIST_METHODS = frozenset({"append", "pop", "insert", "index", "count", "reverse", "sort", "copy",
@@ -460,6 +463,7 @@ ATTRIBUTES = {
                     "issubset", "issuperset", "copy", "clear", "update"}),
     frozenset: frozenset({"union", "intersection", "difference", "issubset", "issuperset",
                           "copy"}),
+    UnpackedDualTensor: frozenset({"primal", "tangent", "index", "count"}),
 }
 # attributes that are methods wrapped here with a size check
 # (append and insert too: called from C, e.g. `any(map(a.append, a))`, a builtin method could
@@ -838,12 +842,12 @@ _API_FUNCTIONS = {id(member) for namespace in MODULES.values()
 
 
 def context_manager(value):
-    if isinstance(value, (fn.no_grad, fn.enable_grad, fn.set_grad_enabled, saved_tensors_hooks)) \
-            or classes.is_program_object(value):
+    if isinstance(value, (fn.no_grad, fn.enable_grad, fn.set_grad_enabled, saved_tensors_hooks,
+                          dual_level)) or classes.is_program_object(value):
         return value
     raise SandboxError("'with' works only with torch.no_grad(), torch.enable_grad(), "
-                       "torch.set_grad_enabled(...) and "
-                       "torch.autograd.graph.saved_tensors_hooks(...)")
+                       "torch.set_grad_enabled(...), torch.autograd.graph.saved_tensors_hooks(...) "
+                       "and torch.autograd.forward_ad.dual_level()")
 
 
 def define_function_class(name: str, bases: tuple, members: dict):
@@ -856,9 +860,8 @@ def define_function_class(name: str, bases: tuple, members: dict):
         if member.startswith("_"):
             raise SandboxError(f"a Function class defines static methods with public names only, "
                                f"not '{member}'")
-    for required in ("forward", "backward"):
-        if required not in members:
-            raise SandboxError(f"class {name} needs a static method '{required}'")
+    if "forward" not in members:  # (backward or jvp: PyTorch asks for the one a pass uses)
+        raise SandboxError(f"class {name} needs a static method 'forward'")
     return type(name, (Function,), {key: value if isinstance(value, (staticmethod, classmethod))
                                     or not callable(value) else staticmethod(value)
                                     for key, value in members.items()})

@@ -1,13 +1,13 @@
 """``torch.autograd``: ``grad`` and ``backward``, custom Functions, ``Variable``, gradient
-checks, and the submodules ``function``, ``graph`` (hooks) and ``functional`` (jacobian,
-hessian, vjp...).
+checks, and the submodules ``function``, ``graph`` (hooks), ``functional`` (jacobian,
+hessian, vjp...) and ``forward_ad`` (dual tensors).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from gradcli.api.autograd import function, functional, graph
+from gradcli.api.autograd import forward_ad, function, functional, graph
 from gradcli.api.autograd.function import BackwardCFunction, Function, FunctionCtx
 from gradcli.api.autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck
 from gradcli.api.methods import backward_into
@@ -74,5 +74,5 @@ class Variable(metaclass=_VariableMeta):
 
 
 __all__ = ["grad", "backward", "Function", "Variable", "gradcheck", "gradgradcheck", "function",
-           "graph", "functional"]
+           "graph", "functional", "forward_ad"]
 _ = (BackwardCFunction, FunctionCtx, GradcheckError)  # reachable as torch.autograd.X in Python

@@ -1,7 +1,7 @@
 """``torch.autograd.function``: custom Functions, their ``ctx``, and ``once_differentiable``.
 
-A ``Function`` subclass supplies ``forward(ctx, ...)`` and ``backward(ctx, *grad_outputs)``.
-``apply`` runs forward without recording
+A ``Function`` subclass supplies ``forward(ctx, ...)`` and ``backward(ctx, *grad_outputs)``
+(and ``jvp(ctx, *tangents)`` for forward mode).  ``apply`` runs forward without recording
 and hangs one ``BackwardCFunction`` node (``<Name>Backward``) on its outputs: each tensor
 of a returned tuple is one output of the node (through an ``OutputEdge`` when there are
 several), and the engine calls backward once, with one gradient per output.
@@ -13,6 +13,7 @@ import functools
 
 import numpy as np
 
+from gradcli.core import dual
 from gradcli.core.engine import SECOND_BACKWARD
 from gradcli.core.ops import TABLE, apply as apply_op
 from gradcli.core.tensor import (GradMode, Node, OutputEdge, OutputGrads, Tensor, next_sequence,
@@ -21,11 +22,13 @@ from gradcli.errors import TorchError
 
 
 class FunctionCtx:
-    """The ``ctx`` a custom Function's forward and backward share."""
+    """The ``ctx`` a custom Function's forward, backward and jvp share."""
 
     def __init__(self):
         self._saved = ()           # what save_for_backward was given (outputs: _SavedOutput)
         self._packed = None        # (unpack, packed objects) under saved_tensors_hooks
+        self._saved_forward = ()
+        self._in_jvp = False
         self._released = False
         self._materialize = True
         self._non_differentiable = ()
@@ -39,8 +42,18 @@ class FunctionCtx:
                                  f"{index} is of type {type(item).__name__}", kind="TypeError")
         self._saved = tuple(tensors)
 
+    def save_for_forward(self, *tensors) -> None:
+        for item in tensors:
+            if item is not None and not isinstance(item, Tensor):
+                raise TorchError("save_for_forward expects all arguments to be tensors; you "
+                                 "should save non-tensors as attributes on ctx.",
+                                 kind="AssertionError")
+        self._saved_forward = tuple(tensors)
+
     @property
     def saved_tensors(self) -> tuple:
+        if self._in_jvp:
+            return self._saved_forward
         if self._released:
             raise TorchError(SECOND_BACKWARD)
         if self._packed is not None:
@@ -199,6 +212,11 @@ class Function(metaclass=FunctionMeta):
         raise NotImplementedError("You must implement either the backward or vjp method for your "
                                   "custom autograd.Function to use it with backward mode AD.")
 
+    @staticmethod
+    def jvp(ctx, *grad_inputs):
+        raise TorchError("You must implement the jvp function for custom autograd.Function to "
+                         "use it with forward mode AD.", kind="NotImplementedError")
+
     @classmethod
     def apply(cls, *args, **kwargs):
         """Run forward(ctx, *args, **kwargs) and record one node for it.  The positional
@@ -207,10 +225,12 @@ class Function(metaclass=FunctionMeta):
         ctx = FunctionCtx()
         needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
         ctx.needs_input_grad = needs
+        tangents = dual.tangents_of(args)
         previous = GradMode.enabled
         GradMode.enabled = False
         try:
-            output = cls.forward(ctx, *args, **kwargs)
+            with dual.suspended():
+                output = cls.forward(ctx, *args, **kwargs)
         finally:
             GradMode.enabled = previous
         if previous and True in needs:
@@ -221,6 +241,8 @@ class Function(metaclass=FunctionMeta):
             output = _attach(output, node, ctx, args)
         elif ctx._dirty:
             _check_dirty_returned(ctx, output)
+        if tangents is not None:
+            _forward_tangents(cls, ctx, args, tangents, output)
         return output
 
 
@@ -284,6 +306,24 @@ def _save_outputs(ctx, by_id) -> None:
         tensors = [item.tensor() if type(item) is _SavedOutput else item for item in saved]
         ctx._packed = (unpack, tuple(None if t is None else pack(t) for t in tensors))
         ctx._saved = ()
+
+
+def _forward_tangents(cls, ctx, args, tangents, output) -> None:
+    """Forward mode through a custom Function: its ``jvp`` gives the outputs' tangents."""
+    given = [None if not isinstance(a, Tensor) else
+             t if t is not None else Tensor(np.zeros_like(a.array))
+             for a, t in zip(args, tangents)]
+    ctx._in_jvp = True
+    try:
+        with dual.suspended():
+            result = cls.jvp(ctx, *given)
+    finally:
+        ctx._in_jvp = False
+    items = output if isinstance(output, tuple) else (output,)
+    results = result if isinstance(result, tuple) else (result,)
+    for item, tangent in zip(items, results):
+        if isinstance(item, Tensor) and isinstance(tangent, Tensor):
+            dual.set_tangent(item, tangent)
 
 
 # ----- once_differentiable -----

@@ -9,8 +9,11 @@ vector-Jacobian product with respect to its vector) rather than forward mode.
 
 from __future__ import annotations
 
+import numpy as np
+
 from gradcli.api import functions as fn
 from gradcli.api import methods  # noqa: F401  (Tensor's methods, which the steps call)
+from gradcli.api.autograd import forward_ad as fwAD
 from gradcli.core.engine import run_backward
 from gradcli.core.tensor import GradMode, Tensor
 from gradcli.errors import TorchError
@@ -245,8 +248,7 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
                          'be more performant. Otherwise, prefer to use "reverse-mode".',
                          kind="AssertionError")
     if strategy == "forward-mode":
-        raise TorchError('jacobian(strategy="forward-mode") needs forward-mode AD, which '
-                         "gradcli does not have yet", kind="NotImplementedError")
+        return _jacobian_forward(func, inputs, create_graph, strict, vectorize)
     with _grad_mode(True):
         is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "jacobian")
         inputs = _grad_preprocess(inputs, create_graph=create_graph, need_graph=True)
@@ -284,6 +286,45 @@ def _jacobian_rows(i, out, inputs, create_graph, strict) -> tuple:
                 row.append(fn.zeros_like(inp_el))
     return tuple(fn.stack(row, dim=0).view(out.size() + inputs[k].size())
                  for k, row in enumerate(rows))
+
+
+def _jacobian_forward(func, inputs, create_graph, strict, vectorize):
+    """jacobian(strategy="forward-mode"): a forward-mode pass per input element."""
+    if create_graph:
+        raise TorchError('torch.autograd.functional.jacobian: `create_graph=True` and '
+                         '`strategy="forward-mode"` are not supported together (yet). Please '
+                         'either set `create_graph=False` or `strategy="reverse-mode"`.',
+                         kind="NotImplementedError")
+    if strict:
+        raise TorchError('torch.autograd.functional.jacobian: `strict=True` and '
+                         '`strategy="forward-mode"` are not supported together (yet). Please '
+                         'either set `strict=False` or `strategy="reverse-mode"`.')
+    if not vectorize:
+        raise TorchError("Computing Jacobian using forward-AD or forward-over-reverse Hessian "
+                         "isonly implemented for `vectorize=True`.", kind="NotImplementedError")
+    is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "jacobian")
+    columns, is_outputs_tuple, primals = [], False, ()
+    for k, inp in enumerate(inputs):
+        for e in range(inp.numel()):
+            with fwAD.dual_level():
+                duals = tuple(fwAD.make_dual(x, _basis(x, e if n == k else None))
+                              for n, x in enumerate(inputs))
+                is_outputs_tuple, outs = _as_tuple(func(*duals), "outputs", "jacobian")
+                unpacked = [fwAD.unpack_dual(o) for o in outs]
+                primals = tuple(p for p, _ in unpacked)
+                columns.append((k, [fn.zeros_like(p) if t is None else t for p, t in unpacked]))
+    # lists, not tuples, as PyTorch's forward-mode path returns them
+    jacobian = [[fn.stack([col[o] for n, col in columns if n == k], dim=-1)
+                 .reshape(primals[o].shape + inputs[k].shape) for k in range(len(inputs))]
+                for o in range(len(primals))]
+    return _tuple_postprocess(jacobian, (is_outputs_tuple, is_inputs_tuple))
+
+
+def _basis(x, element):
+    array = np.zeros(x.array.shape, dtype=x.array.dtype)
+    if element is not None:
+        array.reshape(-1)[element] = 1
+    return Tensor(array)
 
 
 def hessian(func, inputs, create_graph=False, strict=False, vectorize=False,

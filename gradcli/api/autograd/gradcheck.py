@@ -3,7 +3,8 @@ finite differences, as PyTorch's slow mode computes both.
 
 The numerical Jacobian perturbs one input element at a time in place by ``eps`` either side;
 the analytical one takes a backward pass per output element (twice, to catch a backward
-that is not deterministic).  Both are (input elements x output elements) matrices, compared with PyTorch's
+that is not deterministic) or, with ``check_forward_ad``, a forward-mode pass per input
+element.  Both are (input elements x output elements) matrices, compared with PyTorch's
 allclose (|a - n| <= atol + rtol * |n|); a mismatch raises ``GradcheckError`` with PyTorch's
 text, or returns False with ``raise_exception=False``.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from gradcli.api import methods  # noqa: F401  (Tensor's methods, which func may call)
+from gradcli.api.autograd import forward_ad as fwAD
 from gradcli.core.engine import run_backward
 from gradcli.core.kernels import random as rng
 from gradcli.core.tensor import GradMode, Tensor
@@ -62,8 +64,8 @@ def _check(func, inputs, eps, atol, rtol, nondet_tol, check_undefined_grad, chec
         _compare(func, func_out, inputs, outputs, eps, rtol, atol, nondet_tol,
                  check_grad_dtypes, forward=False)
     if check_forward_ad:
-        raise TorchError("gradcheck(check_forward_ad=True) needs forward-mode AD, which gradcli "
-                         "does not have yet", kind="NotImplementedError")
+        _compare(func, func_out, inputs, outputs, eps, rtol, atol, nondet_tol,
+                 check_grad_dtypes, forward=True)
     if not check_backward_ad:
         return True
     _check_backward_mul_by_grad_output(outputs, inputs)
@@ -101,6 +103,13 @@ def _compare(func, func_out, inputs, outputs, eps, rtol, atol, nondet_tol, check
         return
     numerical = list(zip(*_numerical(func, inputs, func_out, eps)))  # per output, per input
     numerical = [n for o, n in zip(func_out, numerical) if o.requires_grad]
+    if forward:
+        analytical = _forward_jacobians(func, inputs, func_out)  # per input, per output
+        for i, per_output in enumerate(numerical):
+            for j, n in enumerate(per_output):
+                if not _allclose(analytical[j][i], n, rtol, atol):
+                    raise GradcheckError(_mismatch(analytical[j][i], n, i, j, forward=True))
+        return
     for i, output in enumerate(outputs):
         analytical = _backward_jacobians(inputs, output, nondet_tol, check_grad_dtypes)
         for j, (a, n) in enumerate(zip(analytical, numerical[i])):
@@ -192,6 +201,29 @@ def _jacobian_rows(diff, output):
             if grad.array.size == x.array.size:
                 jacobian[:, j] = grad.array.reshape(-1)
     return jacobians, types_ok, sizes_ok
+
+
+def _forward_jacobians(func, inputs, outputs) -> list:
+    """Per input that requires grad, per float output: the Jacobian by forward mode, the
+    input's tangent set to one element at a time, as PyTorch's gradcheck does."""
+    jacobians = [[np.zeros((x.numel(), o.numel()), dtype=o.array.dtype) for o in _floats(outputs)]
+                 for x in _diff_inputs(inputs)]
+    with fwAD.dual_level():
+        tangents, duals = [], []
+        for inp in inputs:
+            if isinstance(inp, Tensor) and inp.requires_grad:
+                inp = fwAD.make_dual(inp.detach(), Tensor(np.zeros_like(inp.array)))
+                tangents.append(fwAD.unpack_dual(inp).tangent)
+            duals.append(inp)
+        for per_output, tangent in zip(jacobians, tangents):
+            for lin_idx, idx in enumerate(np.ndindex(tangent.array.shape)):
+                tangent.array[idx] = 1.0
+                for jacobian, out in zip(per_output, _floats(_as_tuple(func(*duals)))):
+                    result = fwAD.unpack_dual(out).tangent
+                    if result is not None:
+                        jacobian[lin_idx] = result.array.reshape(-1)
+                tangent.array[idx] = 0.0
+    return [[Tensor(j) for j in per_output] for per_output in jacobians]
 
 
 def _check_backward_mul_by_grad_output(outputs, inputs) -> None:

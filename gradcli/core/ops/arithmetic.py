@@ -10,8 +10,9 @@ import numpy as np
 
 from gradcli.core.kernels import sleef as _sleef
 from gradcli.core.ops.common import _fma
-from gradcli.core.ops.schema import (PROMOTE_BINARY, PROMOTE_FLOAT, PROMOTE_NONE, SCALAR_FORMS,
-                                     TABLE, binary_samples, defop, sample)
+from gradcli.core.ops.schema import (ELEMENTWISE, PROMOTE_BINARY, PROMOTE_FLOAT, PROMOTE_NONE,
+                                     SCALAR_FORMS, TABLE, binary_samples, defop, minus, over, plus,
+                                     sample, times)
 from gradcli.errors import TorchError
 
 # ----- Binary arithmetic -----
@@ -19,25 +20,27 @@ defop("add", "AddBackward0", np.add,
       lambda F, g, r, a, b: g,
       lambda F, g, r, a, b: g,
       saves=False, promote=PROMOTE_BINARY, sympy=lambda sp, a, b: a + b,
-      formula="d(a+b)/da = 1, d(a+b)/db = 1", gradcheck=binary_samples())
+      formula="d(a+b)/da = 1, d(a+b)/db = 1", gradcheck=binary_samples(),
+      tangent=lambda F, ts, r, a, b: plus(ts[0], ts[1]))
 defop("sub", "SubBackward0", np.subtract,
       lambda F, g, r, a, b: g,
       lambda F, g, r, a, b: -g,
       saves=False, promote=PROMOTE_BINARY, sympy=lambda sp, a, b: a - b,
       formula="d(a-b)/da = 1, d(a-b)/db = -1", gradcheck=binary_samples(),
-      last_input_first=True)
+      last_input_first=True, tangent=lambda F, ts, r, a, b: minus(ts[0], ts[1]))
 defop("mul", "MulBackward0", np.multiply,
       lambda F, g, r, a, b: g * b,
       lambda F, g, r, a, b: g * a,
       promote=PROMOTE_BINARY, sympy=lambda sp, a, b: a * b, saved_inputs=((1,), (0,)),
       formula="d(a*b)/da = b, d(a*b)/db = a", gradcheck=binary_samples(),
-      last_input_first=True)
+      last_input_first=True, tangent=lambda F, ts, r, a, b: plus(times(ts[1], a), times(ts[0], b)))
 defop("div", "DivBackward0", np.true_divide,
       lambda F, g, r, a, b: g / b,
       lambda F, g, r, a, b: -g * ((a / b) / b),
       promote=PROMOTE_FLOAT, sympy=lambda sp, a, b: a / b, saved_inputs=((1,), (0, 1)),
       formula="d(a/b)/da = 1/b, d(a/b)/db = -a/b**2", gradcheck=binary_samples(domain=("any", "nonzero")),
-      last_input_first=True)
+      last_input_first=True,
+      tangent=lambda F, ts, r, a, b: over(minus(ts[0], times(ts[1], r)), b))
 def _add_alpha_forward(a, b, alpha):
     # PyTorch's add kernel with alpha is one fused multiply-add, b * alpha + a
     if np.result_type(a, b).kind == "f":
@@ -49,17 +52,19 @@ defop("add_alpha", "AddBackward0", _add_alpha_forward,
       lambda F, g, r, a, b, alpha: g,
       lambda F, g, r, a, b, alpha: g * alpha,  # maybe_multiply(grad, alpha)
       saves=False, promote=PROMOTE_BINARY, sympy=lambda sp, a, b, alpha: a + alpha * b,
-      formula="d(a+alpha*b)/da = 1, /db = alpha", gradcheck=(sample((2, 3), (3,), alpha=2.5),))
+      formula="d(a+alpha*b)/da = 1, /db = alpha", gradcheck=(sample((2, 3), (3,), alpha=2.5),),
+      tangent=lambda F, ts, r, a, b, alpha: plus(ts[0], times(ts[1], alpha)))
 defop("sub_alpha", "SubBackward0", lambda a, b, alpha: _add_alpha_forward(a, b, -alpha),
       lambda F, g, r, a, b, alpha: g,
       lambda F, g, r, a, b, alpha: -g * alpha,
       saves=False, promote=PROMOTE_BINARY, sympy=lambda sp, a, b, alpha: a - alpha * b,
       formula="d(a-alpha*b)/da = 1, /db = -alpha", gradcheck=(sample((2, 3), (3,), alpha=2.5),),
-      last_input_first=True)
+      last_input_first=True, tangent=lambda F, ts, r, a, b, alpha: minus(ts[0], times(ts[1], alpha)))
 defop("rsub", "RsubBackward1", lambda x, other: np.subtract(other, x),
       lambda F, g, r, x, other: -g,
       saves=False, promote=PROMOTE_BINARY, sympy=lambda sp, x, other: other - x,
-      formula="d(c-x)/dx = -1", gradcheck=(sample((2, 3), other=2.5), sample((), other=-1.0)))
+      formula="d(c-x)/dx = -1", gradcheck=(sample((2, 3), other=2.5), sample((), other=-1.0)),
+      tangent=ELEMENTWISE)
 # ----- Maximum and minimum: which of 0.0 and -0.0 wins a tie -----
 # PyTorch's kernels (cpu_kernel_vec) run whole chunks of a contiguous run through vector
 # instructions, which return the second operand on a tie, and the rest through a scalar loop
@@ -114,20 +119,29 @@ def _contiguous_run(shape, *operands) -> int:
 _maximum, _minimum = _extremum(np.maximum), _extremum(np.minimum)
 
 
+def _extremum_tangent(F, ts, r, a, b, wins):
+    # other_t + where(self_p == other_p, 0.5, (self_p > other_p)) * (self_t - other_t)
+    a, b = F.as_array(a), F.as_array(b)
+    dtype = F.as_array(r).dtype
+    share = F.constant(np.where(a == b, np.asarray(0.5, dtype), wins(a, b).astype(dtype)))
+    return plus(ts[1], times(minus(ts[0], ts[1]), share))
+
+
 # A derivative formula computing with a number calls the Scalar overload (mul.Scalar...): those
 # record MulBackward1, AddBackward1... (ops.apply picks these rows while a formula runs)
 defop("add_scalar", "AddBackward1", lambda x, other: np.add(x, other),
       lambda F, g, r, x, other: g, saves=False, sympy=lambda sp, x, other: x + other,
-      formula="d(x+c)/dx = 1", gradcheck=(sample((2, 3), other=2.5),))
+      formula="d(x+c)/dx = 1", gradcheck=(sample((2, 3), other=2.5),),
+      tangent=lambda F, ts, r, x, other: F.clone(ts[0]))
 defop("sub_scalar", "SubBackward1", lambda x, other: np.subtract(x, other),
       lambda F, g, r, x, other: g, saves=False, sympy=lambda sp, x, other: x - other,
-      formula="d(x-c)/dx = 1", gradcheck=(sample((2, 3), other=2.5),))
+      formula="d(x-c)/dx = 1", gradcheck=(sample((2, 3), other=2.5),), tangent=ELEMENTWISE)
 defop("mul_scalar", "MulBackward1", lambda x, other: np.multiply(x, other),
       lambda F, g, r, x, other: g * other, saves=False, sympy=lambda sp, x, other: x * other,
-      formula="d(x*c)/dx = c", gradcheck=(sample((2, 3), other=2.5),))
+      formula="d(x*c)/dx = c", gradcheck=(sample((2, 3), other=2.5),), tangent=ELEMENTWISE)
 defop("div_scalar", "DivBackward1", lambda x, other: np.true_divide(x, other),
       lambda F, g, r, x, other: g / other, saves=False, sympy=lambda sp, x, other: x / other,
-      formula="d(x/c)/dx = 1/c", gradcheck=(sample((2, 3), other=2.5),))
+      formula="d(x/c)/dx = 1/c", gradcheck=(sample((2, 3), other=2.5),), tangent=ELEMENTWISE)
 SCALAR_FORMS.update({TABLE[name]: TABLE[name + "_scalar"] for name in ("add", "sub", "mul", "div")})
 
 
@@ -136,13 +150,13 @@ defop("maximum", "MaximumBackward0", _maximum,
       lambda F, g, r, a, b: F.masked_fill(F.where(a == b, g / 2, g), mask=a > b),
       promote=PROMOTE_BINARY, sympy=lambda sp, a, b: sp.Max(a, b),
       formula="d max(a,b)/da = [a>b] (+1/2 on ties)", gradcheck=binary_samples(domain="distinct"),
-      last_input_first=True)
+      last_input_first=True, tangent=lambda F, ts, r, a, b: _extremum_tangent(F, ts, r, a, b, np.greater))
 defop("minimum", "MinimumBackward0", _minimum,
       lambda F, g, r, a, b: F.masked_fill(F.where(a == b, g / 2, g), mask=a > b),
       lambda F, g, r, a, b: F.masked_fill(F.where(a == b, g / 2, g), mask=a < b),
       promote=PROMOTE_BINARY, sympy=lambda sp, a, b: sp.Min(a, b),
       formula="d min(a,b)/da = [a<b] (+1/2 on ties)", gradcheck=binary_samples(domain="distinct"),
-      last_input_first=True)
+      last_input_first=True, tangent=lambda F, ts, r, a, b: _extremum_tangent(F, ts, r, a, b, np.less))
 
 
 # ----- Floor division and remainders -----
@@ -207,16 +221,21 @@ for _name, _forward, _rounding in (("div_floor", _floor_divide_forward, "floor")
                                    ("div_trunc", _trunc_divide_forward, "trunc")):
     defop(_name, "DivBackward3", _forward, _zero_grads, lambda F, g, r, a, b: F.zeros_like(b),
           promote=PROMOTE_BINARY, formula=f"d {_rounding}(a/b) = 0 (almost everywhere)",
-          gradcheck=(sample((2, 3), (2, 3), domain=("any", "nonzero")),))
+          gradcheck=(sample((2, 3), (2, 3), domain=("any", "nonzero")),),
+          tangent=lambda F, ts, r, a, b: F.zeros_like(r))
 # div(..., rounding_mode=...) as a program calls it: the Tensor_mode overload, DivBackward2
 # (with a number divisor too, which PyTorch wraps); rounding_mode=None divides as `/` does
 for _name, _forward, _rounding in (("div_mode_floor", _floor_divide_forward, "floor"),
                                    ("div_mode_trunc", _trunc_divide_forward, "trunc")):
     defop(_name, "DivBackward2", _forward, _zero_grads, lambda F, g, r, a, b: F.zeros_like(b),
           saves=False, promote=PROMOTE_BINARY, formula=f"d {_rounding}(a/b) = 0 (almost everywhere)",
-          gradcheck=(sample((2, 3), (2, 3), domain=("any", "nonzero")),))
+          gradcheck=(sample((2, 3), (2, 3), domain=("any", "nonzero")),),
+          tangent=lambda F, ts, r, a, b: F.zeros_like(r))
 TABLE["div_mode"] = replace(TABLE["div"], name="div_mode", grad_fn_name="DivBackward2",
-                            save_plans={}, gradcheck=TABLE["div"].gradcheck)
+                            save_plans={}, gradcheck=TABLE["div"].gradcheck,
+                            # self_t / other_p - other_t * (self_p / other_p) / other_p
+                            tangent=lambda F, ts, r, a, b: minus(over(ts[0], b),
+                                                                 over(times(ts[1], a / b), b)))
 # floor_divide and a number's remainder by a tensor have no formula in derivatives.yaml
 defop("floor_divide", "NotImplemented", _floor_divide_forward,
       not_implemented("floor_divide"), not_implemented("floor_divide"),
@@ -238,10 +257,11 @@ def _remainder_rows(name, grad_fn, forward, quotient, rounding):
           promote=PROMOTE_BINARY, saved_inputs=((), (0, 1)),
           formula=f"d {name}(a,b)/da = 1, /db = -{rounding}(a/b)",
           gradcheck=(sample((2, 3), (2, 3), domain="distinct"),
-                     sample((2, 3), (3,), domain="distinct")))
+                     sample((2, 3), (3,), domain="distinct")),
+          tangent=lambda F, ts, r, a, b: minus(ts[0], times(ts[1], getattr(F, quotient)(a, b))))
     defop(name + "_scalar", grad_fn + "0", lambda x, other: forward(x, other),
           lambda F, g, r, x, other: g,
-          saves=False, formula=f"d {name}(x,c)/dx = 1",
+          saves=False, formula=f"d {name}(x,c)/dx = 1", tangent=ELEMENTWISE,
           gradcheck=(sample((2, 3), domain="distinct", other=1.25), sample((), other=-0.75)))
 
 
@@ -309,6 +329,10 @@ def _pow_tensor_self_rule(F, g, r, x, p):
     return F.where(p == 0.0, F.zeros_like(g), g * (p * F.pow_tensor(x, p - 1)))
 
 
+def _pow_tensor_exponent_rule(F, g, r, x, p):
+    return g * F.where((x == 0) & (p >= 0), F.zeros_like(r), r * F.log(x))
+
+
 def _pow_base_rule(F, g, r, exponent, base):
     if base == 0:
         return g * F.where(exponent >= 0, F.zeros_like(r), r * math.log(base) if base > 0 else r)
@@ -319,16 +343,20 @@ defop("pow", "PowBackward0", _pow_scalar_forward,
       _pow_scalar_rule,
       promote=PROMOTE_NONE, sympy=lambda sp, x, exponent: x ** exponent,
       formula="d(x**n)/dx = n*x**(n-1)", gradcheck=(sample((2, 3), exponent=3), sample((2, 3), exponent=2), sample((4,), domain="positive", exponent=0.5),
-                 sample((2, 3), domain="positive", exponent=-1.5), sample((3,), exponent=0)))
+                 sample((2, 3), domain="positive", exponent=-1.5), sample((3,), exponent=0)),
+      tangent=ELEMENTWISE)
 defop("pow_tensor", "PowBackward1", _pow_tensor_forward,
       _pow_tensor_self_rule,
-      lambda F, g, r, x, p: g * F.where((x == 0) & (p >= 0), F.zeros_like(r), r * F.log(x)),
+      _pow_tensor_exponent_rule,
       saves_result=True, promote=PROMOTE_BINARY, sympy=lambda sp, x, p: x ** p,
       saved_inputs=((0, 1), (0, 1)),  # the exponent's rule reads p too (p >= 0), as PyTorch's
       arg_names=("self", "exponent"), formula="d(x**p)/dx = p*x**(p-1), d(x**p)/dp = x**p * log(x)", gradcheck=binary_samples(domain=("positive", "any")),
-      last_input_first=True)
+      last_input_first=True, tangent=lambda F, ts, r, x, p: plus(
+          None if ts[0] is None else _pow_tensor_self_rule(F, ts[0], r, x, p),
+          None if ts[1] is None else _pow_tensor_exponent_rule(F, ts[1], r, x, p)))
 defop("pow_base", "PowBackward2", _pow_base_forward,
       _pow_base_rule,
       saves_result=True, promote=PROMOTE_NONE, sympy=lambda sp, p, base: base ** p,
       saved_inputs=((0,),), arg_names=("exponent",),
-      formula="d(c**p)/dp = c**p * log(c)", gradcheck=(sample((2, 3), base=2.0), sample((3,), base=0.5)))
+      formula="d(c**p)/dp = c**p * log(c)", gradcheck=(sample((2, 3), base=2.0), sample((3,), base=0.5)),
+      tangent=ELEMENTWISE)

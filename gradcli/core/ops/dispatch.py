@@ -10,10 +10,11 @@ import weakref
 import numpy as np
 
 from gradcli.core import dtypes
+from gradcli.core.dual import DualMode, set_tangent, suspended, tangent_of
 from gradcli.core.ops.schema import (PROMOTE_FLOAT, PROMOTE_NONE, PROMOTE_UNARY_FLOAT, SCALAR_FORMS,
-                                     Op)
+                                     Op, tangent_rule)
 from gradcli.core.tensor import (NO_GRAD_VIEW, GradMode, Limits, Tensor, WrappedFloat, WrappedInt,
-                                 op_node, pack_saved, share_version)
+                                 op_node, pack_saved, share_version, wrapped_numbers)
 from gradcli.errors import LimitError, TorchError
 
 # ----- Applying an op -----
@@ -63,6 +64,8 @@ def _scalars_fit(kind, scalars) -> bool:
 
 def apply(op: Op, *operands, **params):
     """Run ``op`` forward; record a node when grad mode is on and an input requires grad."""
+    if DualMode.active:
+        return _apply_dual(op, operands, params)
     a = operands[0]
     arrays = None
     # The common case inline: a float tensor alone, or with a Python number or a tensor of its
@@ -137,6 +140,44 @@ def apply(op: Op, *operands, **params):
     if GradMode.saved_hooks is not None:
         pack_saved(node, result)
     return result
+
+
+def _apply_dual(op, operands, params):
+    """``apply`` inside a dual level: the result of an op on dual tensors gets its tangent, from
+    the row's tangent rule (run on the Tensor face of the table, so it records like a
+    derivative formula when what it reads requires grad)."""
+    with suspended():
+        result = apply(op, *operands, **params)
+        tangents = [tangent_of(x) if type(x) is Tensor else None for x in operands]
+        if (type(result) is Tensor and result.array.dtype.kind == "f"
+                and any(t is not None for t in tangents)):
+            set_tangent(result, _tangent(op, tangents, result, operands, params))
+    return result
+
+
+# the aten names forward mode's refusal gives rows named otherwise here
+_ATEN_NAMES = {"remainder_reflected": "remainder", "softmax_backward_data": "_softmax_backward_data",
+               "log_softmax_backward_data": "_log_softmax_backward_data",
+               "copy_slices": "copy_"}
+
+
+def _tangent(op, tangents, result, operands, params):
+    rule = tangent_rule(op)
+    if rule is None:
+        raise TorchError(f"Trying to use forward AD with aten::{_ATEN_NAMES.get(op.name, op.name)} "
+                         "that does not support it.", kind="NotImplementedError")
+    formula, GradMode.formula = GradMode.formula, True  # numbers in formulas are Scalars
+    try:
+        tangent = rule(T, tuple(tangents), result, *wrapped_numbers(operands), **params)
+    finally:
+        GradMode.formula = formula
+    if tangent is None:
+        return None
+    if type(tangent) is not Tensor:
+        tangent = Tensor(np.asarray(tangent, dtype=result.array.dtype))
+    if tangent.array.shape != result.array.shape:  # a term dropped with a broadcast input
+        tangent = Tensor(np.broadcast_to(tangent.array, result.array.shape).copy())
+    return tangent
 
 
 _NEEDS_ONE, _NEEDS_FIRST, _NEEDS_SECOND, _NEEDS_BOTH = (True,), (True, False), (False, True), (True, True)

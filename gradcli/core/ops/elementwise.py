@@ -8,9 +8,9 @@ import numpy as np
 from gradcli.core.kernels import sleef as _sleef
 from gradcli.core.ops.arithmetic import _maximum, _minimum
 from gradcli.core.ops.common import _fma, _scalar_type_name
-from gradcli.core.ops.schema import (PROMOTE_BINARY, PROMOTE_FLOAT, PROMOTE_NONE,
-                                     PROMOTE_UNARY_FLOAT, MASK_2x3, defop, on_arrays, sample,
-                                     unary_samples)
+from gradcli.core.ops.schema import (ELEMENTWISE, LINEAR, PROMOTE_BINARY, PROMOTE_FLOAT,
+                                     PROMOTE_NONE, PROMOTE_UNARY_FLOAT, MASK_2x3, defop, on_arrays,
+                                     plus, sample, times, unary_samples, zero_filled)
 from gradcli.errors import TorchError
 
 
@@ -20,7 +20,7 @@ def _unary(name, grad_fn, forward, rule, sympy, formula, *, saves_result=False, 
     return defop(name, grad_fn, forward, rule, saves=saves, saves_result=saves_result,
                  promote=promote, sympy=sympy, formula=formula,
                  saved_inputs=((),) if saves_result else None,  # the rule reads only the result
-                 gradcheck=unary_samples(domain or "any"))
+                 gradcheck=unary_samples(domain or "any"), tangent=ELEMENTWISE)
 
 
 def _rounded_from_double(ufunc):
@@ -74,13 +74,19 @@ defop("tanh_backward", "TanhBackwardBackward0",  # PyTorch's kernel fuses 1 - y 
       lambda F, g, r, grad_output, y: g * (-2 * y * grad_output),
       promote=PROMOTE_BINARY, arg_names=("grad_output", "output"),
       formula="d g*(1 - y**2)/dg = 1 - y**2, /dy = -2*y*g",
-      gradcheck=(sample((2, 3), (2, 3)), sample((3,), (2, 3))))
+      gradcheck=(sample((2, 3), (2, 3)), sample((3,), (2, 3))),
+      # tanh_backward(grad_output_t, output_p) + output_t * (-2 * output_p * grad_output_p)
+      tangent=lambda F, ts, r, g, y: plus(None if ts[0] is None else F.tanh_backward(ts[0], y),
+                                          times(ts[1], -2 * y * g)))
 defop("sigmoid_backward", "SigmoidBackwardBackward0", lambda g, y: g * (1 - y) * y,
       lambda F, g, r, grad_output, y: F.sigmoid_backward(g, y),
       lambda F, g, r, grad_output, y: g * grad_output * (-2 * y + 1),
       promote=PROMOTE_BINARY, arg_names=("grad_output", "output"),
       formula="d g*(1 - y)*y/dg = (1 - y)*y, /dy = g*(1 - 2*y)",
-      gradcheck=(sample((2, 3), (2, 3)), sample((3,), (2, 3))))
+      gradcheck=(sample((2, 3), (2, 3)), sample((3,), (2, 3))),
+      # sigmoid_backward(grad_output_t, output_p) + output_t * grad_output_p * (-2 * output_p + 1)
+      tangent=lambda F, ts, r, g, y: plus(None if ts[0] is None else F.sigmoid_backward(ts[0], y),
+                                          times(times(ts[1], g), -2 * y + 1)))
 _unary("relu", "ReluBackward0", _relu,
        lambda F, g, r, x: F.threshold_backward(g, r, threshold=0),
        lambda sp, x: sp.Max(x, 0), "d relu(x)/dx = [x > 0]", saves_result=True,
@@ -92,7 +98,9 @@ defop("threshold_backward", "ThresholdBackwardBackward0",  # relu's rule, differ
       saves=True, saved_inputs=((1,), ()), promote=PROMOTE_BINARY,
       arg_names=("grad_output", "self"), formula="d threshold_backward(g, x)/dg = [x > t]",
       gradcheck=(sample((2, 3), (2, 3), domain="nonzero", threshold=0),
-                 sample((3,), (2, 3), domain="nonzero", threshold=0.1)))
+                 sample((3,), (2, 3), domain="nonzero", threshold=0.1)),
+      tangent=lambda F, ts, r, g, x, threshold: F.zeros_like(r) if ts[0] is None else
+          F.threshold_backward(ts[0], x, threshold=threshold))
 _unary("sqrt", "SqrtBackward0", np.sqrt, lambda F, g, r, x: g / (2 * r),
        lambda sp, x: sp.sqrt(x), "d sqrt(x)/dx = 1/(2*sqrt(x))", saves_result=True,
        domain="positive")
@@ -109,24 +117,27 @@ _unary("reciprocal", "ReciprocalBackward0", lambda x: 1 / x,
        lambda sp, x: 1 / x, "d(1/x)/dx = -1/x**2", saves_result=True, domain="nonzero")
 defop("sgn", "SgnBackward0", _sgn, lambda F, g, r, x: F.zeros_like(g),
       promote=PROMOTE_NONE, sympy=lambda sp, x: sp.sign(x), formula="d sign(x)/dx = 0",
-      gradcheck=(sample((2, 3), domain="nonzero"),))
+      gradcheck=(sample((2, 3), domain="nonzero"),), tangent=ELEMENTWISE)
 defop("sign", "SignBackward0", _sgn, lambda F, g, r, x: F.zeros_like(g),
       saves=False, promote=PROMOTE_NONE, sympy=lambda sp, x: sp.sign(x),
-      formula="d sign(x)/dx = 0", gradcheck=(sample((2, 3), domain="nonzero"),))
+      formula="d sign(x)/dx = 0", gradcheck=(sample((2, 3), domain="nonzero"),),
+      tangent=ELEMENTWISE)
 
 
 # ----- What in-place writes record (the op the in-place method rebases history onto) -----
 defop("zero", "ZeroBackward0", np.zeros_like, lambda F, g, r, x: F.zeros_like(g),
-      saves=False, formula="x.zero_(): no gradient flows back", gradcheck=unary_samples())
+      saves=False, formula="x.zero_(): no gradient flows back", gradcheck=unary_samples(),
+      tangent=LINEAR)
 defop("fill", "FillBackward2", lambda x, value: np.full_like(x, value),
       lambda F, g, r, x, value: F.zeros_like(g),
       saves=False, formula="x.fill_(v): no gradient flows back to x",
-      gradcheck=(sample((2, 3), value=0.5),))
+      gradcheck=(sample((2, 3), value=0.5),), tangent=lambda F, ts, r, x, value: F.zeros_like(r))
 defop("copy", "CopyBackwards", lambda x, src: np.broadcast_to(src, x.shape).astype(x.dtype),
       lambda F, g, r, x, src: F.zeros_like(g),
       lambda F, g, r, x, src: g,
       saves=False, formula="x.copy_(src): the gradient goes to src",
-      gradcheck=(sample((2, 3), (2, 3)), sample((2, 3), (3,))))
+      gradcheck=(sample((2, 3), (2, 3)), sample((2, 3), (3,))),
+      tangent=lambda F, ts, r, x, src: F.zeros_like(r) if ts[1] is None else F.copy(r, ts[1]))
 
 
 def _clamp_forward(x, min=None, max=None):
@@ -163,7 +174,8 @@ _CLAMP_SAMPLES = {
 for _name, _grad_fn in (("clamp", "ClampBackward1"), ("clamp_min", "ClampMinBackward0"),
                         ("clamp_max", "ClampMaxBackward0")):
     defop(_name, _grad_fn, _clamp_forward, _clamp_rule, sympy=_clamp_sympy,
-          formula="d clamp(x)/dx = [min <= x <= max]", gradcheck=_CLAMP_SAMPLES[_name])
+          formula="d clamp(x)/dx = [min <= x <= max]", gradcheck=_CLAMP_SAMPLES[_name],
+          tangent=ELEMENTWISE)
 
 
 
@@ -194,7 +206,18 @@ defop("clamp_tensor", "ClampBackward0", _clamp_tensor_forward,
       sympy=lambda sp, x, min, max: _clamp_sympy(sp, x, min, max), arg_names=("self", "min", "max"),
       formula="d clamp(x,lo,hi)/dx = [lo <= x <= hi], /dlo = [x < lo < hi], /dhi = [x > hi or hi < lo]",
       gradcheck=(sample((2, 3), (2, 3), (2, 3), domain="distinct"),
-                 sample((2, 3), (3,), (2, 1), domain="distinct")))
+                 sample((2, 3), (3,), (2, 1), domain="distinct")),
+      tangent=lambda F, ts, r, x, min, max: _clamp_tangent(F, ts, r, x, min, max))
+
+def _clamp_tangent(F, ts, r, x, min, max):
+    """clamp_jvp: the tangent of whichever of x, min and max the result is."""
+    x_t, min_t, max_t = (F.zeros_like(r) if t is None else t for t in ts)
+    if min is not None and max is not None:
+        return F.where(min > max, max_t, F.where(x < min, min_t, F.where(x > max, max_t, x_t)))
+    if min is not None:
+        return F.where(x > min, x_t, min_t)
+    return F.where(x < max, x_t, max_t)
+
 
 def _where_forward(a, b, condition):
     return np.where(condition, a, b)
@@ -207,7 +230,8 @@ defop("where", "WhereBackward0", _where_forward,
       sympy=on_arrays(lambda sp, a, b, condition: np.where(condition, a, b)),
       formula="d where(c,a,b)/da = [c], /db = [not c]", gradcheck=(sample((2, 3), (2, 3), condition=MASK_2x3), sample((2, 3), (3,), condition=MASK_2x3),
                  sample((3,), (2, 3), condition=MASK_2x3)),
-      last_input_first=True)
+      last_input_first=True,
+      tangent=lambda F, ts, r, a, b, condition: F.where(condition, *zero_filled(F, ts, (a, b))))
 
 
 # ----- More unary functions -----

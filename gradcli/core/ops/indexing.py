@@ -8,7 +8,8 @@ from dataclasses import replace
 import numpy as np
 
 from gradcli.core.ops.dispatch import T, apply
-from gradcli.core.ops.schema import PROMOTE_NONE, TABLE, MASK_2x3, Op, _new_object, defop, sample
+from gradcli.core.ops.schema import (LINEAR, PROMOTE_NONE, TABLE, MASK_2x3, Op, _new_object, defop,
+                                     sample, zero_filled)
 from gradcli.core.tensor import GradMode, OpNode, Tensor, meta_of, next_sequence, wrap_dim
 from gradcli.errors import TorchError
 
@@ -66,35 +67,37 @@ def _index_backward(F, g, x, index):
 defop("select", "SelectBackward0", _select_forward,
       lambda F, g, r, x, dim, index: F.select_backward(g, shape=tuple(x.shape), dim=dim % len(x.shape),
                                                        index=index),
-      view=True, saves=False, formula="select: the gradient goes back to the selected row", gradcheck=(sample((2, 3), dim=0, index=1), sample((2, 3), dim=1, index=-1)))
+      view=True, saves=False, formula="select: the gradient goes back to the selected row", gradcheck=(sample((2, 3), dim=0, index=1), sample((2, 3), dim=1, index=-1)), tangent=LINEAR)
 # iterating a tensor unbinds it: PyTorch's one node of several outputs is a node per output
 defop("unbind", "UnbindBackward0", _select_forward, TABLE["select"].backward[0],
       view=True, saves=False, output_nr="index",
       formula="unbind: each part's gradient goes back to its row",
-      gradcheck=(sample((2, 3), dim=0, index=1),))
+      gradcheck=(sample((2, 3), dim=0, index=1),), tangent=LINEAR)
 defop("select_backward", "SelectBackwardBackward0", _select_backward_forward,
       lambda F, g, r, x, shape, dim, index: F.select(g, dim=dim, index=index),
-      saves=False, formula="scatter into zeros", gradcheck=(sample((3,), shape=(2, 3), dim=0, index=1),))
+      saves=False, formula="scatter into zeros", gradcheck=(sample((3,), shape=(2, 3), dim=0, index=1),), tangent=LINEAR)
 defop("slice", "SliceBackward0", _slice_forward,
       lambda F, g, r, x, dim, start, stop, step:
           F.slice_backward(g, shape=tuple(x.shape), dim=dim, start=start, stop=stop, step=step),
       view=True, saves=False, formula="slice: the gradient goes back to the sliced positions",
-      gradcheck=(sample((4, 3), dim=0, start=1, stop=3, step=1), sample((2, 5), dim=1, start=0, stop=5, step=2)))
+      gradcheck=(sample((4, 3), dim=0, start=1, stop=3, step=1), sample((2, 5), dim=1, start=0, stop=5, step=2)), tangent=LINEAR)
 defop("slice_backward", "SliceBackwardBackward0", _slice_backward_forward,
       lambda F, g, r, x, shape, dim, start, stop, step:
           F.slice(g, dim=dim, start=start, stop=stop, step=step),
-      saves=False, formula="scatter into zeros", gradcheck=(sample((2, 3), shape=(4, 3), dim=0, start=1, stop=3, step=1),))
+      saves=False, formula="scatter into zeros", gradcheck=(sample((2, 3), shape=(4, 3), dim=0, start=1, stop=3, step=1),), tangent=LINEAR)
 defop("index", "IndexBackward0", _index_forward,
       lambda F, g, r, x, index: _index_backward(F, g, x, index),
       saves=False, formula="index: gradients are added back at the indexed positions",
       gradcheck=(sample((2, 3), index=MASK_2x3), sample((4,), index=np.array([0, 2, 2])),
-                 sample((3, 4), index=(np.array([0, 2]), np.array([1, 3])))))
+                 sample((3, 4), index=(np.array([0, 2]), np.array([1, 3])))), tangent=LINEAR)
 defop("index_put_impl", "IndexPutImplBackward0", _index_put_impl_forward,  # accumulate=True
       lambda F, g, r, x, values, index: g,
       lambda F, g, r, x, values, index: F.index(g, index=index),
       saves=False, promote=PROMOTE_NONE, arg_names=("self", "values"),
       formula="scatter-add: the values' gradient is gathered back",
-      gradcheck=(sample((4,), (3,), index=np.array([0, 2, 2])),))
+      gradcheck=(sample((4,), (3,), index=np.array([0, 2, 2])),),
+      tangent=lambda F, ts, r, x, values, index: F.index_put_impl(*zero_filled(F, ts, (x, values)),
+                                                                  index=index))
 
 
 def _index_put_forward(x, values, index):
@@ -113,7 +116,9 @@ def _index_put_value_rule(F, g, r, x, v, index):
 
 defop("index_put", "IndexPutBackward0", _index_put_forward, _index_put_rule, _index_put_value_rule,
       saves=False, promote=PROMOTE_NONE, formula="assignment: overwritten positions get no gradient",
-      gradcheck=(sample((2, 3), (3,), index=MASK_2x3), sample((2, 3), (), index=MASK_2x3)))
+      gradcheck=(sample((2, 3), (3,), index=MASK_2x3), sample((2, 3), (), index=MASK_2x3)),
+      tangent=lambda F, ts, r, x, values, index: F.index_put(*zero_filled(F, ts, (x, values)),
+                                                             index=index))
 def _as_strided_rule(F, g, r, x, index):
     if F is T:
         return _as_strided_recorded(g, tuple(x.shape), index)
@@ -148,7 +153,7 @@ def _as_strided_recorded(g, shape, index):
 defop("as_strided", "AsStridedBackward0", _index_forward,  # a view written through in place
       _as_strided_rule,
       saves=False, formula="as_strided: the gradient goes back to the viewed positions",
-      gradcheck=(sample((2, 3), index=(np.array([[0, 1], [0, 1]]), np.array([[2, 2], [0, 1]]))),))
+      gradcheck=(sample((2, 3), index=(np.array([[0, 1], [0, 1]]), np.array([[2, 2], [0, 1]]))),), tangent=LINEAR)
 
 
 # ----- CopySlices: an in-place op on a view, seen from the view's base -----
@@ -252,7 +257,9 @@ defop("fill_tensor", "FillBackward3", _fill_tensor_forward,
       lambda F, g, r, x, value: F.sum(g),
       saves=False, promote=PROMOTE_NONE, arg_names=("self", "value"),
       formula="x.fill_(v): the gradient of v is the sum of the gradient",
-      gradcheck=(sample((2, 3), ()), sample((4,), ())))
+      gradcheck=(sample((2, 3), ()), sample((4,), ())),
+      tangent=lambda F, ts, r, x, value: F.zeros_like(r) if ts[1] is None else
+          F.fill_tensor(F.zeros_like(r), ts[1]))
 
 
 def _masked_fill_forward(x, mask, value=0.0):
@@ -263,7 +270,8 @@ def _masked_fill_forward(x, mask, value=0.0):
 defop("masked_fill", "MaskedFillBackward0", lambda x, mask, value=0.0: _masked_fill_forward(
           x, mask, value),
       lambda F, g, r, x, mask, value=0.0: F.masked_fill(g, mask=mask),
-      saves=False, formula="masked_fill: filled positions get no gradient", gradcheck=(sample((2, 3), mask=MASK_2x3, value=0.5),))
+      saves=False, formula="masked_fill: filled positions get no gradient", gradcheck=(sample((2, 3), mask=MASK_2x3, value=0.5),),
+      tangent=lambda F, ts, r, x, mask, value=0.0: F.masked_fill(ts[0], mask=mask, value=0.0))
 
 
 defop("masked_fill_tensor", "MaskedFillBackward1",  # masked_fill with a 0-d tensor value
@@ -272,11 +280,13 @@ defop("masked_fill_tensor", "MaskedFillBackward1",  # masked_fill with a 0-d ten
       lambda F, g, r, x, value, mask: F.sum(F.masked_select(g, mask=mask)),
       saves=False, promote=PROMOTE_NONE, arg_names=("self", "value"),
       formula="masked_fill: the value gets the sum of the filled positions' gradient",
-      gradcheck=(sample((2, 3), (), mask=MASK_2x3),))
+      gradcheck=(sample((2, 3), (), mask=MASK_2x3),),
+      tangent=lambda F, ts, r, x, value, mask: F.masked_fill_tensor(*zero_filled(F, ts, (x, value)),
+                                                                    mask=mask))
 defop("masked_select", "MaskedSelectBackward0", lambda x, mask: np.ascontiguousarray(x[mask]),
       lambda F, g, r, x, mask: _index_backward(F, g, x, mask),
       saves=False, formula="masked_select: the gradient goes back to the selected positions",
-      gradcheck=(sample((2, 3), mask=MASK_2x3),))
+      gradcheck=(sample((2, 3), mask=MASK_2x3),), tangent=LINEAR)
 
 
 # ----- Scatter and gather -----
@@ -325,7 +335,9 @@ defop("scatter", "ScatterBackward0", _scatter_forward,
       saves=False, promote=PROMOTE_NONE, arg_names=("self", "src"),
       formula="scatter: the source gets the gradient at the scattered positions",
       gradcheck=(sample((2, 3), (2, 1), dim=1, index=np.array([[2], [0]])),
-                 sample((3, 2), (2, 2), dim=0, index=np.array([[2, 0], [1, 2]]))))
+                 sample((3, 2), (2, 2), dim=0, index=np.array([[2, 0], [1, 2]]))),
+      tangent=lambda F, ts, r, x, src, dim, index: F.scatter(*zero_filled(F, ts, (x, src)),
+                                                             dim=dim, index=index))
 defop("scatter_value", "ScatterBackward1", _scatter_value_forward,
       lambda F, g, r, x, dim, index, value: F.scatter_value(g, dim=dim, index=index, value=0),
       saves=False, promote=PROMOTE_NONE,
@@ -342,7 +354,7 @@ defop("gather", "GatherBackward0", _gather_forward,
           F.constant(np.zeros(x.shape, F.as_array(g).dtype)), g, dim=dim, index=index),
       saves=False, formula="gather: the gradient is added back at the gathered positions",
       gradcheck=(sample((2, 3), dim=1, index=np.array([[2], [0]])),
-                 sample((3, 2), dim=0, index=np.array([[0, 0], [2, 0]]))))
+                 sample((3, 2), dim=0, index=np.array([[0, 0], [2, 0]]))), tangent=LINEAR)
 
 
 # ----- sort and topk: the values at indices the api layer computes (kernels/stl_sort.py) -----

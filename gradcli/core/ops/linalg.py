@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from gradcli.core.ops.common import _scalar_type_name
-from gradcli.core.ops.schema import defop, sample
+from gradcli.core.ops.schema import defop, plus, sample
 from gradcli.core.tensor import Limits
 from gradcli.errors import TorchError
 
@@ -95,6 +95,12 @@ def _bmm_forward(a, b):
     return np.matmul(a, b)
 
 
+def _product_tangent(product, ts, a, b):
+    # a bilinear product's tangent: product(self_t, other_p) + product(self_p, other_t)
+    return plus(None if ts[0] is None else product(ts[0], b),
+                None if ts[1] is None else product(a, ts[1]))
+
+
 def _mm_mat1_rule(F, g, r, a, b, layout=(False, False)):
     # mm_mat1_backward: a column-major mat1 gets its gradient column-major too
     return F.t(F.mm(b, F.t(g))) if layout[0] else F.mm(g, F.t(b))
@@ -114,17 +120,19 @@ defop("mm", "MmBackward0", lambda a, b, layout=None: _check_mm(a, b),
       _mm_mat1_rule, _mm_mat2_rule,
       saved_inputs=((1,), (0,)), arg_names=("self", "mat2"), formula="d(A@B)/dA = G@B^T, d(A@B)/dB = A^T@G",
       gradcheck=(sample((2, 3), (3, 4)), sample((1, 3), (3, 1))),
-      last_input_first=True)
+      last_input_first=True, tangent=lambda F, ts, r, a, b, layout=None: _product_tangent(F.mm, ts, a, b))
 defop("mv", "MvBackward0", _mv_forward,
       lambda F, g, r, a, v: F.reshape(g, shape=(g.shape[0], 1)) * v,  # grad.ger(vec)
       lambda F, g, r, a, v: F.mv(F.t(a), g),
-      saved_inputs=((1,), (0,)), arg_names=("self", "vec"), formula="d(A@v)/dA = g v^T, d(A@v)/dv = A^T g", gradcheck=(sample((2, 3), (3,)),))
+      saved_inputs=((1,), (0,)), arg_names=("self", "vec"), formula="d(A@v)/dA = g v^T, d(A@v)/dv = A^T g", gradcheck=(sample((2, 3), (3,)),),
+      tangent=lambda F, ts, r, a, v: _product_tangent(F.mv, ts, a, v))
 defop("dot", "DotBackward0", _dot_forward,
       lambda F, g, r, a, b: g * b,
       lambda F, g, r, a, b: g * a,
-      saved_inputs=((1,), (0,)), arg_names=("self", "tensor"), formula="d(a.b)/da = b", gradcheck=(sample((3,), (3,)),))
+      saved_inputs=((1,), (0,)), arg_names=("self", "tensor"), formula="d(a.b)/da = b", gradcheck=(sample((3,), (3,)),),
+      tangent=lambda F, ts, r, a, b: _product_tangent(F.dot, ts, a, b))
 defop("bmm", "BmmBackward0", _bmm_forward,
       lambda F, g, r, a, b: F.bmm(g, F.transpose(b, dim0=-1, dim1=-2)),
       lambda F, g, r, a, b: F.bmm(F.transpose(a, dim0=-1, dim1=-2), g),
       saved_inputs=((1,), (0,)), arg_names=("self", "mat2"), formula="batched matmul", gradcheck=(sample((2, 2, 3), (2, 3, 2)),),
-      last_input_first=True)
+      last_input_first=True, tangent=lambda F, ts, r, a, b: _product_tangent(F.bmm, ts, a, b))

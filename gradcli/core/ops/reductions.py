@@ -12,7 +12,8 @@ from gradcli.core.kernels.reduce import torch_sum
 from gradcli.core.ops.common import (_dims, _reduced_count, _restore_dims, _scalar_type_name,
                                      _sum_backward, _sum_forward)
 from gradcli.core.ops.dispatch import NP
-from gradcli.core.ops.schema import (PROMOTE_UNARY_FLOAT, TABLE, _sympy_norm, defop, dim_samples, on_arrays, sample,
+from gradcli.core.ops.schema import (LINEAR, PROMOTE_UNARY_FLOAT, TABLE, _sympy_norm, defop,
+                                     dim_samples, on_arrays, sample,
                                      unary_samples)
 from gradcli.core.ops.shape import _inverse_permutation
 from gradcli.core.tensor import wrap_dim
@@ -50,6 +51,13 @@ def _prod_rule(F, g, r, x, dim=None, keepdim=False):
     return F.view(grad, shape=tuple(x.shape)) if dim is None else grad
 
 
+def _prod_tangent(F, t, r, x, dim=None, keepdim=False):
+    # (prod_backward(ones.expand_as(result), self_p, result, dim, keepdim) * self_t).sum(dim, keepdim)
+    ones = F.constant(np.ones(F.as_array(r).shape, F.as_array(r).dtype))
+    terms = _prod_rule(F, ones, r, x, dim, keepdim) * t
+    return F.sum(terms) if dim is None else F.sum(terms, dim=dim, keepdim=keepdim)
+
+
 def _prod_without_self_recorded(F, x, dim):
     """``_prod_without_self`` as recorded ops, so create_graph can differentiate it again: each
     element's group copied with that element set to 1, then multiplied out.  Quadratic in the
@@ -80,22 +88,24 @@ def _prod_without_self(x, dim):
 
 defop("sum", "SumBackward0", lambda x: _sum_forward(x),
       lambda F, g, r, x: F.expand(g, shape=tuple(x.shape)),
-      saves=False, formula="d sum(x)/dx_i = 1", gradcheck=unary_samples())
+      saves=False, formula="d sum(x)/dx_i = 1", gradcheck=unary_samples(), tangent=LINEAR)
 defop("sum_dim", "SumBackward1", _sum_forward,
       lambda F, g, r, x, dim, keepdim=False: _sum_backward(F, g, x.shape, dim, keepdim),
-      saves=False, formula="d sum(x, dim)/dx_i = 1", gradcheck=dim_samples())
+      saves=False, formula="d sum(x, dim)/dx_i = 1", gradcheck=dim_samples(), tangent=LINEAR)
 defop("mean", "MeanBackward0", lambda x: _mean_forward(x),
       lambda F, g, r, x: F.expand(g, shape=tuple(x.shape)) / _reduced_count(x.shape, None),
-      saves=False, formula="d mean(x)/dx_i = 1/n", gradcheck=unary_samples())
+      saves=False, formula="d mean(x)/dx_i = 1/n", gradcheck=unary_samples(), tangent=LINEAR)
 defop("mean_dim", "MeanBackward1", _mean_forward,
       lambda F, g, r, x, dim, keepdim=False:
           _sum_backward(F, g, x.shape, dim, keepdim) / _reduced_count(x.shape, dim),
-      saves=False, formula="d mean(x, dim)/dx_i = 1/n", gradcheck=dim_samples())
+      saves=False, formula="d mean(x, dim)/dx_i = 1/n", gradcheck=dim_samples(), tangent=LINEAR)
 defop("prod", "ProdBackward0", lambda x: _prod_forward(x),
       lambda F, g, r, x: _prod_rule(F, g, r, x),
-      saves_result=True, formula="d prod(x)/dx_i = prod(x)/x_i", gradcheck=unary_samples(domain="nonzero"))
+      saves_result=True, formula="d prod(x)/dx_i = prod(x)/x_i", gradcheck=unary_samples(domain="nonzero"),
+      tangent=lambda F, ts, r, x: _prod_tangent(F, ts[0], r, x))
 defop("prod_dim", "ProdBackward1", _prod_forward, _prod_rule,
-      saves_result=True, formula="d prod(x, dim)/dx_i = prod/x_i", gradcheck=(sample((2, 3), domain="nonzero", dim=1), sample((2, 3), domain="nonzero", dim=0, keepdim=True)))
+      saves_result=True, formula="d prod(x, dim)/dx_i = prod/x_i", gradcheck=(sample((2, 3), domain="nonzero", dim=1), sample((2, 3), domain="nonzero", dim=0, keepdim=True)),
+      tangent=lambda F, ts, r, x, dim=None, keepdim=False: _prod_tangent(F, ts[0], r, x, dim, keepdim))
 
 
 def _extreme_forward(reduce):
@@ -113,10 +123,19 @@ def _evenly_distribute(F, g, r, x):
     return F.masked_fill(F.zeros_like(x), mask=mask, value=g / F.constant(count, like=g))
 
 
+def _evenly_read(F, ts, r, x):
+    """evenly_read_jvp: the mean of the tangents where the input reaches the result."""
+    mask = F.as_array(x) == F.as_array(r)
+    count = np.asarray(mask.sum(), dtype=F.as_array(r).dtype)
+    return F.sum(F.masked_fill(ts[0], mask=~mask)) / F.constant(count)
+
+
 defop("max", "MaxBackward1", _extreme_forward(np.max), _evenly_distribute,
-      saves_result=True, formula="d max(x)/dx_i = [x_i = max]/count", gradcheck=(sample((2, 3), domain="distinct"), sample((4,), domain="distinct")))
+      saves_result=True, formula="d max(x)/dx_i = [x_i = max]/count", gradcheck=(sample((2, 3), domain="distinct"), sample((4,), domain="distinct")),
+      tangent=_evenly_read)
 defop("min", "MinBackward1", _extreme_forward(np.min), _evenly_distribute,
-      saves_result=True, formula="d min(x)/dx_i = [x_i = min]/count", gradcheck=(sample((2, 3), domain="distinct"), sample((4,), domain="distinct")))
+      saves_result=True, formula="d min(x)/dx_i = [x_i = min]/count", gradcheck=(sample((2, 3), domain="distinct"), sample((4,), domain="distinct")),
+      tangent=_evenly_read)
 
 
 def extreme_indices(arg, x, dim):
@@ -148,6 +167,15 @@ def _value_selecting_rule(F, g, r, x, dim, indices, keepdim=False):
     return F.scatter(zeros, g, dim=wrap_dim(dim, len(x.shape)), index=indices)
 
 
+def _selected_tangent(F, ts, r, x, dim, indices, keepdim=False):
+    # gather_with_keepdimed_indices(self_t, dim, indices, keepdim)
+    if not len(x.shape):
+        return ts[0]
+    d = wrap_dim(dim, len(x.shape))
+    picked = F.gather(ts[0], dim=d, index=indices)
+    return picked if keepdim else F.squeeze_dim(picked, dim=d)
+
+
 def _extreme_samples(arg):
     at = lambda d: lambda x: extreme_indices(arg, x, d)  # noqa: E731 - a parameter of the draw
     return (sample((2, 3), domain="distinct", dim=1, indices=at(1)),
@@ -155,9 +183,11 @@ def _extreme_samples(arg):
 
 
 defop("max_dim", "MaxBackward0", _selected_values_forward, _value_selecting_rule, saved_inputs=((),),
-      formula="d max(x, dim)/dx_i = [i = argmax]", gradcheck=_extreme_samples(np.argmax))
+      formula="d max(x, dim)/dx_i = [i = argmax]", gradcheck=_extreme_samples(np.argmax),
+      tangent=_selected_tangent)
 defop("min_dim", "MinBackward0", _selected_values_forward, _value_selecting_rule, saved_inputs=((),),
-      formula="d min(x, dim)/dx_i = [i = argmin]", gradcheck=_extreme_samples(np.argmin))
+      formula="d min(x, dim)/dx_i = [i = argmin]", gradcheck=_extreme_samples(np.argmin),
+      tangent=_selected_tangent)
 
 
 def _norm_forward(x, dim=None, keepdim=False):
@@ -174,9 +204,18 @@ def _norm_rule(F, g, r, x, dim=None, keepdim=False):
     return g * F.masked_fill(x / r, mask=r == 0)
 
 
+def _norm_tangent(F, t, r, x, dim, keepdim):
+    # norm_jvp for p = 2: (self_p * self_t).sum(dim, keepdim).div_(norm).masked_fill_(norm == 0, 0)
+    products = x * t
+    total = F.sum(products) if dim is None and not keepdim else F.sum(products, dim=dim,
+                                                                       keepdim=keepdim)
+    return F.masked_fill(total / r, mask=F.as_array(r) == 0)
+
+
 defop("norm", "LinalgVectorNormBackward0", _norm_forward, _norm_rule, saves_result=True,
       sympy=on_arrays(_sympy_norm), formula="d |x|/dx = x/|x|", gradcheck=(sample((2, 3), domain="nonzero"), sample((2, 3), domain="nonzero", dim=1, keepdim=True),
-                 sample((2, 3, 2), domain="nonzero", dim=(0, 2))))
+                 sample((2, 3, 2), domain="nonzero", dim=(0, 2))),
+      tangent=lambda F, ts, r, x, dim=None, keepdim=False: _norm_tangent(F, ts[0], r, x, dim, keepdim))
 
 
 # ----- Cumulative sums and products: accumulated in double for float32, as PyTorch's kernel ----

@@ -40,6 +40,11 @@ class Op:
     # the parameter numbering the output a node stands for, for the ops PyTorch gives several
     # outputs (one node here per output): its next_functions show that number
     output_nr: str | None = None
+    # forward mode: the result's tangent, ``tangent(F, tangents, result, *inputs, **params)``
+    # with one tangent per input (None: a zero tangent, as PyTorch's ZeroTensor, which drops
+    # out of every term), written as derivatives.yaml's ``result:`` formula; or ELEMENTWISE /
+    # LINEAR, derivatives.yaml's auto_element_wise / auto_linear.  None: forward mode refuses.
+    tangent: Callable | str | None = None
     # what a node keeps of each input, per needs_input_grad pattern (tensor.op_node fills it)
     save_plans: dict = field(default_factory=dict, repr=False)
 
@@ -119,3 +124,44 @@ def defop(name, grad_fn_name, forward, *backward, **options) -> Op:
     op = Op(name, grad_fn_name, forward, tuple(backward), **options)
     TABLE[name] = op
     return op
+
+
+# ----- Tangents (forward mode) -----
+# derivatives.yaml's two shorthands: the backward rule of a one-input op applied to the tangent
+# (auto_element_wise), and the op itself applied to the tangent (auto_linear).
+ELEMENTWISE, LINEAR = "auto_element_wise", "auto_linear"
+
+
+def tangent_rule(op: Op):
+    """The row's tangent rule as a function (ELEMENTWISE and LINEAR resolved), or None."""
+    if op.tangent == ELEMENTWISE:
+        rule = op.backward[0]
+        return lambda F, ts, r, *inputs, **params: rule(F, ts[0], r, *inputs, **params)
+    if op.tangent == LINEAR:
+        return lambda F, ts, r, *inputs, **params: getattr(F, op.name)(ts[0], **params)
+    return op.tangent
+
+
+# A tangent of None is zero: these drop it from a formula's terms as PyTorch's ZeroTensor does
+# (zero * x is zero, zero + x is x), so the terms that remain are computed as PyTorch computes them.
+def plus(a, b):
+    return b if a is None else a if b is None else a + b
+
+
+def minus(a, b):
+    return a if b is None else -b if a is None else a - b
+
+
+def times(t, x):
+    return None if t is None else t * x
+
+
+def over(t, x):
+    return None if t is None else t / x
+
+
+def zero_filled(F, ts, inputs) -> list:
+    """The tangents, a missing one made zeros of its input's shape (where a formula needs
+    every tangent as a tensor); a number input's is 0."""
+    return [t if t is not None else F.zeros_like(x) if hasattr(x, "shape") else 0.0
+            for t, x in zip(ts, inputs)]

@@ -6,7 +6,10 @@ from __future__ import annotations
 import numpy as np
 
 from gradcli.core.ops.common import _dims, _sum_to, _unsqueeze_to
-from gradcli.core.ops.schema import PROMOTE_NONE, TABLE, Op, defop, sample, unary_samples
+from dataclasses import replace
+
+from gradcli.core.ops.schema import (LINEAR, PROMOTE_NONE, TABLE, Op, defop, sample, unary_samples,
+                                     zero_filled)
 from gradcli.core.tensor import Limits, Tensor, wrap_dim
 from gradcli.errors import TorchError
 
@@ -108,54 +111,55 @@ def _expand_forward(x, shape):
 
 defop("view", "ViewBackward0", _view_forward,
       lambda F, g, r, x, shape: F.reshape(g, shape=tuple(x.shape)),
-      view=True, saves=False, formula="reshaping: the gradient is reshaped back", gradcheck=(sample((2, 3), shape=(3, 2)), sample((6,), shape=(2, 1, 3))))
+      view=True, saves=False, formula="reshaping: the gradient is reshaped back", gradcheck=(sample((2, 3), shape=(3, 2)), sample((6,), shape=(2, 1, 3))), tangent=LINEAR)
 defop("unsafe_view", "UnsafeViewBackward0", _view_forward,
       lambda F, g, r, x, shape: F.reshape(g, shape=tuple(x.shape)),
-      saves=False, formula="reshaping: the gradient is reshaped back", gradcheck=(sample((2, 3), shape=(3, 2)), sample((6,), shape=(2, 1, 3))))
+      saves=False, formula="reshaping: the gradient is reshaped back", gradcheck=(sample((2, 3), shape=(3, 2)), sample((6,), shape=(2, 1, 3))), tangent=LINEAR)
 defop("reshape", "ReshapeAliasBackward0", _view_forward,
       lambda F, g, r, x, shape: F.reshape(g, shape=tuple(x.shape)),
-      view=True, saves=False, formula="reshaping: the gradient is reshaped back", gradcheck=(sample((2, 3), shape=(3, 2)), sample((6,), shape=(2, 1, 3))))
+      view=True, saves=False, formula="reshaping: the gradient is reshaped back", gradcheck=(sample((2, 3), shape=(3, 2)), sample((6,), shape=(2, 1, 3))), tangent=LINEAR)
 defop("t", "TBackward0", _t_forward,
       lambda F, g, r, x: F.t(g),
-      view=True, saves=False, formula="transpose: the gradient is transposed back", gradcheck=(sample((2, 3)), sample((3,))))
+      view=True, saves=False, formula="transpose: the gradient is transposed back", gradcheck=(sample((2, 3)), sample((3,))), tangent=LINEAR)
 defop("transpose", "TransposeBackward0", _transpose_forward,
       lambda F, g, r, x, dim0, dim1: F.transpose(g, dim0=dim0, dim1=dim1),
-      view=True, saves=False, formula="transpose: the gradient is transposed back", gradcheck=(sample((2, 3, 4), dim0=0, dim1=2), sample((2, 3), dim0=-1, dim1=0)))
+      view=True, saves=False, formula="transpose: the gradient is transposed back", gradcheck=(sample((2, 3, 4), dim0=0, dim1=2), sample((2, 3), dim0=-1, dim1=0)), tangent=LINEAR)
 defop("permute", "PermuteBackward0", _permute_forward,
       lambda F, g, r, x, dims: F.permute(g, dims=_inverse_permutation(dims, x.ndim)),
-      view=True, saves=False, formula="permute: the gradient is permuted back", gradcheck=(sample((2, 3, 4), dims=(2, 0, 1)), sample((2, 3), dims=(1, 0))))
+      view=True, saves=False, formula="permute: the gradient is permuted back", gradcheck=(sample((2, 3, 4), dims=(2, 0, 1)), sample((2, 3), dims=(1, 0))), tangent=LINEAR)
 defop("unsqueeze", "UnsqueezeBackward0", _unsqueeze_forward,
       lambda F, g, r, x, dim: F.squeeze_dim(g, dim=dim),
-      view=True, saves=False, formula="unsqueeze: the gradient is squeezed back", gradcheck=(sample((2, 3), dim=1), sample((3,), dim=0)))
+      view=True, saves=False, formula="unsqueeze: the gradient is squeezed back", gradcheck=(sample((2, 3), dim=1), sample((3,), dim=0)), tangent=LINEAR)
 defop("squeeze", "SqueezeBackward0", _squeeze_forward,
       lambda F, g, r, x: _unsqueeze_to(F, g, tuple(x.shape), range(len(x.shape))),
-      view=True, saves=False, formula="squeeze: the gradient is unsqueezed back", gradcheck=(sample((2, 1, 3)), sample((1, 1))))
+      view=True, saves=False, formula="squeeze: the gradient is unsqueezed back", gradcheck=(sample((2, 1, 3)), sample((1, 1))), tangent=LINEAR)
 defop("squeeze_dim", "SqueezeBackward1", _squeeze_forward,
       lambda F, g, r, x, dim: _unsqueeze_to(F, g, tuple(x.shape), _dims(dim, len(x.shape))),
-      view=True, saves=False, formula="squeeze: the gradient is unsqueezed back", gradcheck=(sample((2, 1, 3), dim=1), sample((2, 3), dim=0)))
+      view=True, saves=False, formula="squeeze: the gradient is unsqueezed back", gradcheck=(sample((2, 1, 3), dim=1), sample((2, 3), dim=0)), tangent=LINEAR)
 defop("squeeze_dim_", "SqueezeBackward4", _squeeze_forward,  # squeeze_(dim), as matmul uses it
       lambda F, g, r, x, dim: _unsqueeze_to(F, g, tuple(x.shape), _dims(dim, len(x.shape))),
-      saves=False, formula="squeeze: the gradient is unsqueezed back", gradcheck=(sample((2, 1, 3), dim=1), sample((1, 3), dim=0)))
+      saves=False, formula="squeeze: the gradient is unsqueezed back", gradcheck=(sample((2, 1, 3), dim=1), sample((1, 3), dim=0)), tangent=LINEAR)
 defop("expand", "ExpandBackward0", _expand_forward,
       lambda F, g, r, x, shape: F.sum_to(g, shape=tuple(x.shape)),
-      view=True, saves=False, formula="expand: the gradient is summed over the copies", gradcheck=(sample((3, 1), shape=(2, 3, 4)), sample((3,), shape=(2, 3)), sample((2, 3), shape=(-1, 3))))
+      view=True, saves=False, formula="expand: the gradient is summed over the copies", gradcheck=(sample((3, 1), shape=(2, 3, 4)), sample((3,), shape=(2, 3)), sample((2, 3), shape=(-1, 3))), tangent=LINEAR)
 defop("sum_to", "SumToSizeBackward0", _sum_to,
       lambda F, g, r, x, shape: F.expand(g, shape=tuple(x.shape)),
-      saves=False, formula="sum to size: the gradient is expanded back", gradcheck=(sample((2, 3), shape=(1, 3)), sample((2, 3), shape=(3,)), sample((2, 3, 4), shape=(3, 1))))
+      saves=False, formula="sum to size: the gradient is expanded back", gradcheck=(sample((2, 3), shape=(1, 3)), sample((2, 3), shape=(3,)), sample((2, 3, 4), shape=(3, 1))), tangent=LINEAR)
 defop("alias", "AliasBackward0", lambda x: x.view(),  # x[...], x[:, :]: the same memory
       lambda F, g, r, x: g,
-      view=True, saves=False, sympy=lambda sp, x: x, formula="d alias(x)/dx = 1", gradcheck=unary_samples())
+      view=True, saves=False, sympy=lambda sp, x: x, formula="d alias(x)/dx = 1", gradcheck=unary_samples(),
+      tangent=lambda F, ts, r, x: ts[0])
 # contiguous: clone(memory_format=torch.contiguous_format) (x.contiguous()); else, as PyTorch's
 # preserve_format, a dense tensor keeps its layout (an expanded one does not)
 defop("clone", "CloneBackward0",
       lambda x, contiguous=False: x.copy(order="C" if contiguous or 0 in x.strides else "K"),
       lambda F, g, r, x, contiguous=False: g,
       saves=False, sympy=lambda sp, x, contiguous=False: x, formula="d clone(x)/dx = 1",
-      gradcheck=unary_samples())
+      gradcheck=unary_samples(), tangent=LINEAR)
 defop("to_dtype", "ToCopyBackward0", lambda x, dtype: x.astype(dtype),
       lambda F, g, r, x, dtype: F.to_dtype(g, dtype=x.array.dtype if type(x) is Tensor else x.dtype),
       saves=False, sympy=lambda sp, x, dtype: x, formula="d x.to(dtype)/dx = 1",
-      gradcheck=(sample((2, 3), dtype=np.dtype(np.float64)),))
+      gradcheck=(sample((2, 3), dtype=np.dtype(np.float64)),), tangent=LINEAR)
 
 
 def _cat_forward(*arrays, dim=0):
@@ -220,10 +224,15 @@ def _stack_rule(F, g, r, *xs, dim=0):
 
 TABLE["cat"] = Op("cat", "CatBackward0", _cat_forward, backward_all=_cat_rule, saves=False,
                   promote=PROMOTE_NONE, formula="cat: each input gets its slice of the gradient",
-                  gradcheck=(sample((2, 3), (1, 3), dim=0), sample((2, 1), (2, 2), dim=1), sample((3,), (0,), (2,), dim=0)))
+                  gradcheck=(sample((2, 3), (1, 3), dim=0), sample((2, 1), (2, 2), dim=1), sample((3,), (0,), (2,), dim=0)),
+                  tangent=lambda F, ts, r, *xs, dim=0: F.cat(*zero_filled(F, ts, xs), dim=dim))
 TABLE["stack"] = Op("stack", "StackBackward0", _stack_forward, backward_all=_stack_rule,
                     saves=False, formula="stack: each input gets its slice of the gradient",
-                    gradcheck=(sample((2, 3), (2, 3), dim=1), sample((3,), (3,), dim=0)))
+                    gradcheck=(sample((2, 3), (2, 3), dim=1), sample((3,), (3,), dim=0)),
+                    tangent=lambda F, ts, r, *xs, dim=0: F.stack(*zero_filled(F, ts, xs), dim=dim))
+# unpack_dual's primal when the dual requires grad: an alias PyTorch records as Identity
+TABLE["identity"] = replace(TABLE["alias"], name="identity",
+                            grad_fn_name="torch::autograd::Identity", save_plans={})
 
 
 # ----- Flips, triangles, repeats -----

@@ -12,7 +12,7 @@ from gradcli.core.kernels.reduce import torch_sum
 from gradcli.core.ops.common import _fma, _reduced_count
 from gradcli.core.ops.elementwise import _exp, _log
 from gradcli.core.ops.schema import (PROMOTE_BINARY, PROMOTE_UNARY_FLOAT, _sympy_log_softmax,
-                                     _sympy_softmax, defop, on_arrays, sample)
+                                     _sympy_softmax, defop, minus, on_arrays, plus, sample, times)
 
 # ----- Softmax -----
 # Along the last dim PyTorch's softmax kernels sum with vec::reduce_all: one vector of lanes
@@ -120,12 +120,24 @@ defop("log_softmax_backward_data", "LogSoftmaxBackwardDataBackward0",
 defop("softmax", "SoftmaxBackward0", _softmax_forward,
       lambda F, g, r, x, dim: F.softmax_backward_data(g, r, dim=dim),
       saves_result=True, promote=PROMOTE_UNARY_FLOAT, sympy=on_arrays(_sympy_softmax),
-      formula="d softmax(x)_i/dx_j = s_i*([i=j] - s_j)", saved_inputs=((),), gradcheck=(sample((2, 3), dim=1), sample((2, 3), dim=0), sample((4,), dim=0)))
+      formula="d softmax(x)_i/dx_j = s_i*([i=j] - s_j)", saved_inputs=((),), gradcheck=(sample((2, 3), dim=1), sample((2, 3), dim=0), sample((4,), dim=0)),
+      tangent=lambda F, ts, r, x, dim: r * (ts[0] - _logsumexp_tangent(F, ts[0], x, dim)))
 defop("log_softmax", "LogSoftmaxBackward0", _log_softmax_forward,
       lambda F, g, r, x, dim: F.log_softmax_backward_data(g, r, dim=dim),
       saves_result=True, promote=PROMOTE_UNARY_FLOAT, sympy=on_arrays(_sympy_log_softmax),
       formula="d log_softmax(x)_i/dx_j = [i=j] - softmax(x)_j", saved_inputs=((),),
-      gradcheck=(sample((2, 3), dim=1), sample((2, 3), dim=0), sample((4,), dim=0)))
+      gradcheck=(sample((2, 3), dim=1), sample((2, 3), dim=0), sample((4,), dim=0)),
+      tangent=lambda F, ts, r, x, dim: ts[0] - _logsumexp_tangent(F, ts[0], x, dim))
+
+
+def _logsumexp_tangent(F, t, x, dim):
+    """logsumexp_jvp(self_p, self_t, {dim}, keepdim=true): the softmax-weighted mean of t."""
+    if not len(x.shape):
+        return t  # one element: its weight is exp(0) / exp(0)
+    shift = F.constant(np.max(F.as_array(x), axis=dim, keepdims=True))
+    exps = F.exp(x - shift)
+    total = F.sum(exps, dim=dim, keepdim=True)
+    return F.sum(exps * t, dim=dim, keepdim=True) / total
 
 
 # ----- Losses -----
@@ -159,11 +171,22 @@ defop("mse_loss_backward", "MseLossBackwardBackward0", _mse_loss_backward_forwar
           -_mse_double_backward(F, g * grad_output, b, reduction),
       promote=PROMOTE_BINARY, arg_names=("grad_output", "self", "target"),
       formula="d norm*(a-b)*g", gradcheck=(sample((), (2, 3), (2, 3)),
-                                           sample((2, 3), (2, 3), (2, 3), reduction="none")))
+                                           sample((2, 3), (2, 3), (2, 3), reduction="none")),
+      tangent=lambda F, ts, r, g, a, b, reduction="mean": plus(minus(
+          None if ts[1] is None else _mse_double_backward(F, ts[1] * g, a, reduction),
+          None if ts[2] is None else _mse_double_backward(F, ts[2] * g, b, reduction)),
+          None if ts[0] is None else F.mse_loss_backward(ts[0], a, b, reduction=reduction)))
 defop("mse_loss", "MseLossBackward0", _mse_loss_forward,
       lambda F, g, r, a, b, reduction="mean": F.mse_loss_backward(g, a, b, reduction=reduction),
       lambda F, g, r, a, b, reduction="mean": F.mse_loss_backward(g, b, a, reduction=reduction),
       promote=PROMOTE_BINARY, arg_names=("self", "target"),
       formula="d mean((a-b)**2)/da = 2*(a-b)/n", gradcheck=(
           sample((2, 3), (2, 3)), sample((2, 3), (3,), reduction="sum"),
-          sample((3,), (3,), reduction="none")))
+          sample((3,), (3,), reduction="none")),
+      tangent=lambda F, ts, r, a, b, reduction="mean": _loss_reduced(F, plus(
+          None if ts[0] is None else F.mse_loss_backward(ts[0], a, b, reduction="none"),
+          None if ts[1] is None else F.mse_loss_backward(ts[1], b, a, reduction="none")), reduction))
+
+
+def _loss_reduced(F, loss, reduction):
+    return F.mean(loss) if reduction == "mean" else F.sum(loss) if reduction == "sum" else loss
