@@ -150,6 +150,9 @@ def test_gradcli_prints_what_pytorch_prints(program):
 # ----- Fixed programs: what PyTorch 2.13 prints, written out (checked against torch below) -----
 
 FIXED = {
+    'numpy_names_for_lists_and_flags': (
+        'x = torch.tensor([[1., 0.], [3., 4.]])\nprint(torch.cat([x, x], axis=1).shape, torch.stack([x, x], axis=1).shape, x.chunk(2, axis=1)[0], x.all(axis=0), x.any(axis=1, keepdims=True), torch.all(x > 0, dim=1, keepdim=True), x.prod(axis=0), x.argmax(axis=1))',
+        'torch.Size([2, 4]) torch.Size([2, 2, 2]) tensor([[1.],\n        [3.]]) tensor([ True, False]) tensor([[True],\n        [True]]) tensor([[False],\n        [ True]]) tensor([3., 0.]) tensor([0, 1])\n'),
     'unary_grad_fns': (
         'x = torch.tensor([0.5, -0.25, 2.0], requires_grad=True)\nfor y in (x.log1p(), x.expm1(), x.abs().log2(), x.abs().log10(), x.exp2(), (x / 4).asin(), (x / 4).acos(), x.atan(), x.sinh(), x.cosh(), x.abs().rsqrt(), x.floor(), x.ceil(), x.round(), x.round(decimals=1), x.trunc(), x.frac(), torch.atan2(x, x + 1)):\n    print(y.grad_fn.name(), y.dtype)',
         'Log1PBackward0 torch.float32\nExpm1Backward0 torch.float32\nLog2Backward0 torch.float32\nLog10Backward0 torch.float32\nExp2Backward0 torch.float32\nAsinBackward0 torch.float32\nAcosBackward0 torch.float32\nAtanBackward0 torch.float32\nSinhBackward0 torch.float32\nCoshBackward0 torch.float32\nRsqrtBackward0 torch.float32\nFloorBackward0 torch.float32\nCeilBackward0 torch.float32\nRoundBackward0 torch.float32\nRoundBackward1 torch.float32\nTruncBackward0 torch.float32\nFracBackward0 torch.float32\nAtan2Backward0 torch.float32\n'),

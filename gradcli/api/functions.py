@@ -642,13 +642,13 @@ def norm(input, p="fro", dim=None, keepdim=False):
 
 
 @_numpy_names
-def all(input, dim=None):
-    return Tensor(np.asarray(np.all(input.array, axis=dim)))
+def all(input, dim=None, keepdim=False):
+    return Tensor(np.asarray(np.all(input.array, axis=_dim_arg(dim), keepdims=keepdim)))
 
 
 @_numpy_names
-def any(input, dim=None):
-    return Tensor(np.asarray(np.any(input.array, axis=dim)))
+def any(input, dim=None, keepdim=False):
+    return Tensor(np.asarray(np.any(input.array, axis=_dim_arg(dim), keepdims=keepdim)))
 
 
 # ----- Linear algebra -----
@@ -808,14 +808,16 @@ def expand(input, *sizes):
     return apply(TABLE["expand"], input, shape=_shape_list(sizes))
 
 
-def cat(tensors, dim=0):
+def cat(tensors, dim=0, *, axis=None):
+    dim = dim if axis is None else axis  # (numpy's name, which PyTorch's parser takes)
     tensors = _tensor_list(tensors, "cat")
     return apply(TABLE["cat"], *tensors, dim=dim)
 
 
 
 
-def stack(tensors, dim=0):
+def stack(tensors, dim=0, *, axis=None):
+    dim = dim if axis is None else axis
     tensors = _tensor_list(tensors, "stack")
     if not tensors:
         raise TorchError("stack expects a non-empty TensorList")
@@ -1361,6 +1363,7 @@ def split(tensor, split_size_or_sections, dim=0):
     return tuple(parts)
 
 
+@_numpy_names
 def chunk(input, chunks, dim=0):
     if chunks <= 0:
         raise TorchError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
