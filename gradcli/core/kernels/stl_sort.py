@@ -5,9 +5,10 @@ on (value, index) pairs, or ``std::stable_sort`` when asked to be stable; topk
 (``TopKImpl.h``) runs ``std::partial_sort`` when ``64 * k <= n``, else ``std::nth_element``
 and ``std::sort`` of the first ``k - 1``.  Their comparators put NaN above every number.
 Neither std::sort nor nth_element is stable, so which of two equal values comes first is
-these algorithms' choice; they are ported here from GCC 13's ``bits/stl_algo.h`` and
-``bits/stl_heap.h`` (introsort: median-of-three quicksort, a heapsort below its depth limit,
-insertion sort on runs of 16; introselect), one step for one step.
+these algorithms' choice.  They are reproduced here step for step as libstdc++ (GCC 13)
+performs them: introsort (median-of-three quicksort, a heapsort past its depth limit, then
+insertion sort with a threshold of 16), introselect, and the binary-heap selection of
+partial_sort; tests/test_tutorial_ops.py checks the orders against torch.
 
 The pairs are Python lists ``[key, index]`` (keys as Python floats or ints); ``less`` is the
 comparator, called on two pairs.  Pure Python: callers take numpy's stable sort where no two
