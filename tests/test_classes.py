@@ -264,6 +264,17 @@ SAME_AS_PYTHON = {
         c(); c()
         _hidden, __name_like = 1, 2
         print(total, c(), _hidden + __name_like, __name__)
+        class Box:
+            def __init__(self):
+                self.a, self.b, self.items = 1, 2, {"k": 1, "j": 2}
+            def __delitem__(self, key):
+                del self.items[key]
+        box = Box()
+        del box.a
+        del box["k"]
+        values = [1, 2, 3, 4]
+        del values[0], values[-1]
+        print(hasattr(box, "a"), box.items, values)
         if __name__ == "__main__":
             print("run as a script")
     """,

@@ -418,8 +418,11 @@ VARIATIONS = {
     "itertools_product_huge": (
         "import itertools\nitertools.product(range(10 ** 9))\n",
         "LimitError: a sequence of 1,000,000,000 items is over the limit"),
-    "del_attribute": ("import torch\nx = torch.ones(1)\ndel x.grad\n",
-                      "SandboxError: 'del' of this target is not part of the gradcli language"),
+    "del_attribute": ("import torch\nx = torch.ones(1)\ndel x.data\n",
+                      "SandboxError: cannot delete attribute 'data' of 'Tensor'"),
+    "del_module_attribute": ("import torch\ndel torch.ones\n",
+                             "SandboxError: cannot delete attribute 'ones' of 'module'"),
+    "del_own_dunder": ("class A:\n    pass\ndel A().__dict__\n", name_check("__dict__")),
     "ctx_private_attribute": (
         "import torch\nfrom torch.autograd import Function\nclass F(Function):\n"
         "    @staticmethod\n    def forward(ctx, x):\n        return ctx._saved\n"

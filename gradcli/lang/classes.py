@@ -25,6 +25,7 @@ from gradcli.errors import GradcliError, ProgramError, SandboxError
 USER_DUNDERS = frozenset({
     "__init__", "__call__", "__repr__", "__str__", "__len__", "__getitem__", "__setitem__",
     "__contains__", "__iter__", "__next__", "__bool__", "__hash__", "__enter__", "__exit__",
+    "__delitem__",
     "__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__",
     "__neg__", "__pos__", "__abs__", "__invert__",
     *(f"__{prefix}{op}__" for op in ("add", "sub", "mul", "truediv", "floordiv", "mod", "pow",
@@ -166,6 +167,19 @@ def set_attribute(obj, name: str, value) -> None:
                                               name):
         raise SandboxError(f"cannot set attribute '{name}': the library base keeps it")
     setattr(obj, name, value)
+
+
+def delete_attribute(obj, name: str) -> None:
+    """``del obj.name`` on an instance (or class) of the program's own."""
+    if name.startswith("__") and name.endswith("__") or \
+            (name.startswith("_") and _library_owns(obj if isinstance(obj, type) else type(obj),
+                                                    name)):
+        raise SandboxError(f"cannot delete attribute '{name}'")
+    try:
+        delattr(obj, name)
+    except AttributeError:
+        raise ProgramError(f"'{type(obj).__name__}' object has no attribute '{name}'",
+                           kind="AttributeError") from None
 
 
 def _library_owns(cls, name: str) -> bool:

@@ -955,18 +955,39 @@ def c_assert(interp, node):
 
 
 def c_delete(interp, node):
-    names = []
-    for target in node.targets:
-        if not isinstance(target, ast.Name):
-            raise refused(node)
-        names.append(_check_name(target.id, target))
+    """``del name``, ``del obj.attr`` and ``del obj[key]``, each target in turn."""
+    deletes = [_compile_delete(interp, target) for target in node.targets]
 
     def run(frame):
-        for name in names:
+        for delete in deletes:
+            delete(frame)
+    return _located(interp, node, run)
+
+
+def _compile_delete(interp, target):
+    if isinstance(target, ast.Name):
+        name = _check_name(target.id, target)
+
+        def delete_name(frame):
             if name not in frame.vars:
                 raise ProgramError(f"name '{name}' is not defined", kind="NameError")
             del frame.vars[name]
-    return _located(interp, node, run)
+        return delete_name
+    if isinstance(target, ast.Attribute):
+        obj = interp.compile(target.value)
+        attr = _check_name(target.attr, target)
+        return lambda frame: sandbox.delete_attribute(obj(frame), attr)
+    if isinstance(target, ast.Subscript):
+        obj, key = interp.compile(target.value), interp.compile(target.slice)
+        return lambda frame: sandbox.delete_item(interp, obj(frame), key(frame))
+    if isinstance(target, (ast.Tuple, ast.List)):
+        parts = [_compile_delete(interp, element) for element in target.elts]
+
+        def delete_all(frame):
+            for part in parts:
+                part(frame)
+        return delete_all
+    raise refused(target)
 
 
 # ----- Compile handlers: expressions -----

@@ -696,6 +696,33 @@ def set_attribute(obj, name: str, value) -> None:
                        hint="tensors allow setting .grad, .requires_grad and .data")
 
 
+def delete_attribute(obj, name: str) -> None:
+    """``del obj.name``: the program's own attributes, a ctx field, a tensor's ``.grad``."""
+    if classes.is_program_object(obj) or classes.is_program_class(obj):
+        classes.delete_attribute(obj, name)
+        return
+    if type(obj) is FunctionCtx and not name.startswith("_") and name in obj.__dict__:
+        del obj.__dict__[name]
+        return
+    if type(obj) is Tensor and name == "grad":
+        obj.grad = None  # as PyTorch's `del x.grad`
+        return
+    raise SandboxError(f"cannot delete attribute '{name}' of '{_type_name(obj)}'")
+
+
+def delete_item(interp, obj, key) -> None:
+    """``del obj[key]`` on lists, dicts and the program's own containers."""
+    kind = type(obj)
+    if kind in (dict, collections.OrderedDict, collections.defaultdict, collections.Counter):
+        if type(key) in WALKED:
+            check_key(interp, key)
+        del obj[key]
+    elif kind is list or classes.is_program_object(obj):
+        del obj[key]
+    else:
+        raise ProgramError(f"'{_type_name(obj)}' object doesn't support item deletion")
+
+
 def _set_tensor_attribute(tensor, name, value):
     if name == "requires_grad":
         tensor.requires_grad_(bool(value))
