@@ -47,11 +47,27 @@ _EXCEPTION_TYPES = frozenset(EXCEPTIONS.values())
 
 _PROGRAM_CLASSES: weakref.WeakSet = weakref.WeakSet()
 
+# Packages of gradcli's API whose objects (an nn.Linear, an optimizer, a DataLoader) offer a
+# program their public names: the methods and fields gradcli wrote for it, never '_' ones.
+LIBRARY_PACKAGES: list = []
 
-def register_base(cls, readable, private=()) -> None:
-    """Let programs derive from library class ``cls``, read ``readable`` on its instances, and
-    never set ``private``: the names of the state it keeps in its instances' ``__dict__``."""
+
+def register_package(prefix: str) -> None:
+    LIBRARY_PACKAGES.append(prefix)
+
+
+def _library_class(klass) -> bool:
+    return klass in LIBRARY_BASES or klass.__module__.startswith(tuple(LIBRARY_PACKAGES) or
+                                                                 ("\0",))
+
+
+def register_base(cls, readable=(), private=None) -> None:
+    """Let programs derive from library class ``cls``, read ``readable`` (besides its public
+    names) on its instances, and never touch ``private``: the state it keeps in its
+    instances' ``__dict__`` (by default, what a fresh instance has under '_' names)."""
     LIBRARY_BASES[cls] = frozenset(readable)
+    if private is None:
+        private = {name for name in vars(cls()) if name.startswith("_")}
     _LIBRARY_PRIVATE[cls] = frozenset(private)
 
 
@@ -67,8 +83,10 @@ def is_program_object(obj) -> bool:
 
 
 def is_library_object(obj) -> bool:
-    """An instance of a registered library base (an nn.Linear the program made)."""
-    return bool(LIBRARY_BASES) and isinstance(obj, tuple(LIBRARY_BASES))
+    """An instance of a registered library base or package (an nn.Linear the program made)."""
+    kind = type(obj)
+    return (bool(LIBRARY_BASES) and isinstance(obj, tuple(LIBRARY_BASES))) or \
+        (bool(LIBRARY_PACKAGES) and _library_class(kind) and not isinstance(obj, type))
 
 
 def define_class(name: str, bases: tuple, namespace: dict, qualname: str | None = None):
@@ -105,8 +123,9 @@ def _defined_in_program(cls, name: str):
         if klass in _PROGRAM_CLASSES:
             if name in klass.__dict__:
                 return "program"
-        elif klass in LIBRARY_BASES:
-            if name in LIBRARY_BASES[klass]:
+        elif _library_class(klass):
+            if name in LIBRARY_BASES.get(klass, ()) or (not name.startswith("_") and
+                                                          name in vars(klass)):
                 return "library"
         elif klass in _EXCEPTION_TYPES and name == "args":
             return "library"
@@ -145,7 +164,7 @@ def _dynamic_attribute(obj, name):
     if name.startswith("_"):
         return _MISSING
     mro = type(obj).__mro__
-    if not any(klass in LIBRARY_BASES and "__getattr__" in vars(klass) for klass in mro):
+    if not any(_library_class(klass) and "__getattr__" in vars(klass) for klass in mro):
         return _MISSING
     if any(name in vars(klass) for klass in mro):  # a class attribute: not dynamic
         return _MISSING
@@ -184,7 +203,7 @@ def delete_attribute(obj, name: str) -> None:
 
 def _library_owns(cls, name: str) -> bool:
     return any(klass not in _PROGRAM_CLASSES and klass is not object and
-               (hasattr(klass, name) or name in _LIBRARY_PRIVATE.get(klass, ()))
+               (hasattr(klass, name) or name in _LIBRARY_PRIVATE.get(klass, ())))
                for klass in cls.__mro__)
 
 
