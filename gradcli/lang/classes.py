@@ -203,7 +203,7 @@ def delete_attribute(obj, name: str) -> None:
 
 def _library_owns(cls, name: str) -> bool:
     return any(klass not in _PROGRAM_CLASSES and klass is not object and
-               (hasattr(klass, name) or name in _LIBRARY_PRIVATE.get(klass, ())))
+               (hasattr(klass, name) or name in _LIBRARY_PRIVATE.get(klass, ()))
                for klass in cls.__mro__)
 
 
