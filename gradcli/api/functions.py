@@ -19,6 +19,7 @@ from gradcli.core.kernels import random as rng
 from gradcli.core.ops import TABLE, apply, extreme_indices
 from gradcli.core.ops.composite import (_prod,  # noqa: F401  (clone, view: torch.clone, torch.view)
                                         _shape_list, _strides, clone, contiguous, mm, reshape, view)
+from gradcli.core.ops.composite import addmm as _addmm
 from gradcli.core.tensor import GradMode, Limits, Tensor, WrappedFloat, WrappedInt, wrap_dim
 from gradcli.errors import TorchError
 
@@ -590,6 +591,13 @@ def any(input, dim=None):
 
 # ----- Linear algebra -----
 
+def addmm(input, mat1, mat2, *, beta=1, alpha=1):
+    if beta != 1 or alpha != 1:
+        raise TorchError("addmm with beta or alpha other than 1 is not supported by gradcli",
+                         kind="NotImplementedError")
+    return _addmm(input, mat1, mat2)
+
+
 def mv(input, vec):
     return apply(TABLE["mv"], input, vec)
 
@@ -781,6 +789,11 @@ def to(input, *args, dtype=None, **kwargs):
 
 def get_default_dtype():
     return dtypes.default_float
+
+
+def equal(input, other) -> bool:
+    """True when both have the same shape and the same values."""
+    return input.array.shape == other.array.shape and bool(np.all(input.array == other.array))
 
 
 def is_tensor(obj) -> bool:

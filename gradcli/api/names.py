@@ -30,12 +30,12 @@ FUNCTIONS = (
     # reductions
     "sum", "mean", "prod", "max", "min", "argmax", "argmin", "norm", "all", "any",
     # linear algebra
-    "mm", "mv", "dot", "outer", "bmm", "matmul",
+    "mm", "mv", "dot", "outer", "bmm", "matmul", "addmm",
     # shapes and views
     "view", "reshape", "flatten", "t", "transpose", "permute", "unsqueeze", "squeeze",
     "expand", "clone", "cat", "stack",
     # autograd state and queries
-    "is_tensor", "numel", "is_grad_enabled", "no_grad", "enable_grad", "set_grad_enabled",
+    "is_tensor", "equal", "numel", "is_grad_enabled", "no_grad", "enable_grad", "set_grad_enabled",
     "inference_mode", "get_default_dtype",
 )
 
