@@ -1,14 +1,65 @@
-"""``torch.nn.functional``: the activations and losses built from the op table."""
+"""``torch.nn.functional``: the layers as functions, with the ops PyTorch's own
+``torch/nn/functional.py`` and ATen call underneath, so grad_fn names and values agree."""
 
 from __future__ import annotations
 
-from gradcli.api.functions import expand, log_softmax, mean, relu, sigmoid, softmax, sum, tanh
+import warnings
+
+from gradcli.api import functions as fn
+from gradcli.api.functions import (addmm, expand, matmul, mean, reshape, sigmoid, sum, t, tanh,
+                                   view)
 from gradcli.core.ops import TABLE, apply, broadcast_shape
 from gradcli.core.tensor import Tensor
 from gradcli.errors import TorchError
 
-__all__ = ["relu", "sigmoid", "tanh", "softmax", "log_softmax", "mse_loss", "l1_loss"]
+__all__ = ["linear", "relu", "sigmoid", "tanh", "softmax", "log_softmax", "mse_loss", "l1_loss"]
 
+
+# ----- Linear -----
+
+def linear(input, weight, bias=None):
+    """``input @ weight.T + bias`` as ATen's linear: addmm for a 2-D input (AddmmBackward0);
+    other contiguous inputs flattened to 2-D and viewed back; else matmul and add_."""
+    if input.dim() == 2 and bias is not None:
+        return addmm(bias, input, t(weight))
+    if bias is not None and input.is_contiguous() and bias.dim() == 1 and input.dim() >= 1:
+        shape = input.shape
+        rows = 1
+        for size in shape[:-1]:
+            rows *= size
+        out = addmm(bias, reshape(input, rows, shape[-1]), t(weight))
+        return view(out, *shape[:-1], out.shape[1])
+    output = matmul(input, t(weight))
+    if bias is not None:
+        output.add_(bias)
+    return output
+
+
+# ----- Activations -----
+
+def relu(input, inplace=False):
+    return input.relu_() if inplace else fn.relu(input)
+
+
+def _softmax_dim(name, ndim):
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to "
+                  "include dim=X as an argument.", stacklevel=3)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    if dim is None:
+        dim = _softmax_dim("softmax", input.dim())
+    return fn.softmax(input, dim, dtype=dtype)
+
+
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    if dim is None:
+        dim = _softmax_dim("log_softmax", input.dim())
+    return fn.log_softmax(input, dim, dtype=dtype)
+
+
+# ----- Losses -----
 
 def _reduce(loss, reduction):
     if reduction == "mean":

@@ -1,0 +1,104 @@
+"""torch.nn, torch.optim and torch.utils.data against PyTorch itself: hypothesis writes small
+programs (random shapes, layers, hyper-parameters, several optimizer steps), each runs as
+plain Python once with gradcli as ``torch`` and once with PyTorch, and the printed text must
+be the same.  torch is required (CI fails rather than skips without it)."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+import textwrap
+import warnings
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from conftest import fixed_examples, import_torch
+import gradcli
+
+torch = import_torch()
+ADDRESS = re.compile(r"object at 0x[0-9a-fA-F]+")
+
+
+def _libraries(module):
+    """The names a program sees: torch, nn, F (and optim, data once they exist)."""
+    names = {"torch": module, "nn": module.nn, "F": module.nn.functional}
+    for name, path in (("optim", "optim"), ("data", "utils.data")):
+        target = module
+        for part in path.split("."):
+            target = getattr(target, part, None)
+        if target is not None:
+            names[name] = target
+    return names
+
+
+def run(source: str, module) -> str:
+    """What ``source`` prints with ``module`` as torch; an exception ends it with its kind and
+    first line, which must agree too."""
+    buffer = io.StringIO()
+    with warnings.catch_warnings(), contextlib.redirect_stdout(buffer):
+        warnings.simplefilter("ignore")
+        try:
+            exec(compile(textwrap.dedent(source), "<parity>", "exec"),
+                 {**_libraries(module), "__name__": "__main__"})
+        except Exception as error:  # noqa: BLE001 - the error is part of the output
+            kind = next((k.__name__ for k in (TypeError, ValueError, IndexError, KeyError,
+                                              AttributeError, NotImplementedError, RuntimeError)
+                         if isinstance(error, k)), type(error).__name__)
+            buffer.write(f"!! {kind}: {str(error).splitlines()[0] if str(error) else ''}\n")
+    return ADDRESS.sub("object at 0x?", buffer.getvalue())
+
+
+def assert_same(source: str) -> None:
+    expected = run(source, torch)
+    assert run(source, gradcli) == expected, source
+
+
+# ----- Modules -----
+# PyTorch's matrix products run on MKL, reproduced bit for bit only for inner sizes up to 3
+# (gradcli/core/ops/linalg.py): layer widths and batches stay within that, so that every
+# printed digit must agree.
+
+ACTIVATIONS = ["nn.ReLU()", "nn.Tanh()", "nn.Sigmoid()", "nn.Identity()"]
+
+
+@st.composite
+def mlp_programs(draw):
+    """A seeded MLP (Sequential or a Module subclass), one forward and backward, the
+    gradients and the state dict printed."""
+    sizes = draw(st.lists(st.integers(1, 3), min_size=2, max_size=4))
+    layers = []
+    for i, (n_in, n_out) in enumerate(zip(sizes, sizes[1:])):
+        layers.append(f"nn.Linear({n_in}, {n_out}, bias={draw(st.booleans())})")
+        if i < len(sizes) - 2:
+            layers.append(draw(st.sampled_from(ACTIVATIONS)))
+    batch = draw(st.sampled_from(["", "3, ", "1, ", "2, "]))
+    seed = draw(st.integers(0, 2 ** 16))
+    if draw(st.booleans()):
+        model = f"model = nn.Sequential({', '.join(layers)})"
+    else:
+        body = "\n".join(f"        self.layer{i} = {layer}" for i, layer in enumerate(layers))
+        calls = "x"
+        for i in range(len(layers)):
+            calls = f"self.layer{i}({calls})"
+        model = ("class Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+                 f"{body}\n    def forward(self, x):\n        return {calls}\nmodel = Net()")
+    return f"""
+torch.manual_seed({seed})
+{model}
+print(model)
+x = torch.randn({batch}{sizes[0]})
+out = model(x)
+print(out)
+out.sum().backward()
+for name, p in model.named_parameters():
+    print(name, p.grad)
+print(model.state_dict())
+"""
+
+
+@fixed_examples(40)
+@given(mlp_programs())
+def test_modules_print_and_differentiate_as_pytorch(source):
+    assert_same(source)
