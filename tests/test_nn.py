@@ -272,3 +272,180 @@ def test_linear_records_pytorchs_nodes_for_each_input_rank():
     assert layer(torch.randn(2, 5, 3)).shape == (2, 5, 2)
     assert nn.Linear(3, 2, bias=False)(x).grad_fn.name() == "MmBackward0"
     assert layer.weight.t().grad_fn.name() == "TBackward0"
+
+
+# ----- Layers -----
+
+def test_layer_reprs_are_pytorchs():
+    assert printed("""
+        for layer in (nn.Conv2d(1, 6, 5), nn.Conv1d(2, 3, 4, stride=2, padding=1, bias=False),
+                      nn.Conv2d(4, 4, (2, 3), stride=(1, 2), padding=1, dilation=2, groups=2),
+                      nn.MaxPool2d(2), nn.AvgPool2d(3, 1), nn.AdaptiveAvgPool2d((1, 1)),
+                      nn.BatchNorm1d(3), nn.BatchNorm2d(4, affine=False), nn.LayerNorm(5),
+                      nn.Dropout(), nn.Embedding(10, 3, padding_idx=0), nn.Bilinear(2, 3, 4),
+                      nn.LeakyReLU(), nn.ELU(alpha=0.5), nn.GELU("tanh"), nn.Softmax(dim=1),
+                      nn.LogSoftmax(1), nn.Tanh(), nn.Sigmoid(), nn.ReLU(inplace=True)):
+            print(layer)
+    """) == """\
+Conv2d(1, 6, kernel_size=(5, 5), stride=(1, 1))
+Conv1d(2, 3, kernel_size=(4,), stride=(2,), padding=(1,), bias=False)
+Conv2d(4, 4, kernel_size=(2, 3), stride=(1, 2), padding=(1, 1), dilation=(2, 2), groups=2)
+MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)
+AvgPool2d(kernel_size=3, stride=1, padding=0)
+AdaptiveAvgPool2d(output_size=(1, 1))
+BatchNorm1d(3, eps=1e-05, momentum=0.1, affine=True, bias=True, track_running_stats=True)
+BatchNorm2d(4, eps=1e-05, momentum=0.1, affine=False, bias=False, track_running_stats=True)
+LayerNorm((5,), eps=1e-05, elementwise_affine=True, bias=True)
+Dropout(p=0.5, inplace=False)
+Embedding(10, 3, padding_idx=0)
+Bilinear(in1_features=2, in2_features=3, out_features=4, bias=True)
+LeakyReLU(negative_slope=0.01)
+ELU(alpha=0.5)
+GELU(approximate='tanh')
+Softmax(dim=1)
+LogSoftmax(dim=1)
+Tanh()
+Sigmoid()
+ReLU(inplace=True)
+"""
+
+
+def test_layers_record_pytorchs_grad_fn_names():
+    assert printed("""
+        torch.manual_seed(0)
+        x = torch.randn(2, 3, requires_grad=True)
+        image = torch.randn(1, 2, 4, 4, requires_grad=True)
+        for out in (F.leaky_relu(x), F.elu(x), F.gelu(x), F.gelu(x, approximate="tanh"),
+                    nn.Conv2d(2, 1, 3)(image), nn.Conv1d(2, 2, 1)(x), F.max_pool2d(image, 2),
+                    F.max_pool2d(image[0], 2), F.avg_pool2d(image, 2),
+                    F.adaptive_avg_pool2d(image, 2), F.adaptive_avg_pool2d(image, 1),
+                    nn.BatchNorm1d(3)(x), nn.LayerNorm(3)(x), F.dropout(x, 0.5),
+                    nn.Embedding(4, 2)(torch.tensor([1, 3])), F.softmax(x, 1)):
+            print(out.grad_fn.name())
+    """).split() == [
+        "LeakyReluBackward0", "EluBackward0", "GeluBackward0", "GeluBackward0",
+        "ConvolutionBackward0", "SqueezeBackward1", "MaxPool2DWithIndicesBackward0",
+        "MaxPool2DWithIndicesBackward0", "AvgPool2DBackward0", "AdaptiveAvgPool2DBackward0",
+        "MeanBackward1", "NativeBatchNormBackward0", "NativeLayerNormBackward0", "MulBackward0",
+        "EmbeddingBackward0", "SoftmaxBackward0"]
+
+
+def test_seed_0_conv2d_weights_and_a_forward_backward():
+    assert printed("""
+        torch.manual_seed(0)
+        conv = nn.Conv2d(1, 2, 2)
+        print(conv.weight, conv.bias)
+        x = torch.randn(1, 1, 3, 3, requires_grad=True)
+        y = conv(x)
+        print(y)
+        y.sum().backward()
+        print(x.grad, conv.bias.grad)
+    """) == """\
+Parameter containing:
+tensor([[[[-0.0037,  0.2682],
+          [-0.4115, -0.3680]]],
+
+
+        [[[-0.1926,  0.1341],
+          [-0.0099,  0.3964]]]], requires_grad=True) Parameter containing:
+tensor([-0.0444,  0.1323], requires_grad=True)
+tensor([[[[-0.5486, -0.5371],
+          [-0.5985,  0.2013]],
+
+         [[-0.0940,  0.5696],
+          [ 0.2214, -0.0103]]]], grad_fn=<ConvolutionBackward0>)
+tensor([[[[-0.1963,  0.2060,  0.4023],
+          [-0.6177, -0.1870,  0.4308],
+          [-0.4214, -0.3930,  0.0285]]]]) tensor([4., 4.])
+"""
+
+
+def test_pooling_values_and_gradients():
+    assert printed("""
+        x = torch.arange(16.).reshape(1, 1, 4, 4).requires_grad_()
+        for pool in (nn.MaxPool2d(2), nn.MaxPool2d(3, 1, 1), nn.AvgPool2d(2),
+                     nn.AvgPool2d(3, 2, 1, count_include_pad=False), nn.AdaptiveAvgPool2d(3)):
+            out = pool(x)
+            out.sum().backward()
+            print(out.flatten().tolist(), x.grad.flatten().tolist())
+            x.grad = None
+        print(F.max_pool2d(x, 2, return_indices=True)[1])
+    """) == """\
+[5.0, 7.0, 13.0, 15.0] [0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 1.0]
+[5.0, 6.0, 7.0, 7.0, 9.0, 10.0, 11.0, 11.0, 13.0, 14.0, 15.0, 15.0, 13.0, 14.0, 15.0, 15.0] [0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 2.0, 0.0, 1.0, 1.0, 2.0, 0.0, 2.0, 2.0, 4.0]
+[2.5, 4.5, 10.5, 12.5] [0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25]
+[2.5, 4.0, 8.5, 10.0] [0.25, 0.4166666865348816, 0.1666666716337204, 0.1666666716337204, 0.4166666865348816, 0.694444477558136, 0.2777777910232544, 0.2777777910232544, 0.1666666716337204, 0.2777777910232544, 0.1111111119389534, 0.1111111119389534, 0.1666666716337204, 0.2777777910232544, 0.1111111119389534, 0.1111111119389534]
+[2.5, 3.5, 4.5, 6.5, 7.5, 8.5, 10.5, 11.5, 12.5] [0.25, 0.5, 0.5, 0.25, 0.5, 1.0, 1.0, 0.5, 0.5, 1.0, 1.0, 0.5, 0.25, 0.5, 0.5, 0.25]
+tensor([[[[ 5,  7],
+          [13, 15]]]])
+"""
+
+
+def test_dropout_draws_pytorchs_mask_and_scales_in_float32():
+    assert printed("""
+        torch.manual_seed(0)
+        drop = nn.Dropout(0.3)
+        x = torch.ones(2, 5, requires_grad=True)
+        y = drop(x)
+        print(y)
+        y.sum().backward()
+        print(x.grad)
+        drop.eval()
+        print(drop(x) is x, F.dropout(x, 1.0))
+    """) == """\
+tensor([[0.0000, 0.0000, 1.4286, 0.0000, 1.4286],
+        [0.0000, 1.4286, 1.4286, 1.4286, 1.4286]], grad_fn=<MulBackward0>)
+tensor([[0.0000, 0.0000, 1.4286, 0.0000, 1.4286],
+        [0.0000, 1.4286, 1.4286, 1.4286, 1.4286]])
+True tensor([[0., 0., 0., 0., 0.],
+        [0., 0., 0., 0., 0.]], grad_fn=<MulBackward0>)
+"""
+
+
+def test_batch_norm_moves_its_running_statistics():
+    assert printed("""
+        torch.manual_seed(0)
+        bn = nn.BatchNorm1d(2)
+        x = torch.randn(4, 2)
+        print(bn(x))
+        print(bn.running_mean, bn.running_var, bn.num_batches_tracked)
+        bn.eval()
+        print(bn(x))
+        print(list(bn.state_dict()))
+    """) == """\
+tensor([[ 1.3207, -0.2544],
+        [-1.3054,  0.7331],
+        [-0.5329, -1.5206],
+        [ 0.5175,  1.0419]], grad_fn=<NativeBatchNormBackward0>)
+tensor([-0.0330, -0.0071]) tensor([1.1675, 1.0016]) tensor(1)
+tensor([[ 1.4567, -0.2861],
+        [-1.9859,  0.5751],
+        [-0.9732, -1.3904],
+        [ 0.4038,  0.8445]], grad_fn=<NativeBatchNormBackward0>)
+['weight', 'bias', 'running_mean', 'running_var', 'num_batches_tracked']
+"""
+
+
+def test_embedding_gathers_rows_and_sums_repeated_gradients():
+    assert printed("""
+        torch.manual_seed(0)
+        emb = nn.Embedding(4, 2, padding_idx=1)
+        print(emb.weight)
+        out = emb(torch.tensor([[1, 3], [3, 0]]))
+        out.sum().backward()
+        print(out, emb.weight.grad)
+    """) == """\
+Parameter containing:
+tensor([[ 1.5410, -0.2934],
+        [ 0.0000,  0.0000],
+        [-1.0845, -1.3986],
+        [ 0.4033,  0.8380]], requires_grad=True)
+tensor([[[ 0.0000,  0.0000],
+         [ 0.4033,  0.8380]],
+
+        [[ 0.4033,  0.8380],
+         [ 1.5410, -0.2934]]], grad_fn=<EmbeddingBackward0>) tensor([[1., 1.],
+        [0., 0.],
+        [0., 0.],
+        [2., 2.]])
+"""

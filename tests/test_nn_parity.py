@@ -102,3 +102,49 @@ print(model.state_dict())
 @given(mlp_programs())
 def test_modules_print_and_differentiate_as_pytorch(source):
     assert_same(source)
+
+
+@st.composite
+def layer_programs(draw):
+    """One layer with drawn hyper-parameters on a drawn input: output, input and parameter
+    gradients (of a weighted sum, so that every position counts), and its repr."""
+    n, c, h, w = (draw(st.integers(1, 3)), draw(st.integers(1, 3)), draw(st.integers(2, 5)),
+                  draw(st.integers(2, 5)))
+    k = draw(st.integers(1, min(h, w)))
+    s, p = draw(st.integers(1, 2)), draw(st.integers(0, k // 2))
+    image = f"torch.randn({n}, {c}, {h}, {w})"
+    layer, x = draw(st.sampled_from([
+        (f"nn.Conv2d({c}, {draw(st.integers(1, 3))}, {k}, stride={s}, padding={p}, "
+         f"bias={draw(st.booleans())})", image),
+        (f"nn.Conv1d({c}, 2, {k}, stride={s}, padding={p})", f"torch.randn({n}, {c}, {w})"),
+        (f"nn.MaxPool2d({k}, stride={s}, padding={p}, ceil_mode={draw(st.booleans())})", image),
+        (f"nn.AvgPool2d({k}, stride={s}, padding={p}, "
+         f"count_include_pad={draw(st.booleans())})", image),
+        (f"nn.AdaptiveAvgPool2d(({draw(st.integers(1, h))}, {draw(st.integers(1, w))}))", image),
+        (f"nn.BatchNorm2d({c}, affine={draw(st.booleans())})", f"torch.randn(2, {c}, {h}, {w})"),
+        (f"nn.LayerNorm({w})", image),
+        (f"nn.Dropout({draw(st.sampled_from([0.0, 0.25, 0.5, 0.9]))})", image),
+        ("nn.LeakyReLU(0.2)", image), ("nn.ELU()", image), ("nn.GELU()", image),
+        ("nn.Softmax(dim=1)", image), ("nn.LogSoftmax(dim=-1)", image), ("nn.Flatten()", image),
+        (f"nn.Embedding(5, {c})", f"torch.randint(0, 5, ({n}, {h}))")]))
+    seed = draw(st.integers(0, 2 ** 16))
+    return f"""
+torch.manual_seed({seed})
+layer = {layer}
+print(layer)
+x = {x}
+if x.is_floating_point():
+    x.requires_grad_()
+out = layer(x)
+print(out)
+(out * torch.rand(out.shape)).sum().backward()
+print(x.grad)
+for name, p in layer.named_parameters():
+    print(name, p.grad)
+"""
+
+
+@fixed_examples(60)
+@given(layer_programs())
+def test_layers_print_and_differentiate_as_pytorch(source):
+    assert_same(source)

@@ -5,14 +5,22 @@ from __future__ import annotations
 
 import warnings
 
+import numpy as np
+
 from gradcli.api import functions as fn
+from gradcli.api.methods import _inplace
 from gradcli.api.functions import (addmm, expand, matmul, mean, reshape, sigmoid, sum, t, tanh,
                                    view)
+from gradcli.core.kernels import random as rng
 from gradcli.core.ops import TABLE, apply, broadcast_shape
+from gradcli.core.ops.nn import batch_norm_stats, max_pool2d_indices
 from gradcli.core.tensor import Tensor
 from gradcli.errors import TorchError
 
-__all__ = ["linear", "relu", "sigmoid", "tanh", "softmax", "log_softmax", "mse_loss", "l1_loss"]
+__all__ = ["linear", "bilinear", "conv1d", "conv2d", "max_pool2d", "avg_pool2d",
+           "adaptive_avg_pool2d", "batch_norm", "layer_norm", "embedding", "relu", "leaky_relu",
+           "elu", "gelu", "sigmoid", "tanh", "softmax", "log_softmax", "dropout", "mse_loss",
+           "l1_loss"]
 
 
 # ----- Linear -----
@@ -35,10 +43,218 @@ def linear(input, weight, bias=None):
     return output
 
 
+# ----- Convolution and pooling -----
+
+def _tuple(value, n):
+    return tuple(value) if isinstance(value, (tuple, list)) else (value,) * n
+
+
+def _batched(input, spatial, name):
+    """A batched view of ``input`` (PyTorch unsqueezes an unbatched one and squeezes after)."""
+    if input.dim() == spatial + 1:
+        return fn.unsqueeze(input, 0), True
+    if input.dim() != spatial + 2:
+        raise TorchError(f"Expected {spatial + 1}D (unbatched) or {spatial + 2}D (batched) input "
+                         f"to {name}, but got input of size: {list(input.shape)}")
+    return input, False
+
+
+def _conv(input, weight, bias, stride, padding, dilation, groups, spatial):
+    name = f"conv{spatial}d"
+    x, unbatched = _batched(input, spatial, name)
+    if x.shape[1] != weight.shape[1] * groups:
+        raise TorchError(f"Given groups={groups}, weight of size {list(weight.shape)}, expected "
+                         f"input{list(x.shape)} to have {weight.shape[1] * groups} channels, but "
+                         f"got {x.shape[1]} channels instead")
+    kernel = weight.shape[2:]
+    stride, dilation = _tuple(stride, spatial), _tuple(dilation, spatial)
+    if padding == "valid":
+        padding = 0
+    elif padding == "same":
+        total = [d * (k - 1) for d, k in zip(dilation, kernel)]
+        if any(t % 2 for t in total):
+            raise TorchError("padding='same' with an even kernel is not supported by gradcli",
+                             kind="NotImplementedError")
+        padding = tuple(t // 2 for t in total)
+    padding = _tuple(padding, spatial)
+    if spatial == 1:  # the 2-d kernels with a height of 1
+        stride, padding, dilation = (1, *stride), (0, *padding), (1, *dilation)
+    params = dict(stride=stride, padding=padding, dilation=dilation, groups=groups,
+                  spatial=spatial)
+    if bias is None:
+        out = apply(TABLE["convolution_nobias"], x, weight, **params)
+    else:
+        out = apply(TABLE["convolution"], x, weight, bias, **params)
+    return fn.squeeze(out, 0) if unbatched else out
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    return _conv(input, weight, bias, stride, padding, dilation, groups, 1)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    return _conv(input, weight, bias, stride, padding, dilation, groups, 2)
+
+
+def _window(kernel_size, stride, padding, dilation=1):
+    kernel = _tuple(kernel_size, 2)
+    stride = kernel if stride is None or stride == () or stride == [] else _tuple(stride, 2)
+    return dict(kernel=kernel, stride=stride, padding=_tuple(padding, 2),
+                dilation=_tuple(dilation, 2))
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """The maximum of each window (MaxPool2DWithIndicesBackward0); with return_indices, also
+    where it is in its plane."""
+    x, unbatched = _batched(input, 2, "max_pool2d")
+    window = dict(_window(kernel_size, stride, padding, dilation), ceil_mode=ceil_mode)
+    if any(2 * p > k for p, k in zip(window["padding"], window["kernel"])):
+        raise TorchError("pad should be at most half of effective kernel size, but got "
+                         f"pad={window['padding'][0]}, kernel_size={window['kernel'][0]} and "
+                         f"dilation={window['dilation'][0]}")
+    indices = max_pool2d_indices(x.array, **window)
+    if unbatched:  # ATen's pooling kernels take (C, H, W) as they are
+        indices = indices[0]
+    out = apply(TABLE["max_pool2d"], input, indices=indices, **window)
+    return (out, Tensor(indices)) if return_indices else out
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True, divisor_override=None):
+    _batched(input, 2, "avg_pool2d")
+    window = _window(kernel_size, stride, padding)
+    del window["dilation"]
+    return apply(TABLE["avg_pool2d"], input, ceil_mode=ceil_mode,
+                 count_include_pad=count_include_pad, divisor_override=divisor_override, **window)
+
+
+def adaptive_avg_pool2d(input, output_size):
+    """A mean over each of output_size windows; PyTorch computes an output of 1 x 1 as a mean
+    over the last two dims (MeanBackward1)."""
+    _batched(input, 2, "adaptive_avg_pool2d")
+    size = _tuple(output_size, 2)
+    size = tuple(input.shape[-2 + i] if s is None else s for i, s in enumerate(size))
+    if size == (1, 1):
+        return fn.mean(input, dim=(-1, -2), keepdim=True)
+    return apply(TABLE["adaptive_avg_pool2d"], input, output_size=size)
+
+
+# ----- Normalization, embedding, bilinear -----
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
+               momentum=0.1, eps=1e-5):
+    """NativeBatchNormBackward0; in training, the batch's statistics normalize and (ATen's
+    float64 arithmetic) move the running buffers, in place."""
+    if training:
+        size = input.shape
+        count = size[0]
+        for extent in size[2:]:
+            count *= extent
+        if count == 1:
+            raise TorchError("Expected more than 1 value per channel when training, got input "
+                             f"size {size}", kind="ValueError")
+        if eps <= 0.0:
+            raise TorchError(f"batch_norm eps must be positive during training, but got {eps}",
+                             kind="ValueError")
+        _update_running_stats(input.array, running_mean, running_var, momentum)
+        return apply(TABLE["native_batch_norm"], input, weight, bias, training=True, eps=eps)
+    return apply(TABLE["native_batch_norm"], input, weight, bias, training=False, eps=eps,
+                 running_mean=running_mean.array, running_var=running_var.array)
+
+
+def _update_running_stats(x, running_mean, running_var, momentum):
+    mean, var_sum, count = batch_norm_stats(x)
+    updates = []
+    if running_mean is not None:
+        updates.append((running_mean, momentum * mean.astype(np.float64)
+                        + (1 - momentum) * running_mean.array.astype(np.float64)))
+    if running_var is not None:
+        unbiased = var_sum / (count - 1)
+        updates.append((running_var, momentum * unbiased
+                        + (1 - momentum) * running_var.array.astype(np.float64)))
+    for buffer, value in updates:
+        with fn.no_grad():
+            buffer.copy_(Tensor(value.astype(buffer.array.dtype)))
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    shape = _tuple(normalized_shape, 1)
+    if tuple(input.shape[input.dim() - len(shape):]) != shape:
+        raise TorchError(f"Given normalized_shape={list(shape)}, expected input with shape "
+                         f"[*, {', '.join(map(str, shape))}], but got input of size"
+                         f"{input.shape}")
+    return apply(TABLE["native_layer_norm"], input, weight, bias, normalized_ndim=len(shape),
+                 eps=eps)
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
+              scale_grad_by_freq=False, sparse=False):
+    """Rows of ``weight`` looked up by the integer tensor ``input`` (EmbeddingBackward0)."""
+    if input.array.dtype.kind not in "iu":
+        raise TorchError("Expected tensor for argument #1 'indices' to have one of the following "
+                         "scalar types: Long, Int; but got torch.FloatTensor instead (while "
+                         "checking arguments for embedding)")
+    if padding_idx is not None and padding_idx < 0:
+        padding_idx += weight.shape[0]
+    indices = input.array.astype(np.int64)
+    if indices.size and (indices.min() < 0 or indices.max() >= weight.shape[0]):
+        raise TorchError("index out of range in self", kind="IndexError")
+    return apply(TABLE["embedding"], weight, indices=indices, padding_idx=padding_idx)
+
+
+def bilinear(input1, input2, weight, bias=None):
+    """``x1^T W x2 + b`` for each row: ATen flattens the batch, calls _trilinear
+    (TrilinearBackward0), views the result back and adds the bias."""
+    lead = input1.shape[:-1]
+    flat1 = reshape(input1, -1, input1.shape[-1])
+    flat2 = reshape(input2, -1, input2.shape[-1])
+    out = reshape(apply(TABLE["trilinear"], flat1, weight, flat2), *lead, weight.shape[0])
+    return out + bias if bias is not None else out
+
+
 # ----- Activations -----
 
 def relu(input, inplace=False):
     return input.relu_() if inplace else fn.relu(input)
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    if inplace:
+        return _inplace(input, lambda old: apply(TABLE["leaky_relu"], old,
+                                                   negative_slope=negative_slope))
+    return apply(TABLE["leaky_relu"], input, negative_slope=negative_slope)
+
+
+def elu(input, alpha=1.0, inplace=False):
+    if inplace:
+        return _inplace(input, lambda old: apply(TABLE["elu"], old, alpha=alpha))
+    return apply(TABLE["elu"], input, alpha=alpha)
+
+
+def gelu(input, approximate="none"):
+    if approximate not in ("none", "tanh"):
+        raise TorchError("approximate argument must be either none or tanh.")
+    return apply(TABLE["gelu"], input, approximate=approximate)
+
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    """ATen's CPU dropout: a mask drawn by bernoulli_(1 - p) (PyTorch's generator), scaled by
+    1 / (1 - p) in the input's dtype, multiplied in (MulBackward0); the input itself when p
+    is 0 or not training."""
+    if p < 0.0 or p > 1.0:
+        raise TorchError(f"dropout probability has to be between 0 and 1, but got {p}",
+                         kind="ValueError")
+    if p == 0 or not training or input.numel() == 0:
+        return input
+    if p == 1:
+        noise = fn.zeros((), dtype=input.dtype)
+    else:
+        keep = rng.bernoulli(input.shape, 1 - p)
+        dtype = input.array.dtype
+        scaled = np.ones((), dtype=dtype) / np.asarray(1 - p, dtype=dtype)
+        noise = Tensor(np.where(keep, scaled, np.zeros((), dtype=dtype)))
+    return input.mul_(noise) if inplace else input * noise
 
 
 def _softmax_dim(name, ndim):
