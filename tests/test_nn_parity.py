@@ -148,3 +148,50 @@ for name, p in layer.named_parameters():
 @given(layer_programs())
 def test_layers_print_and_differentiate_as_pytorch(source):
     assert_same(source)
+
+
+# ----- Losses -----
+
+@st.composite
+def loss_programs(draw):
+    """A loss with drawn reduction and options on drawn logits: the loss, its grad_fn and the
+    gradient of the logits (and of a soft target)."""
+    n, c = draw(st.integers(1, 4)), draw(st.integers(2, 4))
+    reduction = draw(st.sampled_from(["mean", "sum", "none"]))
+    classes = f"torch.randint(0, {c}, ({n},))"
+    weight = draw(st.sampled_from(["None", f"torch.rand({c})"]))
+    call = draw(st.sampled_from([
+        f"F.mse_loss(x, y, reduction='{reduction}')",
+        f"F.l1_loss(x, y, reduction='{reduction}')",
+        f"F.smooth_l1_loss(x, y, reduction='{reduction}', beta={draw(st.sampled_from([0.0, 0.5, 1.0]))})",
+        f"F.huber_loss(x, y, reduction='{reduction}', delta={draw(st.sampled_from([0.5, 1.0, 2.0]))})",
+        f"F.cross_entropy(x, {classes}, weight={weight}, reduction='{reduction}', "
+        f"label_smoothing={draw(st.sampled_from([0.0, 0.1, 0.25]))})",
+        f"F.cross_entropy(x, torch.tensor([{', '.join(draw(st.sampled_from(['0', '1', '-100'])) for _ in range(n))}]), "
+        f"reduction='{reduction}', label_smoothing={draw(st.sampled_from([0.0, 0.2]))})",
+        f"F.cross_entropy(x, y.softmax(1), weight={weight}, reduction='{reduction}', "
+        f"label_smoothing={draw(st.sampled_from([0.0, 0.3]))})",
+        f"F.nll_loss(F.log_softmax(x, 1), {classes}, weight={weight}, reduction='{reduction}')",
+        f"F.binary_cross_entropy(torch.sigmoid(x), torch.rand({n}, {c}), reduction='{reduction}')",
+        f"F.binary_cross_entropy_with_logits(x, torch.rand({n}, {c}), reduction='{reduction}', "
+        f"pos_weight={draw(st.sampled_from(['None', f'torch.rand({c})']))})",
+        f"F.kl_div(F.log_softmax(x, 1), y.softmax(1), reduction='{reduction}')",
+        f"F.kl_div(x, y, reduction='batchmean', log_target=True)",
+        f"nn.CrossEntropyLoss(reduction='{reduction}')(x, {classes})",
+        f"nn.BCEWithLogitsLoss(reduction='{reduction}')(x, torch.rand({n}, {c}))"]))
+    seed = draw(st.integers(0, 2 ** 16))
+    return f"""
+torch.manual_seed({seed})
+x = torch.randn({n}, {c}, requires_grad=True)
+y = torch.randn({n}, {c}, requires_grad=True)
+loss = {call}
+print(loss, loss.grad_fn)
+loss.sum().backward()
+print(x.grad, y.grad)
+"""
+
+
+@fixed_examples(80)
+@given(loss_programs())
+def test_losses_print_and_differentiate_as_pytorch(source):
+    assert_same(source)

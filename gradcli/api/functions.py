@@ -454,6 +454,20 @@ def where(condition, input=None, other=None):
     return apply(TABLE["where"], _operand(input), _operand(other), condition=_bool_array(condition))
 
 
+def masked_fill(input, mask, value):
+    """``value`` where the bool ``mask`` (broadcast to input) is True (MaskedFillBackward0)."""
+    mask = mask.array if isinstance(mask, Tensor) else np.asarray(mask)
+    if mask.dtype != np.bool_:
+        raise TorchError("masked_fill_ only supports boolean masks, but got mask with dtype "
+                         f"{dtypes.from_numpy_dtype(mask.dtype).name}")
+    if isinstance(value, Tensor):
+        if value.array.ndim:
+            raise TorchError("masked_fill_ only supports a 0-dimensional value tensor, but got "
+                             f"tensor with {value.array.ndim} dimension(s).")
+        return apply(TABLE["masked_fill_tensor"], input, value, mask=mask)
+    return apply(TABLE["masked_fill"], input, mask=mask, value=value)
+
+
 def _bool_array(condition):
     array = condition.array if isinstance(condition, Tensor) else np.asarray(condition)
     if array.dtype != np.bool_:

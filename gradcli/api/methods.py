@@ -736,6 +736,9 @@ METHODS = {
     "pow_": _inplace_binary(fn.pow), "zero_": _zero_, "fill_": _fill_, "clamp_": _clamp_,
     "uniform_": _uniform_, "normal_": _normal_,
     "relu_": lambda self: _inplace(self, fn.relu),
+    "masked_fill": fn.masked_fill,
+    "masked_fill_": lambda self, mask, value: _inplace(
+        self, lambda old: fn.masked_fill(old, mask, value), overlap_ok=True),
     "copy_": _copy_, "floor_divide_": _inplace_binary(fn.floor_divide),
     "remainder_": _inplace_binary(fn.remainder), "fmod_": _inplace_binary(fn.fmod),
     "__ifloordiv__": _inplace_binary(fn.floor_divide), "__imod__": _inplace_binary(fn.remainder),

@@ -26,7 +26,7 @@ FUNCTIONS = (
     # elementwise
     "exp", "log", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "sqrt", "abs", "reciprocal",
     "sign", "sgn", "clamp", "clamp_min", "clamp_max", "maximum", "minimum", "where",
-    "softmax", "log_softmax",
+    "masked_fill", "softmax", "log_softmax",
     # reductions
     "sum", "mean", "prod", "max", "min", "argmax", "argmin", "norm", "all", "any",
     # linear algebra

@@ -12,7 +12,7 @@ from gradcli.api.methods import _inplace
 from gradcli.api.functions import (addmm, expand, matmul, mean, reshape, sigmoid, sum, t, tanh,
                                    view)
 from gradcli.core.kernels import random as rng
-from gradcli.core.ops import TABLE, apply, broadcast_shape
+from gradcli.core.ops import TABLE, apply, broadcast_shape, type_word
 from gradcli.core.ops.nn import batch_norm_stats, max_pool2d_indices
 from gradcli.core.tensor import Tensor
 from gradcli.errors import TorchError
@@ -20,7 +20,8 @@ from gradcli.errors import TorchError
 __all__ = ["linear", "bilinear", "conv1d", "conv2d", "max_pool2d", "avg_pool2d",
            "adaptive_avg_pool2d", "batch_norm", "layer_norm", "embedding", "relu", "leaky_relu",
            "elu", "gelu", "sigmoid", "tanh", "softmax", "log_softmax", "dropout", "mse_loss",
-           "l1_loss"]
+           "l1_loss", "smooth_l1_loss", "huber_loss", "nll_loss", "cross_entropy",
+           "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div"]
 
 
 # ----- Linear -----
@@ -299,6 +300,169 @@ def _broadcast_tensors(input, target):
         return input, target
     shape = broadcast_shape(*shapes)
     return [x if x.array.shape == shape else expand(x, *shape) for x in (input, target)]
+
+
+def _check_reduction(reduction):
+    if reduction not in ("mean", "sum", "none"):
+        raise TorchError(f"{reduction} is not a valid value for reduction", kind="ValueError")
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+             reduction="mean"):
+    """Negative log likelihood of the target classes (NllLossBackward0; NllLoss2DBackward0 for
+    images, and for other ranks viewed as images as ATen's nll_loss_nd does)."""
+    _check_reduction(reduction)
+    dim = input.dim()
+    if dim < 1:
+        raise TorchError("input tensor should be 1D or 2D")
+    if dim > 1 and input.shape[0] != target.shape[0]:
+        raise TorchError(f"Expected input batch_size ({input.shape[0]}) to match target "
+                         f"batch_size ({target.shape[0]}).", kind="ValueError")
+    if target.array.dtype.kind not in "iu":
+        raise TorchError(f"expected scalar type Long but found {type_word(target.array.dtype)}")
+    params = dict(target=target.array.astype(np.int64),
+                  weight=None if weight is None else weight.array.astype(input.array.dtype),
+                  reduction=reduction, ignore_index=ignore_index)
+    if dim <= 2:
+        return apply(TABLE["nll_loss"], input, **params)
+    if dim == 4:
+        return apply(TABLE["nll_loss2d"], input, **params)
+    n, c = input.shape[0], input.shape[1]
+    flat = view(fn.contiguous(input), n, c, 1, -1)
+    params["target"] = params["target"].reshape(n, 1, -1)
+    out = apply(TABLE["nll_loss2d"], flat, **params)
+    return view(out, n, *input.shape[2:]) if reduction == "none" else out
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100,
+                  reduce=None, reduction="mean", label_smoothing=0.0):
+    """ATen's cross_entropy_loss: log_softmax then nll_loss for class indices; for class
+    probabilities (a target of the input's shape) -(log_softmax * target) summed; label
+    smoothing mixes in the mean of -log_softmax, with ATen's ops and so its grad_fn names."""
+    _check_reduction(reduction)
+    class_dim = 0 if input.dim() == 1 else 1
+    if tuple(input.shape) == tuple(target.shape):
+        if not target.is_floating_point():
+            raise TorchError("Expected floating point type for target with class "
+                             f"probabilities, got {type_word(target.array.dtype)}")
+        if ignore_index >= 0:
+            raise TorchError("ignore_index is not supported for floating point target")
+        return _cross_entropy_probabilities(input, target, weight, reduction, label_smoothing,
+                                            class_dim)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise TorchError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    log_probabilities = fn.log_softmax(input, class_dim)
+    loss = nll_loss(log_probabilities, target, weight, ignore_index=ignore_index,
+                    reduction=reduction)
+    if label_smoothing > 0.0:
+        smooth = _smoothing_term(log_probabilities, target, weight, reduction, ignore_index,
+                                 class_dim)
+        classes = input.shape[class_dim]
+        loss = _times(loss, 1 - label_smoothing) + _times(smooth, label_smoothing / classes)
+    return loss
+
+
+def _times(tensor, number):
+    """``number * tensor`` as ATen's C++ writes it: the Scalar overload (MulBackward1)."""
+    return apply(TABLE["mul_scalar"], tensor, other=number)
+
+
+def _smoothing_term(log_probabilities, target, weight, reduction, ignore_index, class_dim):
+    if weight is not None:
+        shape = [1] * log_probabilities.dim()
+        shape[class_dim] = weight.shape[0]
+        smooth = -fn.sum(log_probabilities * view(weight, *shape), class_dim)
+    else:
+        smooth = -fn.sum(log_probabilities, class_dim)
+    ignored = target == ignore_index
+    smooth = smooth.masked_fill_(ignored, 0.0)
+    if reduction == "sum":
+        return fn.sum(smooth)
+    if reduction == "none":
+        return smooth
+    if weight is not None:
+        kept = target.array[~ignored.array]
+        return fn.sum(smooth) / fn.sum(Tensor(weight.array[kept]))
+    return fn.sum(smooth) / fn.sum(~ignored)
+
+
+def _cross_entropy_probabilities(input, target, weight, reduction, label_smoothing, class_dim):
+    classes = input.shape[class_dim]
+    log_probabilities = fn.log_softmax(input, class_dim)
+    if label_smoothing > 0.0:
+        if label_smoothing > 1.0:
+            raise TorchError("label_smoothing must be between 0.0 and 1.0. Got: "
+                             f"{label_smoothing}")
+        target = target * (1 - label_smoothing) + label_smoothing / classes
+    product = log_probabilities * target
+    if weight is not None:
+        shape = [1] * input.dim()
+        shape[class_dim] = weight.shape[0]
+        product = product * (view(weight, *shape) if input.dim() > 1 else weight)
+    if reduction == "none":
+        return -fn.sum(product, class_dim)
+    total = -fn.sum(product)
+    if reduction == "sum":
+        return total
+    return apply(TABLE["div_scalar"], total, other=input.numel() // classes)
+
+
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    input, target = _broadcast_tensors(input, target)
+    _check_reduction(reduction)
+    if beta == 0.0:
+        return l1_loss(input, target, reduction=reduction)
+    return apply(TABLE["smooth_l1_loss"], input, target, reduction=reduction, beta=beta)
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
+    input, target = _broadcast_tensors(input, target)
+    _check_reduction(reduction)
+    return apply(TABLE["huber_loss"], input, target, reduction=reduction, delta=delta)
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
+                         reduction="mean"):
+    _check_reduction(reduction)
+    if tuple(target.shape) != tuple(input.shape):
+        raise TorchError(f"Using a target size ({target.shape}) that is different to the input "
+                         f"size ({input.shape}) is deprecated. Please ensure they have the same "
+                         "size.", kind="ValueError")
+    if weight is not None:
+        weight = np.broadcast_to(weight.array, input.array.shape).astype(input.array.dtype)
+    return apply(TABLE["binary_cross_entropy"], input, target, weight=weight, reduction=reduction)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
+                                     reduction="mean", pos_weight=None):
+    _check_reduction(reduction)
+    if tuple(target.shape) != tuple(input.shape):
+        raise TorchError(f"Target size ({target.shape}) must be the same as input size "
+                         f"({input.shape})", kind="ValueError")
+    arrays = [None if w is None else w.array.astype(input.array.dtype)
+              for w in (weight, pos_weight)]
+    return apply(TABLE["binary_cross_entropy_with_logits"], input, target, weight=arrays[0],
+                 pos_weight=arrays[1], reduction=reduction)
+
+
+def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+    """ATen's kl_div: xlogy(t, t) - t * input (or exp(t) * (t - input) for a log target), then
+    the reduction; 'batchmean' sums and divides by the batch size."""
+    if reduction not in ("mean", "sum", "none", "batchmean"):
+        raise TorchError(f"{reduction} is not a valid value for reduction", kind="ValueError")
+    if reduction == "mean":
+        warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the "
+                      "support size.'batchmean' divides only by the batch size, and aligns with "
+                      "the KL div math definition.'mean' will be changed to behave the same as "
+                      "'batchmean' in the next major release.", stacklevel=2)
+    if log_target:
+        loss = fn.exp(target) * (target - input)
+    else:
+        loss = apply(TABLE["xlogy"], target, target) - target * input
+    if reduction == "batchmean":
+        total = fn.sum(loss)
+        return total / input.shape[0] if input.dim() != 0 else total
+    return _reduce(loss, reduction)
 
 
 def mse_loss(input, target, reduction="mean"):

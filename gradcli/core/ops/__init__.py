@@ -18,7 +18,7 @@ the rules against ``F`` and Python operators makes every rule differentiable.
 # an earlier one: div_mode on div, the scalar forms on add/sub/mul/div); then the two rule
 # namespaces are filled from the finished table.
 from gradcli.core.ops import (arithmetic, elementwise, indexing, linalg,  # noqa: F401
-                              reductions, shape, softmax, nn)
+                              reductions, shape, softmax, nn, losses)
 from gradcli.core.ops.composite import addmm, mm, reshape
 from gradcli.core.ops.dispatch import NP, T, apply, broadcast_shape, index_result_bound
 from gradcli.core.ops.indexing import OVERLAP_ERROR, copy_slices
