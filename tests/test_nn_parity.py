@@ -195,3 +195,72 @@ print(x.grad, y.grad)
 @given(loss_programs())
 def test_losses_print_and_differentiate_as_pytorch(source):
     assert_same(source)
+
+
+# ----- Optimizers and schedulers -----
+# SGD's updates are exact, so its losses are printed to the last digit (.item()); the adaptive
+# optimizers divide by a square root, which PyTorch takes from MKL (within an ulp, not
+# reproduced), so theirs are printed at the tensor's 4 digits.
+
+OPTIMIZERS = {
+    "SGD": lambda d: (f"optim.SGD(model.parameters(), lr={d(st.sampled_from([0.01, 0.1, 0.5]))}, "
+                      f"momentum={d(st.sampled_from([0, 0.5, 0.9]))}, "
+                      f"dampening={d(st.sampled_from([0, 0.1]))}, "
+                      f"weight_decay={d(st.sampled_from([0, 0.01]))}, "
+                      f"maximize={d(st.booleans())})"),
+    "SGD nesterov": lambda d: (f"optim.SGD(model.parameters(), lr=0.05, momentum=0.9, "
+                               f"nesterov=True, weight_decay={d(st.sampled_from([0, 0.1]))})"),
+    "Adam": lambda d: (f"optim.Adam(model.parameters(), lr={d(st.sampled_from([0.001, 0.01, 0.1]))}, "
+                       f"amsgrad={d(st.booleans())}, weight_decay={d(st.sampled_from([0, 0.1]))})"),
+    "AdamW": lambda d: f"optim.AdamW(model.parameters(), lr=0.01, betas=(0.8, 0.99))",
+    "RMSprop": lambda d: (f"optim.RMSprop(model.parameters(), lr=0.01, "
+                          f"momentum={d(st.sampled_from([0, 0.5]))}, centered={d(st.booleans())})"),
+    "Adagrad": lambda d: (f"optim.Adagrad(model.parameters(), lr=0.1, "
+                          f"lr_decay={d(st.sampled_from([0, 0.01]))})"),
+}
+SCHEDULERS = ["None", "optim.lr_scheduler.StepLR(opt, 2, gamma=0.5)",
+              "optim.lr_scheduler.ExponentialLR(opt, 0.9)",
+              "optim.lr_scheduler.CosineAnnealingLR(opt, 3, eta_min=0.001)",
+              "optim.lr_scheduler.LambdaLR(opt, lambda epoch: 1 / (epoch + 1))"]
+
+
+@st.composite
+def training_programs(draw):
+    """A seeded MLP trained for a few steps by a drawn optimizer and scheduler."""
+    name = draw(st.sampled_from(sorted(OPTIMIZERS)))
+    exact = name.startswith("SGD")
+    sizes = draw(st.lists(st.integers(1, 3), min_size=2, max_size=3))
+    layers = []
+    for i, (n_in, n_out) in enumerate(zip(sizes, sizes[1:])):
+        layers.append(f"nn.Linear({n_in}, {n_out})")
+        if i < len(sizes) - 2:
+            layers.append(draw(st.sampled_from(["nn.ReLU()", "nn.Sigmoid()"])))
+    batch = draw(st.integers(1, 3))
+    loss = draw(st.sampled_from(["F.mse_loss(out, y)", "F.l1_loss(out, y)",
+                                 "F.smooth_l1_loss(out, y)"]))
+    shown = "loss.item()" if exact else "loss"
+    return f"""
+torch.manual_seed({draw(st.integers(0, 2 ** 16))})
+model = nn.Sequential({', '.join(layers)})
+x = torch.randn({batch}, {sizes[0]})
+y = torch.randn({batch}, {sizes[-1]})
+opt = {OPTIMIZERS[name](draw)}
+scheduler = {draw(st.sampled_from(SCHEDULERS))}
+for step in range({draw(st.integers(1, 5))}):
+    opt.zero_grad()
+    out = model(x)
+    loss = {loss}
+    loss.backward()
+    opt.step()
+    if scheduler is not None:
+        scheduler.step()
+    print(step, {shown}, opt.param_groups[0]["lr"])
+print(opt)
+print([p.detach() for p in model.parameters()])
+"""
+
+
+@fixed_examples(60)
+@given(training_programs())
+def test_training_loops_print_as_pytorch(source):
+    assert_same(source)

@@ -344,6 +344,22 @@ def _pow_number(base, exponent):
     return apply(TABLE["pow_base"], exponent, base=base)
 
 
+def lerp(input, end, weight):
+    """``input + weight * (end - input)`` (a number weight), ATen's two fused forms."""
+    if isinstance(weight, Tensor):
+        raise TorchError("lerp with a tensor weight is not supported by gradcli",
+                         kind="NotImplementedError")
+    return apply(TABLE["lerp"], input, end, weight=float(weight))
+
+
+def addcmul(input, tensor1, tensor2, *, value=1):
+    return apply(TABLE["addcmul"], input, tensor1, tensor2, value=value)
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1):
+    return apply(TABLE["addcdiv"], input, tensor1, tensor2, value=value)
+
+
 def square(input):
     return pow(input, 2)
 

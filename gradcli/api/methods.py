@@ -736,6 +736,14 @@ METHODS = {
     "pow_": _inplace_binary(fn.pow), "zero_": _zero_, "fill_": _fill_, "clamp_": _clamp_,
     "uniform_": _uniform_, "normal_": _normal_,
     "relu_": lambda self: _inplace(self, fn.relu),
+    "sqrt_": lambda self: _inplace(self, fn.sqrt),
+    "lerp": fn.lerp, "addcmul": fn.addcmul, "addcdiv": fn.addcdiv,
+    "lerp_": lambda self, end, weight: _inplace(self, lambda old: fn.lerp(old, end, weight),
+                                               reads=(end,)),
+    "addcmul_": lambda self, tensor1, tensor2, value=1: _inplace(
+        self, lambda old: fn.addcmul(old, tensor1, tensor2, value=value), reads=(tensor1, tensor2)),
+    "addcdiv_": lambda self, tensor1, tensor2, value=1: _inplace(
+        self, lambda old: fn.addcdiv(old, tensor1, tensor2, value=value), reads=(tensor1, tensor2)),
     "masked_fill": fn.masked_fill,
     "masked_fill_": lambda self, mask, value: _inplace(
         self, lambda old: fn.masked_fill(old, mask, value), overlap_ok=True),

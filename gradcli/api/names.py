@@ -9,7 +9,7 @@ here; an alias PyTorch has for it goes in ``ALIASES``, never as a second definit
 
 from __future__ import annotations
 
-from gradcli.api import autograd, functions, nn
+from gradcli.api import autograd, functions, nn, optim
 from gradcli.core import dtypes
 from gradcli.core.tensor import Size, Tensor
 
@@ -22,7 +22,7 @@ FUNCTIONS = (
     "manual_seed", "rand", "randn", "rand_like", "randn_like", "randint",
     # arithmetic
     "add", "sub", "mul", "div", "rsub", "floor_divide", "remainder", "fmod", "pow", "square",
-    "neg",
+    "neg", "lerp", "addcmul", "addcdiv",
     # elementwise
     "exp", "log", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "sqrt", "abs", "reciprocal",
     "sign", "sgn", "clamp", "clamp_min", "clamp_max", "maximum", "minimum", "where",
@@ -53,8 +53,9 @@ DTYPES = {
 
 CLASSES = {"Tensor": Tensor, "Size": Size, "dtype": dtypes.dtype}
 
-# torch.autograd and torch.nn: their own public names are their modules' __all__
-MODULES = {"autograd": autograd, "nn": nn}
+# torch.autograd, torch.nn, torch.optim and torch.utils: their own public names are their
+# modules' __all__
+MODULES = {"autograd": autograd, "nn": nn, "optim": optim}
 
 
 def public() -> dict:
