@@ -25,5 +25,5 @@ __all__ = sorted(_public())
 # `import gradcli.nn.functional as F` and `from gradcli.autograd import Function` work as
 # they do with torch: the subpackages live in gradcli.api, these are their public names.
 for _module in (autograd, autograd.function, nn, nn.functional, nn.init,  # noqa: F821
-                optim, optim.lr_scheduler):  # noqa: F821
+                optim, optim.lr_scheduler, utils, utils.data):  # noqa: F821
     _sys.modules["gradcli." + _module.__name__.removeprefix("gradcli.api.")] = _module

@@ -264,3 +264,34 @@ print([p.detach() for p in model.parameters()])
 @given(training_programs())
 def test_training_loops_print_as_pytorch(source):
     assert_same(source)
+
+
+# ----- Data loading -----
+
+@st.composite
+def loader_programs(draw):
+    """DataLoader passes (shuffled or not, with or without a generator) and random_split over a
+    TensorDataset; a random draw at the end shows the default generator advanced as PyTorch's."""
+    n = draw(st.integers(1, 12))
+    loader = (f"data.DataLoader(ds, batch_size={draw(st.integers(1, 5))}, "
+              f"shuffle={draw(st.booleans())}, drop_last={draw(st.booleans())}, "
+              f"generator={draw(st.sampled_from(['None', 'torch.Generator().manual_seed(7)']))})")
+    split = draw(st.sampled_from([f"[{n // 2}, {n - n // 2}]", "[0.5, 0.5]", "[0.7, 0.2, 0.1]"]))
+    return f"""
+torch.manual_seed({draw(st.integers(0, 2 ** 16))})
+ds = data.TensorDataset(torch.randn({n}, 2), torch.arange({n}))
+loader = {loader}
+print(len(loader))
+for epoch in range({draw(st.integers(1, 3))}):
+    for x, y in loader:
+        print(epoch, x.shape, y)
+parts = data.random_split(ds, {split})
+print([part.indices for part in parts])
+print(torch.rand(2))
+"""
+
+
+@fixed_examples(40)
+@given(loader_programs())
+def test_data_loading_prints_as_pytorch(source):
+    assert_same(source)

@@ -240,19 +240,66 @@ def eye(n, m=None, dtype=None, requires_grad=False):
 
 # ----- Random numbers (PyTorch's generator, reproduced in random.py) -----
 
+class Generator:
+    """``torch.Generator``: a CPU generator of its own (PyTorch's MT19937, bit for bit), for
+    the ``generator=`` arguments of the random functions, DataLoader and random_split."""
+
+    def __init__(self, device="cpu"):
+        self.kernel = rng.Generator()
+
+    def manual_seed(self, seed):
+        self.kernel.manual_seed(int(seed))
+        return self
+
+    def seed(self) -> int:
+        return self.kernel.seed()
+
+    def initial_seed(self) -> int:
+        return self.kernel.initial_seed()
+
+    def get_state(self):
+        return Tensor(self.kernel.get_state())
+
+    def set_state(self, new_state):
+        self.kernel.set_state(new_state.array)
+        return self
+
+    def __repr__(self) -> str:
+        return f"<torch._C.Generator object at 0x{id(self):x}>"
+
+
+def _kernel(generator):
+    """The kernel generator a ``generator=`` argument names (None: the default one)."""
+    if generator is None:
+        return rng.default_generator
+    if not isinstance(generator, Generator):
+        raise TorchError(f"generator must be a torch.Generator, not {type(generator).__name__}",
+                         kind="TypeError")
+    return generator.kernel
+
+
 def manual_seed(seed):
     rng.manual_seed(int(seed))
     return None
 
 
-def rand(*size, dtype=None, requires_grad=False):
+def rand(*size, generator=None, dtype=None, requires_grad=False):
     shape = _shape_args(size)
-    return _leaf(rng.rand(shape, _dtype_np(dtype) or dtypes.default_float.np), requires_grad)
+    return _leaf(rng.rand(shape, _dtype_np(dtype) or dtypes.default_float.np,
+                          generator=_kernel(generator)), requires_grad)
 
 
-def randn(*size, dtype=None, requires_grad=False):
+def randn(*size, generator=None, dtype=None, requires_grad=False):
     shape = _shape_args(size)
-    return _leaf(rng.randn(shape, _dtype_np(dtype) or dtypes.default_float.np), requires_grad)
+    return _leaf(rng.randn(shape, _dtype_np(dtype) or dtypes.default_float.np,
+                           generator=_kernel(generator)), requires_grad)
+
+
+def randperm(n, *, generator=None, dtype=None, requires_grad=False):
+    """A random permutation of ``range(n)`` (PyTorch's Fisher-Yates on its generator)."""
+    Limits.check_elements((n,))
+    array = rng.randperm(int(n), generator=_kernel(generator))
+    return _leaf(array.astype(_dtype_np(dtype) or np.int64), requires_grad)
 
 
 def rand_like(input, dtype=None, requires_grad=False):
@@ -263,11 +310,13 @@ def randn_like(input, dtype=None, requires_grad=False):
     return randn(*input.array.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
 
 
-def randint(low, high=None, size=None, dtype=None, requires_grad=False):
+def randint(low=0, high=None, size=None, *, generator=None, dtype=None, requires_grad=False):
+    if size is None and isinstance(high, (tuple, list)):  # randint(high, size)
+        low, high, size = 0, low, high
     if high is None:
         low, high = 0, low
     shape = _shape_args((size,))
-    array = rng.randint(low, high, shape)
+    array = rng.randint(low, high, shape, generator=_kernel(generator))
     return _leaf(array.astype(_dtype_np(dtype) or np.int64), requires_grad)
 
 

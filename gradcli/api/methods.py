@@ -347,13 +347,13 @@ def _fill_(self, value):
 
 def _uniform_(self, a=0.0, b=1.0, *, generator=None):
     values = rng.uniform_(self.array.shape, a, b, _random_dtype(self, "uniform_"),
-                          generator=generator)
+                          generator=fn._kernel(generator))
     return _inplace(self, lambda old: apply(TABLE["uniform"], old, values=values), overlap_ok=True)
 
 
 def _normal_(self, mean=0.0, std=1.0, *, generator=None):
     values = rng.normal_(self.array.shape, mean, std, _random_dtype(self, "normal_"),
-                         generator=generator)
+                         generator=fn._kernel(generator))
     return _inplace(self, lambda old: apply(TABLE["normal"], old, values=values), overlap_ok=True)
 
 

@@ -9,7 +9,7 @@ here; an alias PyTorch has for it goes in ``ALIASES``, never as a second definit
 
 from __future__ import annotations
 
-from gradcli.api import autograd, functions, nn, optim
+from gradcli.api import autograd, functions, nn, optim, utils
 from gradcli.core import dtypes
 from gradcli.core.tensor import Size, Tensor
 
@@ -19,7 +19,7 @@ FUNCTIONS = (
     "tensor", "ones", "zeros", "empty", "full", "ones_like", "zeros_like", "full_like",
     "empty_like", "arange", "linspace", "eye",
     # random numbers (PyTorch's CPU generator, bit for bit)
-    "manual_seed", "rand", "randn", "rand_like", "randn_like", "randint",
+    "manual_seed", "rand", "randn", "rand_like", "randn_like", "randint", "randperm",
     # arithmetic
     "add", "sub", "mul", "div", "rsub", "floor_divide", "remainder", "fmod", "pow", "square",
     "neg", "lerp", "addcmul", "addcdiv",
@@ -51,11 +51,11 @@ DTYPES = {
     **dtypes.ALIASES,
 }
 
-CLASSES = {"Tensor": Tensor, "Size": Size, "dtype": dtypes.dtype}
+CLASSES = {"Tensor": Tensor, "Size": Size, "dtype": dtypes.dtype, "Generator": functions.Generator}
 
 # torch.autograd, torch.nn, torch.optim and torch.utils: their own public names are their
 # modules' __all__
-MODULES = {"autograd": autograd, "nn": nn, "optim": optim}
+MODULES = {"autograd": autograd, "nn": nn, "optim": optim, "utils": utils}
 
 
 def public() -> dict:

@@ -502,6 +502,12 @@ class Generator:
             u = self._uniform_f64(_numel(shape))
         return (u < p).reshape(shape)
 
+    def random_int64(self) -> int:
+        """``torch.empty((), dtype=torch.int64).random_()``: one ``random64()`` modulo 2**63
+        (how the DataLoader draws its seeds)."""
+        with self._lock:
+            return int(self._random64(1)[0]) % (1 << 63)
+
     def randint(self, low: int, high: int, shape) -> np.ndarray:
         shape = _shape(shape)
         low, high = int(low), int(high)
