@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
+import subprocess
+import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -502,3 +506,16 @@ BCEWithLogitsLoss 0.8238582015037537 BinaryCrossEntropyWithLogitsBackward0 [0.03
 KLDivLoss tensor(0.4929, grad_fn=<MeanBackward0>) MeanBackward0 [0.06967730820178986, -0.029365940019488335, -0.076858751475811, 0.03654736652970314]
 tensor(0.8239, grad_fn=<BinaryCrossEntropyBackward0>) tensor([2.2804, 2.5647, 0.8846], grad_fn=<NllLossBackward0>)
 """
+
+
+# ----- The sample -----
+
+def test_the_neural_network_sample_prints_what_pytorch_prints():
+    """samples/neural_network.py as plain Python; the golden file is PyTorch's output for the
+    same program with `import torch` (recorded from torch 2.13.0)."""
+    root = Path(__file__).resolve().parent.parent
+    result = subprocess.run([sys.executable, str(root / "samples" / "neural_network.py")],
+                            capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "PYTHONPATH": str(root)})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == (root / "tests" / "golden" / "neural_network_sample.txt").read_text()
