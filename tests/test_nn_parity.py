@@ -176,7 +176,7 @@ def loss_programs(draw):
         f"F.binary_cross_entropy_with_logits(x, torch.rand({n}, {c}), reduction='{reduction}', "
         f"pos_weight={draw(st.sampled_from(['None', f'torch.rand({c})']))})",
         f"F.kl_div(F.log_softmax(x, 1), y.softmax(1), reduction='{reduction}')",
-        f"F.kl_div(x, y, reduction='batchmean', log_target=True)",
+        "F.kl_div(x, y, reduction='batchmean', log_target=True)",
         f"nn.CrossEntropyLoss(reduction='{reduction}')(x, {classes})",
         f"nn.BCEWithLogitsLoss(reduction='{reduction}')(x, torch.rand({n}, {c}))"]))
     seed = draw(st.integers(0, 2 ** 16))
@@ -212,7 +212,7 @@ OPTIMIZERS = {
                                f"nesterov=True, weight_decay={d(st.sampled_from([0, 0.1]))})"),
     "Adam": lambda d: (f"optim.Adam(model.parameters(), lr={d(st.sampled_from([0.001, 0.01, 0.1]))}, "
                        f"amsgrad={d(st.booleans())}, weight_decay={d(st.sampled_from([0, 0.1]))})"),
-    "AdamW": lambda d: f"optim.AdamW(model.parameters(), lr=0.01, betas=(0.8, 0.99))",
+    "AdamW": lambda d: "optim.AdamW(model.parameters(), lr=0.01, betas=(0.8, 0.99))",
     "RMSprop": lambda d: (f"optim.RMSprop(model.parameters(), lr=0.01, "
                           f"momentum={d(st.sampled_from([0, 0.5]))}, centered={d(st.booleans())})"),
     "Adagrad": lambda d: (f"optim.Adagrad(model.parameters(), lr=0.1, "

@@ -8,8 +8,6 @@ import contextlib
 import io
 import textwrap
 
-import pytest
-
 import gradcli as torch
 import gradcli.nn as nn
 import gradcli.nn.functional as F

@@ -297,8 +297,8 @@ def randn(*size, generator=None, dtype=None, requires_grad=False):
 
 def randperm(n, *, generator=None, dtype=None, requires_grad=False):
     """A random permutation of ``range(n)`` (PyTorch's Fisher-Yates on its generator)."""
-    Limits.check_elements((n,))
-    array = rng.randperm(int(n), generator=_kernel(generator))
+    n = _shape_args((n,))[0]  # (PyTorch's negative-dimension error)
+    array = rng.randperm(n, generator=_kernel(generator))
     return _leaf(array.astype(_dtype_np(dtype) or np.int64), requires_grad)
 
 

@@ -13,7 +13,7 @@ from gradcli.api.functions import (addmm, expand, matmul, mean, reshape, sigmoid
                                    view)
 from gradcli.core.kernels import random as rng
 from gradcli.core.ops import TABLE, apply, broadcast_shape, type_word
-from gradcli.core.ops.nn import batch_norm_stats, max_pool2d_indices
+from gradcli.core.ops.nn import batch_norm_stats, max_pool2d_indices, pool_output_size
 from gradcli.core.tensor import Tensor
 from gradcli.errors import TorchError
 
@@ -97,6 +97,18 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return _conv(input, weight, bias, stride, padding, dilation, groups, 2)
 
 
+def _check_pool_output(input, window, ceil_mode):
+    """ATen's pool2d_shape_check: an empty output is refused."""
+    sizes = [pool_output_size(size, k, s, p, d, ceil_mode) for size, k, s, p, d in zip(
+        input.shape[-2:], window["kernel"], window["stride"], window["padding"],
+        window.get("dilation", (1, 1)))]
+    if min(sizes) < 1:
+        planes = input.shape[-3] if input.dim() > 2 else 1
+        raise TorchError(f"Given input size: ({planes}x{input.shape[-2]}x{input.shape[-1]}). "
+                         f"Calculated output size: ({planes}x{sizes[0]}x{sizes[1]}). Output size "
+                         "is too small")
+
+
 def _window(kernel_size, stride, padding, dilation=1):
     kernel = _tuple(kernel_size, 2)
     stride = kernel if stride is None or stride == () or stride == [] else _tuple(stride, 2)
@@ -114,6 +126,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
         raise TorchError("pad should be at most half of effective kernel size, but got "
                          f"pad={window['padding'][0]}, kernel_size={window['kernel'][0]} and "
                          f"dilation={window['dilation'][0]}")
+    _check_pool_output(input, window, ceil_mode)
     indices = max_pool2d_indices(x.array, **window)
     if unbatched:  # ATen's pooling kernels take (C, H, W) as they are
         indices = indices[0]
@@ -125,6 +138,7 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                count_include_pad=True, divisor_override=None):
     _batched(input, 2, "avg_pool2d")
     window = _window(kernel_size, stride, padding)
+    _check_pool_output(input, window, ceil_mode)
     del window["dilation"]
     return apply(TABLE["avg_pool2d"], input, ceil_mode=ceil_mode,
                  count_include_pad=count_include_pad, divisor_override=divisor_override, **window)

@@ -29,3 +29,18 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + super().__repr__()
 
     __str__ = __repr__
+
+
+def clear_grad(param, set_to_none: bool) -> None:
+    """What zero_grad does to one parameter (Module's and Optimizer's alike): drop its
+    gradient, or detach it from any graph and fill it with zeros."""
+    if param.grad is None:
+        return
+    if set_to_none:
+        param.grad = None
+        return
+    if param.grad.grad_fn is not None:
+        param.grad.detach_()
+    else:
+        param.grad.requires_grad_(False)
+    param.grad.zero_()

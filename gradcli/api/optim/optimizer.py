@@ -12,6 +12,7 @@ from collections import defaultdict
 
 from gradcli.api import functions as fn
 from gradcli.api.nn.modules.module import typename
+from gradcli.api.nn.parameter import clear_grad
 from gradcli.core.tensor import Tensor
 from gradcli.errors import TorchError
 
@@ -71,16 +72,7 @@ class Optimizer:
     def zero_grad(self, set_to_none: bool = True) -> None:
         for group in self.param_groups:
             for param in group["params"]:
-                if param.grad is None:
-                    continue
-                if set_to_none:
-                    param.grad = None
-                else:
-                    if param.grad.grad_fn is not None:
-                        param.grad.detach_()
-                    else:
-                        param.grad.requires_grad_(False)
-                    param.grad.zero_()
+                clear_grad(param, set_to_none)
 
     def step(self, closure=None):
         """One update of every parameter that has a gradient, under no_grad as PyTorch runs

@@ -17,7 +17,33 @@ def _index(idx, size: int) -> int:
     return idx % size
 
 
-class Sequential(Module):
+class _ModuleSequence(Module):
+    """What Sequential and ModuleList share: modules under the keys "0", "1", ... in order."""
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def append(self, module):
+        self.add_module(str(len(self)), module)
+        return self
+
+    def pop(self, key):
+        module = self[key]
+        del self[key]
+        return module
+
+    def _delete(self, keys) -> None:
+        for key in keys:
+            delattr(self, key)
+        # renumbered, as PyTorch does
+        self._modules = OrderedDict(
+            (str(i), module) for i, module in enumerate(self._modules.values()))
+
+
+class Sequential(_ModuleSequence):
     """Modules called one after the other, each on the output of the one before."""
 
     def __init__(self, *args):
@@ -40,17 +66,7 @@ class Sequential(Module):
 
     def __delitem__(self, idx) -> None:
         keys = list(self._modules)
-        for key in keys[idx] if isinstance(idx, slice) else [keys[_index(idx, len(keys))]]:
-            delattr(self, key)
-        # renumbered, as PyTorch does
-        self._modules = OrderedDict(
-            (str(i), module) for i, module in enumerate(self._modules.values()))
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
+        self._delete(keys[idx] if isinstance(idx, slice) else [keys[_index(idx, len(keys))]])
 
     def __add__(self, other):
         if not isinstance(other, Sequential):
@@ -60,10 +76,6 @@ class Sequential(Module):
         for layer in (*self, *other):
             combined.append(layer)
         return combined
-
-    def append(self, module):
-        self.add_module(str(len(self)), module)
-        return self
 
     def extend(self, sequential):
         for layer in sequential:
@@ -82,18 +94,13 @@ class Sequential(Module):
         self._modules[str(index)] = module
         return self
 
-    def pop(self, key):
-        module = self[key]
-        del self[key]
-        return module
-
     def forward(self, input):
         for module in self:
             input = module(input)
         return input
 
 
-class ModuleList(Module):
+class ModuleList(_ModuleSequence):
     """A list of modules, registered so that ``parameters()`` and the rest see them."""
 
     def __init__(self, modules=None):
@@ -111,16 +118,7 @@ class ModuleList(Module):
 
     def __delitem__(self, idx) -> None:
         positions = range(len(self))[idx] if isinstance(idx, slice) else [_index(idx, len(self))]
-        for position in positions:
-            delattr(self, str(position))
-        self._modules = OrderedDict(
-            (str(i), module) for i, module in enumerate(self._modules.values()))
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
+        self._delete([str(position) for position in positions])
 
     def __iadd__(self, modules):
         return self.extend(modules)
@@ -130,10 +128,6 @@ class ModuleList(Module):
         for i, module in enumerate((*self, *other)):
             combined.add_module(str(i), module)
         return combined
-
-    def append(self, module):
-        self.add_module(str(len(self)), module)
-        return self
 
     def extend(self, modules):
         if not hasattr(modules, "__iter__"):
@@ -148,11 +142,6 @@ class ModuleList(Module):
         for i in range(len(self._modules), index, -1):
             self._modules[str(i)] = self._modules[str(i - 1)]
         self._modules[str(index)] = module
-
-    def pop(self, key):
-        module = self[key]
-        del self[key]
-        return module
 
     def __repr__(self) -> str:
         """PyTorch's: a run of equal modules prints once, as ``(0-2): 3 x Linear(...)``."""

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import math
-
-from gradcli.api import functions as fn
 from gradcli.api.nn import functional as F
-from gradcli.api.nn import init
+from gradcli.api.nn.modules.linear import reset_weight_and_bias, weight_and_bias
 from gradcli.api.nn.modules.module import Module
-from gradcli.api.nn.parameter import Parameter
 from gradcli.errors import TorchError
 
 
@@ -35,20 +31,12 @@ class _ConvNd(Module):
         self.dilation = F._tuple(dilation, n)
         self.transposed, self.output_padding = False, (0,) * n
         self.groups, self.padding_mode = groups, padding_mode
-        self.weight = Parameter(fn.empty((out_channels, in_channels // groups,
-                                          *self.kernel_size), dtype=dtype))
-        if bias:
-            self.bias = Parameter(fn.empty(out_channels, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
+        weight_and_bias(self, (out_channels, in_channels // groups, *self.kernel_size), bias,
+                        out_channels, dtype)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        reset_weight_and_bias(self.weight, self.bias)
 
     def extra_repr(self) -> str:
         s = "{in_channels}, {out_channels}, kernel_size={kernel_size}, stride={stride}"

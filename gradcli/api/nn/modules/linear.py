@@ -11,6 +11,25 @@ from gradcli.api.nn.modules.module import Module
 from gradcli.api.nn.parameter import Parameter
 
 
+def reset_weight_and_bias(weight, bias) -> None:
+    """PyTorch's default for Linear and the convolutions: kaiming_uniform_(a=sqrt(5)) for the
+    weight, then the bias uniform in +-1/sqrt(fan_in), in that order of draws."""
+    init.kaiming_uniform_(weight, a=math.sqrt(5))
+    if bias is not None:
+        fan_in, _ = init._calculate_fan_in_and_fan_out(weight)
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+        init.uniform_(bias, -bound, bound)
+
+
+def weight_and_bias(module, weight_shape, bias, size, dtype) -> None:
+    """Register ``weight`` and ``bias`` (or None) as the layers' constructors do."""
+    module.weight = Parameter(fn.empty(weight_shape, dtype=dtype))
+    if bias:
+        module.bias = Parameter(fn.empty(size, dtype=dtype))
+    else:
+        module.register_parameter("bias", None)
+
+
 class Identity(Module):
     """Returns its input; any arguments are accepted and ignored."""
 
@@ -28,19 +47,11 @@ class Linear(Module):
         super().__init__()
         self.in_features = in_features
         self.out_features = out_features
-        self.weight = Parameter(fn.empty((out_features, in_features), dtype=dtype))
-        if bias:
-            self.bias = Parameter(fn.empty(out_features, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
+        weight_and_bias(self, (out_features, in_features), bias, out_features, dtype)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        reset_weight_and_bias(self.weight, self.bias)
 
     def forward(self, input):
         return F.linear(input, self.weight, self.bias)
@@ -58,12 +69,8 @@ class Bilinear(Module):
         super().__init__()
         self.in1_features, self.in2_features = in1_features, in2_features
         self.out_features = out_features
-        self.weight = Parameter(fn.empty((out_features, in1_features, in2_features),
-                                         dtype=dtype))
-        if bias:
-            self.bias = Parameter(fn.empty(out_features, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
+        weight_and_bias(self, (out_features, in1_features, in2_features), bias, out_features,
+                        dtype)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:

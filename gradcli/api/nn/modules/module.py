@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import OrderedDict, namedtuple
 
 from gradcli.api import functions as fn
-from gradcli.api.nn.parameter import Parameter
+from gradcli.api.nn.parameter import Parameter, clear_grad
 from gradcli.core import dtypes
 from gradcli.core.engine import type_name
 from gradcli.core.tensor import Tensor
@@ -385,16 +385,7 @@ class Module:
 
     def zero_grad(self, set_to_none=True) -> None:
         for param in self.parameters():
-            if param.grad is None:
-                continue
-            if set_to_none:
-                param.grad = None
-            else:
-                if param.grad.grad_fn is not None:
-                    param.grad.detach_()
-                else:
-                    param.grad.requires_grad_(False)
-                param.grad.zero_()
+            clear_grad(param, set_to_none)
 
     def apply(self, fn):
         for module in self.children():
