@@ -332,8 +332,9 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     if dim > 1 and input.shape[0] != target.shape[0]:
         raise TorchError(f"Expected input batch_size ({input.shape[0]}) to match target "
                          f"batch_size ({target.shape[0]}).", kind="ValueError")
-    if target.array.dtype.kind not in "iu":
-        raise TorchError(f"expected scalar type Long but found {type_word(target.array.dtype)}")
+    if target.array.dtype not in (np.int64, np.uint8):
+        raise TorchError("expected target dtype to be Long or Byte, but got "
+                         f"{type_word(target.array.dtype)}")
     params = dict(target=target.array.astype(np.int64),
                   weight=None if weight is None else weight.array.astype(input.array.dtype),
                   reduction=reduction, ignore_index=ignore_index)

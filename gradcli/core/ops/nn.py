@@ -9,7 +9,8 @@ import math
 import numpy as np
 
 from gradcli.core.ops.common import _fma
-from gradcli.core.ops.linalg import _check_mm, _mm_mat1_rule, _mm_mat2_rule
+from gradcli.core.ops.linalg import (_C_TYPE_NAMES, _check_mm, _mm_mat1_rule, _mm_mat2_rule,
+                                     type_word)
 from gradcli.core.ops.schema import PROMOTE_BINARY, PROMOTE_UNARY_FLOAT, defop, sample
 from gradcli.errors import TorchError
 
@@ -18,6 +19,10 @@ from gradcli.errors import TorchError
 def _addmm_forward(bias, a, b, layout=None):
     # PyTorch copies the bias into the result and lets gemm add the product to it (beta=1):
     # the product's sum rounded first, then one addition per element
+    for name, x in (("self", bias), ("mat1", a)):
+        if x.dtype != b.dtype:
+            raise TorchError(f"{name} and mat2 must have the same dtype, but got "
+                             f"{type_word(x.dtype)} and {type_word(b.dtype)}")
     product = _check_mm(a, b)
     try:
         shape = np.broadcast_shapes(bias.shape, product.shape)
@@ -207,6 +212,11 @@ def _windows(x, kernel, stride, padding, dilation):
 
 def _conv_forward(x, w, bias=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1,
                   spatial=2):
+    if bias is not None and bias.dtype != x.dtype:
+        raise TorchError(f"Input type ({_C_TYPE_NAMES[x.dtype.name]}) and bias type "
+                         f"({_C_TYPE_NAMES[bias.dtype.name]}) should be the same")
+    if w.dtype != x.dtype:
+        raise TorchError(f"expected scalar type {type_word(x.dtype)} but found {type_word(w.dtype)}")
     x2, w2 = _as_2d(x, spatial), _as_2d(w, spatial)
     windows = _windows(x2, w2.shape[2:], stride, padding, dilation)
     if windows is None:
