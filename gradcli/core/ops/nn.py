@@ -40,8 +40,9 @@ def _addmm_forward(bias, a, b, layout=None):
 # layout as mm's: (mat1, mat2) column-major, given only when one is
 defop("addmm", "AddmmBackward0", _addmm_forward,
       lambda F, g, r, bias, a, b, layout=(False, False): g,  # (summed to the bias's shape)
-      lambda F, g, r, bias, a, b, layout=(False, False): _mm_mat1_rule(F, g, r, a, b, layout),
-      lambda F, g, r, bias, a, b, layout=(False, False): _mm_mat2_rule(F, g, r, a, b, layout),
+      # (mm's rules; each reads only the other matrix)
+      lambda F, g, r, bias, a, b, layout=(False, False): _mm_mat1_rule(F, g, r, None, b, layout),
+      lambda F, g, r, bias, a, b, layout=(False, False): _mm_mat2_rule(F, g, r, a, None, layout),
       saved_inputs=((), (2,), (1,)), arg_names=("self", "mat1", "mat2"),
       formula="d(c + A@B)/dc = 1, /dA = G@B^T, /dB = A^T@G", last_input_first=True,
       gradcheck=(sample((4,), (2, 3), (3, 4)), sample((2, 4), (2, 3), (3, 4)),
@@ -635,7 +636,7 @@ def _batch_norm_weight_rule(F, g, r, x, weight, bias, training=True, eps=1e-5, *
 
 
 def _batch_norm_bias_rule(F, g, r, x, weight, bias, training=True, eps=1e-5, **running):
-    return F.reshape(_bn_sum(F, g, x), shape=(-1,))
+    return F.reshape(F.sum(g, dim=(0,) + tuple(range(2, len(x.shape)))), shape=(-1,))
 
 
 defop("native_batch_norm", "NativeBatchNormBackward0", _batch_norm_forward,
