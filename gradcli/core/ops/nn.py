@@ -46,7 +46,8 @@ defop("addmm", "AddmmBackward0", _addmm_forward,
       saved_inputs=((), (2,), (1,)), arg_names=("self", "mat1", "mat2"),
       formula="d(c + A@B)/dc = 1, /dA = G@B^T, /dB = A^T@G", last_input_first=True,
       gradcheck=(sample((4,), (2, 3), (3, 4)), sample((2, 4), (2, 3), (3, 4)),
-                 sample((1, 1), (1, 3), (3, 1)), sample((4,), (2, 3), (3, 4), layout=(False, True))))
+                 sample((1, 1), (1, 3), (3, 1)),
+                 sample((4,), (2, 3), (3, 4), layout=(False, True))))
 
 
 # ----- Activations (ATen's CPU kernels, in float32 where they compute in it) -----
@@ -164,8 +165,9 @@ def _gelu_second(F, g, grad_output, x, approximate):
         t = F.tanh(inner)
         d_inner = _GELU_TANH_BETA * (1 + 3 * _GELU_TANH_KAPPA * x * x)
         sech2 = 1 - t * t
+        d2_inner = _GELU_TANH_BETA * 6 * _GELU_TANH_KAPPA * x
         second = sech2 * d_inner + 0.5 * x * (-2 * t * sech2 * d_inner * d_inner
-                                                + sech2 * _GELU_TANH_BETA * 6 * _GELU_TANH_KAPPA * x)
+                                                + sech2 * d2_inner)
         return g * grad_output * second
     pdf = _GELU_PDF * F.exp(x * x * -0.5)
     return g * grad_output * pdf * (2 - x * x)
@@ -217,15 +219,15 @@ def _conv_forward(x, w, bias=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1
         raise TorchError(f"Input type ({_C_TYPE_NAMES[x.dtype.name]}) and bias type "
                          f"({_C_TYPE_NAMES[bias.dtype.name]}) should be the same")
     if w.dtype != x.dtype:
-        raise TorchError(f"expected scalar type {type_word(x.dtype)} but found {type_word(w.dtype)}")
+        raise TorchError(f"expected scalar type {type_word(x.dtype)} but found "
+                         f"{type_word(w.dtype)}")
     x2, w2 = _as_2d(x, spatial), _as_2d(w, spatial)
     windows = _windows(x2, w2.shape[2:], stride, padding, dilation)
     if windows is None:
-        raise TorchError("Calculated padded input size per channel: "
-                         f"({' x '.join(str(s + 2 * p) for s, p in zip(x2.shape[2:], padding))}). "
-                         "Kernel size: "
-                         f"({' x '.join(str(d * (k - 1) + 1) for k, d in zip(w2.shape[2:], dilation))}"
-                         "). Kernel size can't be greater than actual input size")
+        padded = " x ".join(str(s + 2 * p) for s, p in zip(x2.shape[2:], padding))
+        span = " x ".join(str(d * (k - 1) + 1) for k, d in zip(w2.shape[2:], dilation))
+        raise TorchError(f"Calculated padded input size per channel: ({padded}). Kernel size: "
+                         f"({span}). Kernel size can't be greater than actual input size")
     out_per_group, in_per_group = w2.shape[0] // groups, w2.shape[1]
     outs = []
     for group in range(groups):
@@ -257,8 +259,9 @@ def _conv_input_grad_forward(g, w, input_shape, stride=(1, 1), padding=(0, 0), d
         target = padded[:, group * in_per_group:(group + 1) * in_per_group]
         for i in range(kh):
             for j in range(kw):
-                target[:, :, i * dh:i * dh + sh * (oh - 1) + 1:sh,
-                       j * dw:j * dw + sw * (ow - 1) + 1:sw] += cols[..., i, j].transpose(0, 3, 1, 2)
+                rows = slice(i * dh, i * dh + sh * (oh - 1) + 1, sh)
+                columns = slice(j * dw, j * dw + sw * (ow - 1) + 1, sw)
+                target[:, :, rows, columns] += cols[..., i, j].transpose(0, 3, 1, 2)
     out = padded[:, :, ph:ph + shape[2], pw:pw + shape[3]]
     out = np.ascontiguousarray(out)
     return out[:, :, 0, :] if spatial == 1 else out
@@ -562,7 +565,8 @@ defop("adaptive_avg_pool2d", "AdaptiveAvgPool2DBackward0", _adaptive_avg_pool2d_
       lambda F, g, r, x, output_size: F.adaptive_avg_pool2d_backward(
           g, input_shape=tuple(x.shape), output_size=output_size),
       saved_inputs=((),), formula="d pool(x)/dx_i = 1/n for each window holding x_i",
-      gradcheck=(sample((1, 2, 5, 4), output_size=(2, 3)), sample((2, 1, 3, 3), output_size=(2, 2))))
+      gradcheck=(sample((1, 2, 5, 4), output_size=(2, 3)),
+                 sample((2, 1, 3, 3), output_size=(2, 2))))
 
 
 # ----- Normalization -----
@@ -735,16 +739,22 @@ def _trilinear_forward(x1, w, x2):
     return np.einsum("ni,oij,nj->no", x1, w, x2).astype(x1.dtype)
 
 
+def _spread(F, x, shape):
+    """``x`` viewed with size-1 dims where ``shape`` (a (n, o, i, j) layout) has a 1."""
+    return F.reshape(x, shape=shape)
+
+
+# each gradient is a broadcast product over (n, o, i, j), summed over the other axes
 defop("trilinear", "TrilinearBackward0", _trilinear_forward,
       lambda F, g, r, x1, w, x2: F.sum(
-          F.reshape(g, shape=(g.shape[0], g.shape[1], 1, 1)) * F.reshape(w, shape=(1,) + tuple(w.shape))
-          * F.reshape(x2, shape=(x2.shape[0], 1, 1, x2.shape[1])), dim=(1, 3)),
+          _spread(F, g, (g.shape[0], g.shape[1], 1, 1)) * _spread(F, w, (1,) + tuple(w.shape))
+          * _spread(F, x2, (x2.shape[0], 1, 1, x2.shape[1])), dim=(1, 3)),
       lambda F, g, r, x1, w, x2: F.sum(
-          F.reshape(g, shape=(g.shape[0], g.shape[1], 1, 1))
-          * F.reshape(x1, shape=(x1.shape[0], 1, x1.shape[1], 1))
-          * F.reshape(x2, shape=(x2.shape[0], 1, 1, x2.shape[1])), dim=0),
+          _spread(F, g, (g.shape[0], g.shape[1], 1, 1))
+          * _spread(F, x1, (x1.shape[0], 1, x1.shape[1], 1))
+          * _spread(F, x2, (x2.shape[0], 1, 1, x2.shape[1])), dim=0),
       lambda F, g, r, x1, w, x2: F.sum(
-          F.reshape(g, shape=(g.shape[0], g.shape[1], 1, 1)) * F.reshape(w, shape=(1,) + tuple(w.shape))
-          * F.reshape(x1, shape=(x1.shape[0], 1, x1.shape[1], 1)), dim=(1, 2)),
+          _spread(F, g, (g.shape[0], g.shape[1], 1, 1)) * _spread(F, w, (1,) + tuple(w.shape))
+          * _spread(F, x1, (x1.shape[0], 1, x1.shape[1], 1)), dim=(1, 2)),
       arg_names=("i1", "i2", "i3"), formula="d x1^T W x2/dx1 = W x2",
       gradcheck=(sample((2, 3), (4, 3, 2), (2, 2)),))

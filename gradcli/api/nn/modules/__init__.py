@@ -15,7 +15,8 @@ from gradcli.api.nn.modules.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool
 from gradcli.api.nn.modules.sparse import Embedding
 
 __all__ = ["Module", "Sequential", "ModuleList", "ModuleDict", "Identity", "Linear", "Bilinear",
-           "Embedding", "Conv1d", "Conv2d", "BatchNorm1d", "BatchNorm2d", "LayerNorm", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "Dropout", "Flatten",
-           "Unflatten", "ReLU", "LeakyReLU", "ELU", "GELU", "Tanh", "Sigmoid", "Softmax",
-           "LogSoftmax", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "CrossEntropyLoss",
-           "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "KLDivLoss"]
+           "Embedding", "Conv1d", "Conv2d", "BatchNorm1d", "BatchNorm2d", "LayerNorm",
+           "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "Dropout", "Flatten", "Unflatten",
+           "ReLU", "LeakyReLU", "ELU", "GELU", "Tanh", "Sigmoid", "Softmax", "LogSoftmax",
+           "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "CrossEntropyLoss", "NLLLoss",
+           "BCELoss", "BCEWithLogitsLoss", "KLDivLoss"]
