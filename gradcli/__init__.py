@@ -26,7 +26,8 @@ __all__ = sorted(_public())
 # `import gradcli.nn.functional as F` and `from gradcli.autograd import Function` work as
 # they do with torch: the subpackages live in gradcli.api, these are their public names.
 for _module in (autograd, autograd.function, autograd.graph, autograd.functional,  # noqa: F821
-                autograd.forward_ad, nn, nn.functional, cuda, backends, backends.cuda,  # noqa: F821
+                autograd.forward_ad, nn, nn.functional, nn.init, optim,  # noqa: F821
+                optim.lr_scheduler, utils, utils.data, cuda, backends, backends.cuda,  # noqa: F821
                 backends.cudnn, backends.mps):  # noqa: F821
     _sys.modules["gradcli." + _module.__name__.removeprefix("gradcli.api.")] = _module
 

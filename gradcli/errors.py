@@ -91,8 +91,12 @@ class CheckMismatch(GradcliError):
 
 
 def _flavour(builtin: type) -> type:
-    return type(f"Torch{builtin.__name__}", (TorchError, builtin), {"kind": builtin.__name__})
+    namespace = {"kind": builtin.__name__}
+    if builtin is KeyError:  # str(KeyError) quotes its message, as Python's does
+        namespace["__str__"] = lambda self: repr(self.message)
+    return type(f"Torch{builtin.__name__}", (TorchError, builtin), namespace)
 
 
 _BUILTIN_FLAVOURS = {b.__name__: _flavour(b) for b in (
-    RuntimeError, TypeError, ValueError, IndexError, NotImplementedError, AssertionError)}
+    RuntimeError, TypeError, ValueError, IndexError, NotImplementedError, AssertionError,
+    AttributeError, KeyError)}

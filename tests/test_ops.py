@@ -35,6 +35,8 @@ def draw(sample: Sample, seed: int = 0) -> list:
 def _values(rng, shape, domain):
     if domain == "positive":
         return rng.uniform(0.5, 2.0, shape)
+    if domain == "probability":
+        return rng.uniform(0.1, 0.9, shape)
     if domain == "nonzero":
         return rng.uniform(0.3, 1.5, shape) * rng.choice([-1.0, 1.0], shape)
     if domain == "unit":  # inside (-1, 1) and away from its ends (asin, acos)

@@ -23,8 +23,9 @@ def error_of(source: str) -> str:
 @pytest.mark.parametrize("source, expected", [
     ("torch.fft.fft(x)", "!! AttributeError: torch.fft is part of PyTorch but not supported by gradcli"),
     ("x.stft(4)", "!! AttributeError: torch.Tensor.stft is part of PyTorch but not supported by gradcli"),
-    ("torch.nn.functional.conv2d(x, x)",
-     "!! AttributeError: torch.nn.functional.conv2d is part of PyTorch but not supported by gradcli"),
+    ("torch.nn.functional.grid_sample(x, x)",
+     "!! AttributeError: torch.nn.functional.grid_sample is part of PyTorch but not supported by "
+     "gradcli"),
     ("torch.float32.is_signed",
      "!! AttributeError: torch.dtype.is_signed is part of PyTorch but not supported by gradcli"),
     ("torch.cuda.memory_allocated()",

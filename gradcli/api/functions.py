@@ -25,6 +25,7 @@ from gradcli.core.ops import TABLE, apply, extreme_indices, type_word
 from gradcli.core.ops.composite import (_prod,  # noqa: F401  (clone, view: torch.clone, torch.view)
                                         _shape_list, _strides, clone, contiguous, mm, reshape, view)
 from gradcli.core import tensor as tensor_module
+from gradcli.core.ops.composite import addmm as _addmm
 from gradcli.core.tensor import GradMode, Limits, Tensor, WrappedFloat, WrappedInt, wrap_dim
 from gradcli.errors import TorchError
 
@@ -285,21 +286,69 @@ def eye(n, m=None, dtype=None, device=None, requires_grad=False):
 
 # ----- Random numbers (PyTorch's generator, reproduced in random.py) -----
 
+class Generator:
+    """``torch.Generator``: a CPU generator of its own (PyTorch's MT19937, bit for bit), for
+    the ``generator=`` arguments of the random functions, DataLoader and random_split."""
+
+    def __init__(self, device="cpu"):
+        self.kernel = rng.Generator()
+
+    def manual_seed(self, seed):
+        self.kernel.manual_seed(int(seed))
+        return self
+
+    def seed(self) -> int:
+        return self.kernel.seed()
+
+    def initial_seed(self) -> int:
+        return self.kernel.initial_seed()
+
+    def get_state(self):
+        return Tensor(self.kernel.get_state())
+
+    def set_state(self, new_state):
+        self.kernel.set_state(new_state.array)
+        return self
+
+    def __repr__(self) -> str:
+        return f"<torch._C.Generator object at 0x{id(self):x}>"
+
+
+def _kernel(generator):
+    """The kernel generator a ``generator=`` argument names (None: the default one)."""
+    if generator is None:
+        return rng.default_generator
+    if not isinstance(generator, Generator):
+        raise TorchError(f"generator must be a torch.Generator, not {type(generator).__name__}",
+                         kind="TypeError")
+    return generator.kernel
+
+
 def manual_seed(seed):
     rng.manual_seed(int(seed))
     return None
 
 
-def rand(*sizes, size=None, dtype=None, device=None, requires_grad=False):
+def rand(*sizes, size=None, generator=None, dtype=None, device=None, requires_grad=False):
     check_creation(device, "rand")
     shape = _shape_args(sizes, size)
-    return _leaf(rng.rand(shape, _dtype_np(dtype) or dtypes.default_float.np), requires_grad)
+    return _leaf(rng.rand(shape, _dtype_np(dtype) or dtypes.default_float.np,
+                          generator=_kernel(generator)), requires_grad)
 
 
-def randn(*sizes, size=None, dtype=None, device=None, requires_grad=False):
+def randn(*sizes, size=None, generator=None, dtype=None, device=None, requires_grad=False):
     check_creation(device, "randn")
     shape = _shape_args(sizes, size)
-    return _leaf(rng.randn(shape, _dtype_np(dtype) or dtypes.default_float.np), requires_grad)
+    return _leaf(rng.randn(shape, _dtype_np(dtype) or dtypes.default_float.np,
+                           generator=_kernel(generator)), requires_grad)
+
+
+def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
+    """A random permutation of ``range(n)`` (PyTorch's Fisher-Yates on its generator)."""
+    check_creation(device, "randperm")
+    n = _shape_args((n,))[0]  # (PyTorch's negative-dimension error)
+    array = rng.randperm(n, generator=_kernel(generator))
+    return _leaf(array.astype(_dtype_np(dtype) or np.int64), requires_grad)
 
 
 def rand_like(input, dtype=None, device=None, requires_grad=False):
@@ -312,12 +361,15 @@ def randn_like(input, dtype=None, device=None, requires_grad=False):
                  requires_grad=requires_grad)
 
 
-def randint(low, high=None, size=None, dtype=None, device=None, requires_grad=False):
+def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=None,
+            requires_grad=False):
     check_creation(device, "randint")
+    if size is None and isinstance(high, (tuple, list)):  # randint(high, size)
+        low, high, size = 0, low, high
     if high is None:
         low, high = 0, low
     shape = _shape_args((size,))
-    array = rng.randint(low, high, shape)
+    array = rng.randint(low, high, shape, generator=_kernel(generator))
     return _leaf(array.astype(_dtype_np(dtype) or np.int64), requires_grad)
 
 
@@ -392,6 +444,22 @@ def _pow_number(base, exponent):
     if exponent.array.dtype != target.np:  # only an integer or bool one: no grad to keep
         exponent = Tensor(exponent.array.astype(target.np))
     return apply(TABLE["pow_base"], exponent, base=base)
+
+
+def lerp(input, end, weight):
+    """``input + weight * (end - input)`` (a number weight), ATen's two fused forms."""
+    if isinstance(weight, Tensor):
+        raise TorchError("lerp with a tensor weight is not supported by gradcli",
+                         kind="NotImplementedError")
+    return apply(TABLE["lerp"], input, end, weight=float(weight))
+
+
+def addcmul(input, tensor1, tensor2, *, value=1):
+    return apply(TABLE["addcmul"], input, tensor1, tensor2, value=value)
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1):
+    return apply(TABLE["addcdiv"], input, tensor1, tensor2, value=value)
 
 
 def square(input):
@@ -652,6 +720,13 @@ def any(input, dim=None, keepdim=False):
 
 
 # ----- Linear algebra -----
+
+def addmm(input, mat1, mat2, *, beta=1, alpha=1):
+    if beta != 1 or alpha != 1:
+        raise TorchError("addmm with beta or alpha other than 1 is not supported by gradcli",
+                         kind="NotImplementedError")
+    return _addmm(input, mat1, mat2)
+
 
 def mv(input, vec):
     return apply(TABLE["mv"], input, vec)

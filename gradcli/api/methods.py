@@ -13,6 +13,7 @@ import numpy as np
 from gradcli.api import functions as fn
 from gradcli.core import dtypes, dual
 from gradcli.core.device import CPU
+from gradcli.core.kernels import random as rng
 from gradcli.core.engine import run_backward, type_name
 from gradcli.core.ops import OVERLAP_ERROR, TABLE, apply, copy_slices, index_result_bound, type_word
 from gradcli.core.tensor import (NO_GRAD_VIEW, GradMode, InvalidView, Limits, OpNode, SavedOutput,
@@ -359,6 +360,25 @@ def _fill_(self, value):
                              f"{value.array.ndim} dimensions.")
         return _inplace(self, lambda old: apply(TABLE["fill_tensor"], old, value))
     return _inplace(self, lambda old: apply(TABLE["fill"], old, value=value), overlap_ok=True)
+
+
+def _uniform_(self, a=0.0, b=1.0, *, generator=None):
+    values = rng.uniform_(self.array.shape, a, b, _random_dtype(self, "uniform_"),
+                          generator=fn._kernel(generator))
+    return _inplace(self, lambda old: apply(TABLE["uniform"], old, values=values), overlap_ok=True)
+
+
+def _normal_(self, mean=0.0, std=1.0, *, generator=None):
+    values = rng.normal_(self.array.shape, mean, std, _random_dtype(self, "normal_"),
+                         generator=fn._kernel(generator))
+    return _inplace(self, lambda old: apply(TABLE["normal"], old, values=values), overlap_ok=True)
+
+
+def _random_dtype(tensor, name):
+    if tensor.array.dtype.kind != "f" or tensor.array.dtype == np.float16:
+        raise TorchError(f'"{name}" is only implemented for float32 and float64 tensors in gradcli',
+                         kind="NotImplementedError")
+    return tensor.array.dtype
 
 
 def _clamp_(self, min=None, max=None):
@@ -737,7 +757,7 @@ METHODS = {
     "norm": fn.norm, "argmax": fn.argmax, "argmin": fn.argmin, "all": fn.all, "any": fn.any,
     # linear algebra
     "matmul": fn.matmul, "mm": fn.mm, "mv": fn.mv, "dot": fn.dot, "outer": fn.outer,
-    "bmm": fn.bmm,
+    "bmm": fn.bmm, "addmm": fn.addmm,
     # shapes
     "view": fn.view, "reshape": fn.reshape, "view_as": _view_as, "flatten": fn.flatten,
     "t": fn.t, "transpose": fn.transpose, "permute": fn.permute, "unsqueeze": fn.unsqueeze,
@@ -772,6 +792,18 @@ METHODS = {
     "add_": _inplace_binary(fn.add), "sub_": _inplace_binary(fn.sub),
     "mul_": _inplace_binary(fn.mul), "div_": _inplace_binary(fn.div),
     "pow_": _inplace_binary(fn.pow), "zero_": _zero_, "fill_": _fill_, "clamp_": _clamp_,
+    "uniform_": _uniform_, "normal_": _normal_,
+    "relu_": lambda self: _inplace(self, fn.relu),
+    "sqrt_": lambda self: _inplace(self, fn.sqrt),
+    "lerp": fn.lerp, "addcmul": fn.addcmul, "addcdiv": fn.addcdiv,
+    "lerp_": lambda self, end, weight: _inplace(self, lambda old: fn.lerp(old, end, weight),
+                                               reads=(end,)),
+    "addcmul_": lambda self, tensor1, tensor2, value=1: _inplace(
+        self, lambda old: fn.addcmul(old, tensor1, tensor2, value=value), reads=(tensor1, tensor2)),
+    "addcdiv_": lambda self, tensor1, tensor2, value=1: _inplace(
+        self, lambda old: fn.addcdiv(old, tensor1, tensor2, value=value), reads=(tensor1, tensor2)),
+    "masked_fill_": lambda self, mask, value: _inplace(
+        self, lambda old: fn.masked_fill(old, mask, value), overlap_ok=True),
     "copy_": _copy_, "floor_divide_": _inplace_binary(fn.floor_divide),
     "remainder_": _inplace_binary(fn.remainder), "fmod_": _inplace_binary(fn.fmod),
     **{name + "_": _inplace_op(getattr(fn, name)) for name in (

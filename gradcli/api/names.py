@@ -9,7 +9,7 @@ here; an alias PyTorch has for it goes in ``ALIASES``, never as a second definit
 
 from __future__ import annotations
 
-from gradcli.api import autograd, backends, cuda, functions, nn
+from gradcli.api import autograd, backends, cuda, functions, nn, optim, utils
 from gradcli.core import dtypes
 from gradcli.core.device import device
 from gradcli.core.tensor import Size, Tensor
@@ -20,18 +20,18 @@ FUNCTIONS = (
     "tensor", "ones", "zeros", "empty", "full", "ones_like", "zeros_like", "full_like",
     "empty_like", "arange", "linspace", "eye",
     # random numbers (PyTorch's CPU generator, bit for bit)
-    "manual_seed", "rand", "randn", "rand_like", "randn_like", "randint",
+    "manual_seed", "rand", "randn", "rand_like", "randn_like", "randint", "randperm",
     # arithmetic
     "add", "sub", "mul", "div", "rsub", "floor_divide", "remainder", "fmod", "pow", "square",
-    "neg",
+    "neg", "lerp", "addcmul", "addcdiv",
     # elementwise
     "exp", "log", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "sqrt", "abs", "reciprocal",
     "sign", "sgn", "clamp", "clamp_min", "clamp_max", "maximum", "minimum", "where",
-    "softmax", "log_softmax",
+    "masked_fill", "softmax", "log_softmax",
     # reductions
     "sum", "mean", "prod", "max", "min", "argmax", "argmin", "norm", "all", "any",
     # linear algebra
-    "mm", "mv", "dot", "outer", "bmm", "matmul",
+    "mm", "mv", "dot", "outer", "bmm", "matmul", "addmm",
     # shapes and views
     "view", "reshape", "flatten", "t", "transpose", "permute", "unsqueeze", "squeeze",
     "expand", "clone", "cat", "stack",
@@ -51,8 +51,8 @@ FUNCTIONS = (
     "neg_", "reciprocal_", "floor_", "ceil_", "round_", "trunc_", "frac_", "log1p_", "expm1_",
     "rsqrt_", "square_", "clamp_",
     # autograd state and queries
-    "is_tensor", "numel", "is_grad_enabled", "no_grad", "enable_grad", "set_grad_enabled",
-    "inference_mode", "get_default_dtype", "from_numpy", "set_default_device",
+    "is_tensor", "numel", "is_grad_enabled", "no_grad", "enable_grad",
+    "set_grad_enabled", "inference_mode", "get_default_dtype", "from_numpy", "set_default_device",
     "get_default_device",
 )
 
@@ -70,11 +70,13 @@ DTYPES = {
     **dtypes.ALIASES,
 }
 
-CLASSES = {"Tensor": Tensor, "Size": Size, "dtype": dtypes.dtype, "device": device}
+CLASSES = {"Tensor": Tensor, "Size": Size, "dtype": dtypes.dtype, "device": device,
+           "Generator": functions.Generator}
 
-# torch.autograd, torch.nn, torch.cuda and torch.backends: their own public names are their
-# modules' __all__
-MODULES = {"autograd": autograd, "nn": nn, "cuda": cuda, "backends": backends}
+# torch.autograd, torch.nn, torch.optim, torch.utils, torch.cuda and torch.backends: their own
+# public names are their modules' __all__
+MODULES = {"autograd": autograd, "nn": nn, "optim": optim, "utils": utils, "cuda": cuda,
+           "backends": backends}
 
 
 def public() -> dict:

@@ -2,7 +2,7 @@
 
 ``pytorch_names.txt`` lists PyTorch 2.13's public names (``tools/pytorch_names.py`` writes it
 from an installed torch).  A program reaching for one of them (``torch.fft``, ``x.stft``,
-``torch.nn.functional.conv2d``) is told that it is part of PyTorch but not supported by
+``torch.nn.functional.grid_sample``) is told that it is part of PyTorch but not supported by
 gradcli; any other unknown name gets "did you mean" only for a real near miss, a typo away
 from a name gradcli has (``sun`` for ``sum``), never a shorter relative (``cumsum`` is not
 ``sum``).

@@ -417,7 +417,7 @@ def apply_node(node: OpNode, grad, create_graph: bool):
         F = NP
         if len(inputs) == 2 and len(op.backward) == 2 and not params:
             return _apply_binary(node, op, F, grad, result, inputs)
-        args = [x.array if type(x) is Tensor else x for x in inputs]
+        args = [x.array if isinstance(x, Tensor) else x for x in inputs]
     try:
         if op.backward_all is not None:
             grads = op.backward_all(F, grad, result, *args, **params)
@@ -468,9 +468,9 @@ def _unpacked(node: OpNode):
 def _apply_binary(node, op, F, grad, result, inputs):
     """``apply_node`` unrolled for the commonest nodes: two inputs, no parameters, numpy."""
     a, b = inputs
-    if type(a) is Tensor:
+    if isinstance(a, Tensor):
         a = a.array
-    if type(b) is Tensor:
+    if isinstance(b, Tensor):
         b = b.array
     rule_a, rule_b = op.backward
     need_a, need_b = node.needs_input_grad
@@ -489,7 +489,7 @@ def _apply_binary(node, op, F, grad, result, inputs):
 def _fit(F, g, arg, create_graph, node, index):
     """Undo broadcasting and cast to the input's dtype, as PyTorch's engine does for every edge
     (a gradient the input's shape does not broadcast to is its validate_outputs error)."""
-    shape = arg.array.shape if type(arg) is Tensor else arg.shape
+    shape = arg.array.shape if isinstance(arg, Tensor) else arg.shape
     g_shape = g.shape
     if g_shape != shape:
         if not _expandable(tuple(shape), tuple(g_shape)):
@@ -497,7 +497,7 @@ def _fit(F, g, arg, create_graph, node, index):
                              f"{index} - got [{', '.join(map(str, g_shape))}] but expected shape "
                              f"compatible with [{', '.join(map(str, shape))}]")
         g = F.sum_to(g, shape=tuple(shape))
-    want = arg.array.dtype if type(arg) is Tensor else arg.dtype
+    want = arg.array.dtype if isinstance(arg, Tensor) else arg.dtype
     if create_graph:
         if g.array.dtype != want:
             g = F.to_dtype(g, dtype=want)
@@ -509,7 +509,7 @@ def _fit(F, g, arg, create_graph, node, index):
 def _check_versions(node: OpNode) -> None:
     """PyTorch's SavedVariable check: a saved input or result modified in place since."""
     for tensor, version in zip(node.inputs, node.versions):
-        if version is not None and type(tensor) is Tensor and tensor._version != version:
+        if version is not None and isinstance(tensor, Tensor) and tensor._version != version:
             _raise_first_modified(node)  # the common case costs only this loop
     output = node.output() if node.output is not None else None
     if output is not None and output._version != getattr(node.output, "version", 0):
@@ -532,7 +532,7 @@ def _raise_first_modified(node: OpNode) -> None:
                 raise _modified_error(output, saved_at, node.name())
             continue
         tensor, version = node.inputs[position], node.versions[position]
-        if type(tensor) is Tensor and tensor._version != version:
+        if isinstance(tensor, Tensor) and tensor._version != version:
             raise _modified_error(tensor, version, _current_grad_fn_name(tensor))
 
 

@@ -290,8 +290,8 @@ def op_node(op, inputs, params, result_array, children, needs_input_grad) -> OpN
         a, b = inputs
         if drop_a or drop_b:
             inputs = (meta_of(a.array) if drop_a else a, meta_of(b.array) if drop_b else b)
-        version_a = a._version if saved_a and type(a) is Tensor else None
-        version_b = b._version if saved_b and type(b) is Tensor else None
+        version_a = a._version if saved_a and isinstance(a, Tensor) else None
+        version_b = b._version if saved_b and isinstance(b, Tensor) else None
         node.inputs = inputs
         # None: nothing saved to check (x * 2.0 needs only the 2.0)
         node.versions = (None if version_a is None and version_b is None
@@ -305,7 +305,7 @@ def op_node(op, inputs, params, result_array, children, needs_input_grad) -> OpN
             node.versions = (None,) if always_versions else None
         else:
             node.inputs = inputs
-            node.versions = ((a._version,) if saved and type(a) is Tensor
+            node.versions = ((a._version,) if saved and isinstance(a, Tensor)
                              else (None,) if always_versions else None)
     else:
         node.inputs, node.versions = _saved_inputs(op, inputs, needs_input_grad)
@@ -394,7 +394,7 @@ def _saved_inputs(op, inputs, needs_input_grad):
     kept, versions = [], []
     for t, save, drop in zip(inputs, saved, dropped):
         kept.append(meta_of(t.array) if drop else t)
-        versions.append(t._version if save and type(t) is Tensor else None)
+        versions.append(t._version if save and isinstance(t, Tensor) else None)
     if always_versions or versions.count(None) != count:
         return tuple(kept), tuple(versions)
     return tuple(kept), None

@@ -28,6 +28,8 @@ This mirrors what PyTorch 2.13.0 (CPU build, x86-64) does in
   library's ``log``, ``cos`` and ``sin`` (Python's ``math`` calls the same ones).
 * ``randint``: ``random() % range + low``, or ``random64() % range + low`` once
   the range is at least 2**28.
+* ``bernoulli_(p)`` (a number ``p``, as dropout draws it): one 53-bit uniform per element,
+  ``u < p`` (the build's MKL stream is not used for this dtype and path).
 * ``randperm``: the Fisher-Yates variant that swaps ``i`` with
   ``i + random() % (n - i)``.
 
@@ -49,7 +51,7 @@ import numpy as np
 __all__ = [
     "Generator", "default_generator", "manual_seed", "seed", "initial_seed",
     "get_rng_state", "set_rng_state", "rand", "randn", "randint", "randperm",
-    "uniform_", "normal_", "DEFAULT_RNG_SEED",
+    "uniform_", "normal_", "bernoulli", "DEFAULT_RNG_SEED",
 ]
 
 #: The default seed of a newly constructed ``torch.Generator()``.
@@ -490,6 +492,22 @@ class Generator:
             return ret + 0.0
         return float(_fma64(ret, std, mean))
 
+    def bernoulli(self, shape, p: float) -> np.ndarray:
+        """``bernoulli_(p)`` with a scalar ``p`` (the CPU kernel PyTorch's dropout uses): one
+        53-bit uniform per element, ``u < p``; a bool array."""
+        shape = _shape(shape)
+        if not 0 <= p <= 1:
+            raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
+        with self._lock:
+            u = self._uniform_f64(_numel(shape))
+        return (u < p).reshape(shape)
+
+    def random_int64(self) -> int:
+        """``torch.empty((), dtype=torch.int64).random_()``: one ``random64()`` modulo 2**63
+        (how the DataLoader draws its seeds)."""
+        with self._lock:
+            return int(self._random64(1)[0]) % (1 << 63)
+
     def randint(self, low: int, high: int, shape) -> np.ndarray:
         shape = _shape(shape)
         low, high = int(low), int(high)
@@ -575,6 +593,11 @@ def normal_(shape, mean: float = 0.0, std: float = 1.0, np_dtype=np.float32, *,
             generator: Generator | None = None) -> np.ndarray:
     """``torch.empty(shape, dtype=...).normal_(mean, std)``."""
     return _gen(generator).normal_(shape, mean, std, np_dtype)
+
+
+def bernoulli(shape, p: float, *, generator: Generator | None = None) -> np.ndarray:
+    """``torch.empty(shape).bernoulli_(p)`` as a bool array."""
+    return _gen(generator).bernoulli(shape, p)
 
 
 def randint(low: int, high: int, shape, *, generator: Generator | None = None) -> np.ndarray:

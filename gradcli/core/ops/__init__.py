@@ -18,8 +18,8 @@ the rules against ``F`` and Python operators makes every rule differentiable.
 # an earlier one: div_mode on div, the scalar forms on add/sub/mul/div); then the two rule
 # namespaces are filled from the finished table.
 from gradcli.core.ops import (arithmetic, elementwise, indexing, linalg,  # noqa: F401
-                              reductions, shape, softmax)
-from gradcli.core.ops.composite import mm, reshape
+                              reductions, shape, softmax, nn, losses)
+from gradcli.core.ops.composite import addmm, mm, reshape
 from gradcli.core.ops.dispatch import NP, T, apply, broadcast_shape, index_result_bound
 from gradcli.core.ops.indexing import OVERLAP_ERROR, copy_slices
 from gradcli.core.ops.linalg import column_major, type_word
@@ -31,4 +31,4 @@ fill_namespaces()
 
 __all__ = ["TABLE", "Op", "Sample", "sample", "apply", "NP", "T", "broadcast_shape",
            "index_result_bound", "OVERLAP_ERROR", "copy_slices", "column_major", "type_word",
-           "extreme_indices", "mm", "reshape"]
+           "extreme_indices", "addmm", "mm", "reshape"]

@@ -360,3 +360,49 @@ defop("pow_base", "PowBackward2", _pow_base_forward,
       saved_inputs=((0,),), arg_names=("exponent",),
       formula="d(c**p)/dp = c**p * log(c)", gradcheck=(sample((2, 3), base=2.0), sample((3,), base=0.5)),
       tangent=ELEMENTWISE)
+
+
+# ----- lerp, addcmul, addcdiv: what the optimizers compute with (ATen's CPU kernels) -----
+def _lerp_forward(x, end, weight):
+    # weight < 0.5: x + weight * (end - x); else end - (end - x) * (1 - weight); one fma each
+    w = np.asarray(weight, dtype=np.result_type(x, end))
+    if abs(w) < 0.5:
+        return _fma(w, end - x, x)
+    return _fma(w - np.ones((), dtype=w.dtype), end - x, end)
+
+
+def _addcmul_forward(x, t1, t2, value=1):
+    v = np.asarray(value, dtype=np.result_type(x, t1, t2))
+    return _fma(v * t1, t2, x)
+
+
+def _addcdiv_forward(x, t1, t2, value=1):
+    v = np.asarray(value, dtype=np.result_type(x, t1, t2))
+    return (v * t1) / t2 + x
+
+
+defop("lerp", "LerpBackward0", _lerp_forward,
+      lambda F, g, r, x, end, weight: g * (1 - weight),
+      lambda F, g, r, x, end, weight: g * weight,
+      saves=False, promote=PROMOTE_BINARY, arg_names=("self", "end"),
+      sympy=lambda sp, x, end, weight: x + weight * (end - x),
+      formula="d lerp(x, e, w)/dx = 1 - w, /de = w",
+      gradcheck=(sample((2, 3), (2, 3), weight=0.25), sample((3,), (2, 3), weight=0.75)))
+defop("addcmul", "AddcmulBackward0", _addcmul_forward,
+      lambda F, g, r, x, t1, t2, value=1: g,
+      lambda F, g, r, x, t1, t2, value=1: g * t2 * value,
+      lambda F, g, r, x, t1, t2, value=1: g * t1 * value,
+      promote=PROMOTE_BINARY, saved_inputs=((), (2,), (1,)),
+      arg_names=("self", "tensor1", "tensor2"),
+      sympy=lambda sp, x, t1, t2, value=1: x + value * t1 * t2,
+      formula="d(x + v*a*b)/da = v*b", last_input_first=True,
+      gradcheck=(sample((2, 3), (2, 3), (2, 3), value=0.5), sample((3,), (2, 3), (3,), value=-2)))
+defop("addcdiv", "AddcdivBackward0", _addcdiv_forward,
+      lambda F, g, r, x, t1, t2, value=1: g,
+      lambda F, g, r, x, t1, t2, value=1: g * value / t2,
+      lambda F, g, r, x, t1, t2, value=1: -g * value * t1 / (t2 * t2),
+      promote=PROMOTE_FLOAT, saved_inputs=((), (2,), (1, 2)),
+      arg_names=("self", "tensor1", "tensor2"),
+      sympy=lambda sp, x, t1, t2, value=1: x + value * t1 / t2,
+      formula="d(x + v*a/b)/da = v/b, /db = -v*a/b**2", last_input_first=True,
+      gradcheck=(sample((2, 3), (2, 3), (2, 3), domain=("any", "any", "nonzero"), value=0.5),))

@@ -108,3 +108,11 @@ def mm(input, mat2):
         if True in layout:  # the gradient formulas depend on it
             return apply(TABLE["mm"], input, mat2, layout=layout)
     return apply(TABLE["mm"], input, mat2)
+
+
+def addmm(input, mat1, mat2):
+    """``input + mat1 @ mat2`` as one op (AddmmBackward0, Linear's), with mm's layouts."""
+    layout = (column_major(mat1.array), column_major(mat2.array))
+    if True in layout:
+        return apply(TABLE["addmm"], input, mat1, mat2, layout=layout)
+    return apply(TABLE["addmm"], input, mat1, mat2)

@@ -26,14 +26,14 @@ def _arrays_for(op: Op, operands):
         operands = [float(x) if type(x) is WrappedFloat else int(x) if type(x) is WrappedInt
                     else x for x in operands]
     if op.promote == PROMOTE_NONE:
-        return [x.array if type(x) is Tensor else x for x in operands]
+        return [x.array if isinstance(x, Tensor) else x for x in operands]
     if op.promote == PROMOTE_UNARY_FLOAT:
         array = operands[0].array
         if array.dtype.kind not in "f":
             array = array.astype(dtypes.default_float.np)
         if len(operands) == 1:
             return (array,)
-        return [array] + [x.array if type(x) is Tensor else x for x in operands[1:]]
+        return [array] + [x.array if isinstance(x, Tensor) else x for x in operands[1:]]
     return _promoted(operands, op.promote == PROMOTE_FLOAT)
 
 
@@ -41,17 +41,17 @@ _PYTHON_NUMBERS = frozenset((float, int, bool))
 
 
 def _promoted(operands, to_float: bool):
-    kinds = {x.array.dtype for x in operands if type(x) is Tensor}
-    scalars = [x for x in operands if type(x) is not Tensor]
+    kinds = {x.array.dtype for x in operands if isinstance(x, Tensor)}
+    scalars = [x for x in operands if not isinstance(x, Tensor)]
     if len(kinds) == 1 and not to_float:
         kind = next(iter(kinds))
         if kind.kind == "f" or not scalars or _scalars_fit(kind, scalars):
-            return [x.array if type(x) is Tensor else x for x in operands]
+            return [x.array if isinstance(x, Tensor) else x for x in operands]
     target = dtypes.result_type(*operands)
     if to_float and target.category != dtypes.FLOAT:
         target = dtypes.default_float
     want = target.np
-    return [(x.array if x.array.dtype == want else x.array.astype(want)) if type(x) is Tensor
+    return [(x.array if x.array.dtype == want else x.array.astype(want)) if isinstance(x, Tensor)
             else x for x in operands]
 
 
@@ -104,27 +104,28 @@ def apply(op: Op, *operands, **params):
     # Which operands need a gradient, and the node each one's gradient flows to.  Unrolled for
     # one and two operands (most ops); the `needs` tuples are shared, one per pattern: every
     # object a node keeps is one more for the GC to scan.
+    # (a Tensor subclass, nn.Parameter, is a tensor too: `or isinstance` only when not a Tensor)
     if len(operands) == 2:
         b = operands[1]
-        if type(a) is Tensor and a.requires_grad:
-            if type(b) is Tensor and b.requires_grad:
+        if (type(a) is Tensor or isinstance(a, Tensor)) and a.requires_grad:
+            if (type(b) is Tensor or isinstance(b, Tensor)) and b.requires_grad:
                 needs = _NEEDS_BOTH
                 children = (a.grad_fn or a.gradient_edge(), b.grad_fn or b.gradient_edge())
             else:
                 needs = _NEEDS_FIRST
                 children = (a.grad_fn or a.gradient_edge(), None)
-        elif type(b) is Tensor and b.requires_grad:
+        elif (type(b) is Tensor or isinstance(b, Tensor)) and b.requires_grad:
             needs = _NEEDS_SECOND
             children = (None, b.grad_fn or b.gradient_edge())
         else:
             return _untracked(op, operands, out)
     elif len(operands) == 1:
-        if type(a) is not Tensor or not a.requires_grad:
+        if not (type(a) is Tensor or isinstance(a, Tensor)) or not a.requires_grad:
             return _untracked(op, operands, out)
         needs = _NEEDS_ONE
         children = (a.grad_fn or a.gradient_edge(),)
     else:
-        needs = tuple([type(x) is Tensor and x.requires_grad for x in operands])
+        needs = tuple([isinstance(x, Tensor) and x.requires_grad for x in operands])
         if True not in needs:
             return _untracked(op, operands, out)
         needs = _NEEDS_PATTERNS.setdefault(needs, needs) if len(needs) < 4 else needs
@@ -186,7 +187,7 @@ _NEEDS_PATTERNS: dict = {}
 
 def _untracked(op, operands, out):
     result = Tensor(out)
-    if op.view and type(operands[0]) is Tensor:
+    if op.view and isinstance(operands[0], Tensor):
         base = operands[0]
         share_version(base, result)
         if base.requires_grad and not GradMode.enabled and out.dtype.kind == "f":

@@ -132,6 +132,13 @@ defop("fill", "FillBackward2", lambda x, value: np.full_like(x, value),
       lambda F, g, r, x, value: F.zeros_like(g),
       saves=False, formula="x.fill_(v): no gradient flows back to x",
       gradcheck=(sample((2, 3), value=0.5),), tangent=lambda F, ts, r, x, value: F.zeros_like(r))
+# uniform_ and normal_: the values drawn from the generator are a parameter (drawn before the
+# write, so the op itself is deterministic)
+for _name, _grad_fn in (("uniform", "UniformBackward0"), ("normal", "NormalBackward0")):
+    defop(_name, _grad_fn, lambda x, values: values.astype(x.dtype, copy=True),
+          lambda F, g, r, x, values: F.zeros_like(g),
+          saves=False, formula=f"x.{_name}_(): no gradient flows back to x",
+          gradcheck=(sample((2, 3), values=np.full((2, 3), 0.25)),))
 defop("copy", "CopyBackwards", lambda x, src: np.broadcast_to(src, x.shape).astype(x.dtype),
       lambda F, g, r, x, src: F.zeros_like(g),
       lambda F, g, r, x, src: g,

@@ -230,7 +230,7 @@ def copy_slices(base, fn, index, overlap, result) -> OpNode:
     needs = (base.requires_grad, *fn.needs_input_grad[1:])
     inputs = [base, *fn.inputs[1:]]
     if not GradMode.keep_values:  # the rule reads no input value, only shapes
-        inputs = [meta_of(x.array) if need and type(x) is Tensor else x
+        inputs = [meta_of(x.array) if need and isinstance(x, Tensor) else x
                   for x, need in zip(inputs, needs)]
     # Made by hand, not by op_node: the inputs may already be shapes (Metas) of fn's, and none
     # of them is saved for a version check.

@@ -18,7 +18,7 @@ from gradcli.core.tensor import Tensor
 
 # ----- The two faces of the table -----
 def _as_array(x):
-    return x.array if type(x) is Tensor else np.asarray(x)
+    return x.array if isinstance(x, Tensor) else np.asarray(x)
 
 
 def _np_constant(value, like=None):
@@ -34,8 +34,8 @@ def _np_zeros_like(x):
 
 
 def _t_zeros_like(x):
-    return Tensor(np.zeros(x.array.shape if type(x) is Tensor else x.shape,
-                           dtype=x.array.dtype if type(x) is Tensor else x.dtype))
+    return Tensor(np.zeros(x.array.shape if isinstance(x, Tensor) else x.shape,
+                           dtype=x.array.dtype if isinstance(x, Tensor) else x.dtype))
 
 
 def _np_masked_fill(x, mask, value=0.0):
@@ -46,7 +46,7 @@ def _np_masked_fill(x, mask, value=0.0):
 
 def _t_masked_fill(x, mask, value=0.0):
     mask = _as_array(mask)
-    if type(value) is Tensor:
+    if isinstance(value, Tensor):
         return apply(TABLE["masked_fill_tensor"], x, value, mask=mask)
     return apply(TABLE["masked_fill"], x, mask=mask, value=value)
 

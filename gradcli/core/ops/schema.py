@@ -63,6 +63,7 @@ SCALAR_FORMS: dict[Op, Op] = {}
 # Every row lists where tests/test_ops.py checks its rules against finite differences: input
 # shapes (broadcasting ones among them), where the values are drawn, and the op's parameters.
 # Domains: "any" (uniform in [-1.5, 1.5]), "positive" ([0.5, 2]), "nonzero" (|x| in [0.3, 1.5]),
+# "probability" ([0.1, 0.9]),
 # "distinct" (all inputs' values jointly far from each other and from 0: ties and kinks of max,
 # clamp, relu... stay farther away than the finite-difference step).  One domain for all
 # inputs, or a tuple with one per input.  A parameter may be a function of the drawn input

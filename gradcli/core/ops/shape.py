@@ -157,7 +157,8 @@ defop("clone", "CloneBackward0",
       saves=False, sympy=lambda sp, x, contiguous=False: x, formula="d clone(x)/dx = 1",
       gradcheck=unary_samples(), tangent=LINEAR)
 defop("to_dtype", "ToCopyBackward0", lambda x, dtype: x.astype(dtype),
-      lambda F, g, r, x, dtype: F.to_dtype(g, dtype=x.array.dtype if type(x) is Tensor else x.dtype),
+      lambda F, g, r, x, dtype: F.to_dtype(
+          g, dtype=x.array.dtype if isinstance(x, Tensor) else x.dtype),
       saves=False, sympy=lambda sp, x, dtype: x, formula="d x.to(dtype)/dx = 1",
       gradcheck=(sample((2, 3), dtype=np.dtype(np.float64)),), tangent=LINEAR)
 
