@@ -275,6 +275,8 @@ SAME_AS_PYTHON = {
         values = [1, 2, 3, 4]
         del values[0], values[-1]
         print(hasattr(box, "a"), box.items, values)
+        print("{} and {}".format(1, "a"), "{0:.3f}|{1!r}|{x:>5}".format(3.14159, "s", x=7),
+              "{:,}".format(1234567), "{name}={value:.2e}".format(name="lr", value=0.001))
         if __name__ == "__main__":
             print("run as a script")
     """,

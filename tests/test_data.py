@@ -77,3 +77,16 @@ def test_random_split_by_lengths_and_fractions():
 [[5, 6, 1, 2, 0], [8, 9, 3], [7, 4]]
 Sum of input lengths does not equal the length of the input dataset!
 """
+
+
+def test_workers_load_the_same_batches_in_the_programs_process():
+    """num_workers > 0: PyTorch's workers produce the batches the main process would, in the
+    same order; gradcli loads them itself (no processes), so programs that ask for workers run."""
+    import gradcli as torch
+    from gradcli.utils.data import DataLoader, TensorDataset
+    data = TensorDataset(torch.arange(6.0), torch.arange(6.0) * 2)
+    torch.manual_seed(3)
+    plain = [x.tolist() for x, _ in DataLoader(data, batch_size=2, shuffle=True)]
+    torch.manual_seed(3)
+    workers = [x.tolist() for x, _ in DataLoader(data, batch_size=2, shuffle=True, num_workers=2)]
+    assert workers == plain and sorted(sum(plain, [])) == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]

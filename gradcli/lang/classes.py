@@ -20,6 +20,7 @@ from __future__ import annotations
 import builtins
 import weakref
 
+from gradcli.core.tensor import Tensor
 from gradcli.errors import GradcliError, ProgramError, SandboxError
 
 USER_DUNDERS = frozenset({
@@ -85,6 +86,8 @@ def is_program_object(obj) -> bool:
 def is_library_object(obj) -> bool:
     """An instance of a registered library base or package (an nn.Linear the program made)."""
     kind = type(obj)
+    if isinstance(obj, Tensor):  # tensors (and nn.Parameter) read as tensors
+        return False
     return (bool(LIBRARY_BASES) and isinstance(obj, tuple(LIBRARY_BASES))) or \
         (bool(LIBRARY_PACKAGES) and _library_class(kind) and not isinstance(obj, type))
 

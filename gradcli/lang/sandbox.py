@@ -14,6 +14,7 @@ import builtins
 import itertools
 import math
 import re
+import string
 import sys
 import types
 
@@ -22,7 +23,8 @@ import collections
 from collections import Counter
 
 from gradcli.api import functions as fn
-from gradcli.api import names, refusals
+from gradcli.api import names, nn, refusals
+from gradcli.api.utils import data
 from gradcli.api.autograd import BackwardCFunction, Function, FunctionCtx, Variable
 from gradcli.api.autograd.forward_ad import UnpackedDualTensor, dual_level
 from gradcli.api.autograd.function import DelayedError
@@ -75,6 +77,16 @@ _SANDBOX_CLASSES = {Tensor: TENSOR_TYPE, Function: Function, FunctionCtx: Functi
                                             dual_level)}}
 
 
+# gradcli's packages whose classes a program uses as PyTorch's (nn.Linear, optim.SGD,
+# utils.data.DataLoader): their objects offer their public names (lang/classes.py), and the
+# bases below can be derived from (nn.Module, Dataset)
+LIBRARY_PACKAGES = ("gradcli.api.nn", "gradcli.api.optim", "gradcli.api.utils")
+for _package in LIBRARY_PACKAGES:
+    classes.register_package(_package)
+classes.register_base(nn.Module)
+classes.register_base(data.Dataset)
+
+
 def _namespace(name: str, members: dict) -> ModuleNamespace:
     """A module as a program sees it: submodules become namespaces of their ``__all__``."""
     seen = {}
@@ -82,9 +94,10 @@ def _namespace(name: str, members: dict) -> ModuleNamespace:
         if isinstance(value, types.ModuleType):
             value = _namespace(f"{name}.{key}", {k: getattr(value, k) for k in value.__all__})
         elif isinstance(value, type):
-            if value not in _SANDBOX_CLASSES:
-                continue
-            value = _SANDBOX_CLASSES[value]
+            if value in _SANDBOX_CLASSES:
+                value = _SANDBOX_CLASSES[value]
+            elif not value.__module__.startswith(LIBRARY_PACKAGES):
+                continue  # torch.Size, torch.dtype...: classes a program has no use for calling
         seen[key] = value
     return ModuleNamespace(name, seen)
 
@@ -469,7 +482,7 @@ ATTRIBUTES = {
 # (append and insert too: called from C, e.g. `any(map(a.append, a))`, a builtin method could
 # grow the list it iterates forever where neither the step count nor the alarm can stop it;
 # index, count, remove, sort and the dict lookups compare or hash in C: see "Walks" below)
-_CHECKED_METHODS = {(str, "join"), (str, "replace"), (list, "extend"), (list, "append"),
+_CHECKED_METHODS = {(str, "join"), (str, "replace"), (str, "format"), (list, "extend"), (list, "append"),
                     (list, "insert"), (list, "index"), (list, "count"), (list, "remove"),
                     (list, "sort"), (tuple, "index"), (tuple, "count"), (dict, "get"),
                     (dict, "pop"), (dict, "setdefault")}
@@ -481,7 +494,9 @@ def get_attribute(obj, name: str, interp=None):
         if name in obj.members:
             return obj.members[name]
         raise _no_attribute(obj, name, obj.members)
-    if classes.is_program_object(obj) or classes.is_program_class(obj) or \
+    if isinstance(obj, Tensor):
+        kind = Tensor  # nn.Parameter and the other tensor subclasses read as tensors
+    elif classes.is_program_object(obj) or classes.is_program_class(obj) or \
             classes.is_library_object(obj):
         return classes.get_attribute(obj, name)
     if kind is super:
@@ -553,6 +568,50 @@ def _checked_join(obj, interp):
             raise LimitError(f"string longer than {cap:,} characters")
         return obj.join(items)
     return join
+
+
+def _checked_format(template, interp):
+    """str.format with fields named by position or keyword only: no attribute or index is
+    read through the template ('{0.__class__}' is refused), and each spec is a standard one."""
+    def format(*args, **kwargs):
+        pieces, automatic = [], [0, None]  # next automatic index, numbering mode
+        for literal, field, spec, conversion in string.Formatter().parse(template):
+            pieces.append(literal)
+            if field is None:
+                continue
+            value = _format_argument(field, args, kwargs, automatic)
+            if conversion in ("r", "s", "a"):
+                check_walk(interp, value, "formatting this value")
+                value = {"r": repr, "s": str, "a": ascii}[conversion](value)
+            elif type(value) in WALKED:
+                check_walk(interp, value, "formatting this value")
+            pieces.append(format_value(value, spec or ""))
+            if sum(map(len, pieces)) > interp.settings.max_sequence:
+                raise LimitError("string longer than the limit", hint="raise --max-sequence N")
+        return "".join(pieces)
+    return format
+
+
+def _format_argument(field, args, kwargs, automatic):
+    if field == "" or field.isdigit():
+        mode = "automatic" if field == "" else "manual"
+        if automatic[1] not in (None, mode):
+            raise ProgramError("cannot switch from manual field specification to automatic "
+                               "field numbering", kind="ValueError")
+        automatic[1] = mode
+        index = automatic[0] if field == "" else int(field)
+        automatic[0] += field == ""
+        if index >= len(args):
+            raise ProgramError(f"Replacement index {index} out of range for positional args "
+                               "tuple", kind="IndexError")
+        return args[index]
+    if field.isidentifier() and not field.startswith("_"):
+        if field not in kwargs:
+            raise ProgramError(repr(field), kind="KeyError")
+        return kwargs[field]
+    raise SandboxError(f"format field {field!r} is not supported",
+                       hint="name an argument by position or keyword; format reads no "
+                            "attribute or item of it")
 
 
 def _checked_replace(obj, interp):
@@ -631,7 +690,8 @@ def _checked_lookup(method_name):
     return make
 
 
-_CHECKED_MAKERS = {"join": _checked_join, "replace": _checked_replace, "extend": _checked_extend,
+_CHECKED_MAKERS = {"join": _checked_join, "replace": _checked_replace, "format": _checked_format,
+                   "extend": _checked_extend,
                    "append": _checked_append, "insert": _checked_insert, "sort": _checked_sort,
                    **{name: _checked_search(name) for name in ("index", "count", "remove")},
                    **{name: _checked_lookup(name) for name in ("get", "pop", "setdefault")}}
@@ -682,6 +742,9 @@ def _close_hint(name, candidates) -> str | None:
 
 
 def set_attribute(obj, name: str, value) -> None:
+    if isinstance(obj, Tensor) and name in ("grad", "requires_grad", "data"):
+        _set_tensor_attribute(obj, name, value)
+        return
     if classes.is_program_object(obj) or classes.is_program_class(obj) or \
             classes.is_library_object(obj):
         classes.set_attribute(obj, name, value)
@@ -704,7 +767,7 @@ def delete_attribute(obj, name: str) -> None:
     if type(obj) is FunctionCtx and not name.startswith("_") and name in obj.__dict__:
         del obj.__dict__[name]
         return
-    if type(obj) is Tensor and name == "grad":
+    if isinstance(obj, Tensor) and name == "grad":
         obj.grad = None  # as PyTorch's `del x.grad`
         return
     raise SandboxError(f"cannot delete attribute '{name}' of '{_type_name(obj)}'")
@@ -751,7 +814,7 @@ def get_item(interp, obj, key):
     if kind is np.ndarray and type(key) in WALKED:
         check_argument(interp, key)
     if isinstance(obj, (Tensor, list, tuple, str, dict, range, modules.TypingName, np.ndarray)) \
-            or classes.is_program_object(obj):
+            or classes.is_program_object(obj) or classes.is_library_object(obj):
         return obj[key]
     raise ProgramError(f"'{_type_name(obj)}' object is not subscriptable")
 
@@ -793,7 +856,8 @@ def iterate(interp, obj):
                                                                          "reversed", "dict_keys",
                                                                          "dict_values",
                                                                          "dict_items") \
-            or classes.is_program_object(obj) or type(obj) in (set, frozenset, np.ndarray):
+            or classes.is_program_object(obj) or classes.is_library_object(obj) \
+            or type(obj) in (set, frozenset, np.ndarray, types.GeneratorType):
         return iter(obj)
     raise ProgramError(f"'{_type_name(obj)}' object is not iterable")
 

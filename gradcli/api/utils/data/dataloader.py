@@ -61,9 +61,11 @@ class DataLoader:
                  worker_init_fn=None, multiprocessing_context=None, generator=None, *,
                  prefetch_factor=None, persistent_workers=False, pin_memory_device="",
                  in_order=True):
-        if num_workers != 0:
-            raise TorchError("gradcli's DataLoader loads in the main process only "
-                             "(num_workers=0)", kind="NotImplementedError")
+        if not isinstance(num_workers, int) or num_workers < 0:
+            raise TorchError("num_workers option should be non-negative; use num_workers=0 to "
+                             "disable multiprocessing.", kind="ValueError")
+        # Workers (num_workers > 0) load the same batches, in the same order, as the main
+        # process does for a map-style dataset: gradcli loads them in the program's process.
         if sampler is not None and shuffle:
             raise TorchError("sampler option is mutually exclusive with shuffle",
                              kind="ValueError")
