@@ -64,26 +64,14 @@ def import_torch():
 
 
 def printed_by_gradcli(source: str) -> str:
-    """What gradcli's interpreter prints for ``source``; an error ends it as ``!! Kind: message``."""
-    buffer = io.StringIO()
-    try:
-        run_source("<test>", source, output=buffer)
-    except GradcliError as error:
-        buffer.write(f"!! {error.kind}: {error.message}\n")
-    return scrub(buffer.getvalue())
+    """What gradcli's interpreter prints for ``source``; an error ends it as ``!! Kind: message``
+    (addresses as the conformance outputs write them)."""
+    return run_gradcli(source, address="object at 0x...")
 
 
 def printed_by_torch(torch, source: str) -> str:
-    """What ``source`` prints as plain Python with PyTorch, in the same form (an error's first
-    line)."""
-    buffer = io.StringIO()
-    with warnings.catch_warnings(), contextlib.redirect_stdout(buffer):
-        warnings.simplefilter("ignore")
-        try:
-            exec(compile(source, "<torch>", "exec"), {"torch": torch, "__name__": "__main__"})
-        except Exception as error:  # noqa: BLE001 - PyTorch's error is part of what it prints
-            buffer.write(f"!! {type(error).__name__}: {str(error).splitlines()[0]}\n")
-    return scrub(buffer.getvalue())
+    """What ``source`` prints as plain Python with PyTorch, in the same form."""
+    return run_python(source, torch, address="object at 0x...")
 
 
 def fixed_examples(max_examples: int) -> hypothesis.settings:
@@ -98,21 +86,22 @@ def fixed_examples(max_examples: int) -> hypothesis.settings:
 # Both print what the program printed, then "!! Kind: first line of the message" if it raised;
 # object addresses read "object at 0x?".
 
-def run_gradcli(source: str) -> str:
+def run_gradcli(source: str, address: str = "object at 0x?") -> str:
     """The program through gradcli's interpreter (``gradcli eval``)."""
     buffer = io.StringIO()
     try:
         run_source("<parity>", source, output=buffer)
     except GradcliError as error:
         buffer.write(f"!! {error.kind}: {error.message}\n")
-    return ADDRESS.sub("object at 0x?", buffer.getvalue())
+    return ADDRESS.sub(address, buffer.getvalue())
 
 
-def run_python(source: str, torch_module) -> str:
+def run_python(source: str, torch_module, address: str = "object at 0x?") -> str:
     """The program as plain Python, its ``import torch`` (and ``torch.x`` submodules) giving
     ``torch_module``: real PyTorch, or gradcli as ``import gradcli as torch`` would."""
     buffer = io.StringIO()
-    namespace = {"__name__": "__main__", "__builtins__": _builtins_importing(torch_module)}
+    namespace = {"__name__": "__main__", "__builtins__": _builtins_importing(torch_module),
+                 "torch": torch_module}  # (some fixed programs use torch without importing it)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
@@ -121,7 +110,7 @@ def run_python(source: str, torch_module) -> str:
         except Exception as error:  # noqa: BLE001 - any error is part of the output
             kind = error.kind if isinstance(error, GradcliError) else type(error).__name__
             buffer.write(f"!! {kind}: {str(error).split(chr(10))[0]}\n")
-    return ADDRESS.sub("object at 0x?", buffer.getvalue())
+    return ADDRESS.sub(address, buffer.getvalue())
 
 
 def _builtins_importing(torch_module) -> dict:

@@ -7,13 +7,13 @@ installed, against torch itself in tests/test_parity.py style below).
 
 from __future__ import annotations
 
-import contextlib
 import io
 import textwrap
 
 import pytest
 
-from conftest import import_torch
+import gradcli
+from conftest import import_torch, run_gradcli, run_python
 from gradcli.errors import GradcliError
 from gradcli.lang.interpreter import run_source
 
@@ -306,16 +306,11 @@ print(typed([1, 2]))
 
 
 def _python_output(source: str) -> str:
-    stream = io.StringIO()
-    with contextlib.redirect_stdout(stream):
-        exec(compile(source, "<test>", "exec"), {"__name__": "__main__"})  # the reference
-    return stream.getvalue()
+    return run_python(source, gradcli)  # the reference: real Python
 
 
 def _gradcli_output(source: str) -> str:
-    stream = io.StringIO()
-    run_source("<test>", source, output=stream)
-    return stream.getvalue()
+    return run_gradcli(source)
 
 
 @pytest.mark.parametrize("name", sorted(SAME_AS_PYTHON))
@@ -405,9 +400,9 @@ def test_torch_program_prints_known_output(name):
 
 @pytest.mark.parametrize("name", sorted(TORCH_PROGRAMS))
 def test_torch_program_prints_what_torch_prints(name):
-    import_torch()
-    source, _ = TORCH_PROGRAMS[name]
-    assert _python_output(textwrap.dedent(source)) == _gradcli_output(textwrap.dedent(source))
+    torch = import_torch()
+    source = textwrap.dedent(TORCH_PROGRAMS[name][0])
+    assert run_python(source, torch) == _gradcli_output(source)
 
 
 def test_a_program_cannot_catch_its_limits():
