@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 
 from gradcli.api.functions import no_grad
+from gradcli.api.nn.parameter import check_initialized
 from gradcli.errors import TorchError
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "constant_", "ones_", "zeros_",
@@ -60,22 +61,26 @@ def _calculate_correct_fan(tensor, mode):
 
 
 def uniform_(tensor, a=0.0, b=1.0, generator=None):
+    check_initialized(tensor, "uniform_")
     with no_grad():
         return tensor.uniform_(a, b, generator=generator)
 
 
 def normal_(tensor, mean=0.0, std=1.0, generator=None):
+    check_initialized(tensor, "normal_")
     with no_grad():
         return tensor.normal_(mean, std, generator=generator)
 
 
 def constant_(tensor, val):
+    check_initialized(tensor, "constant_")
     with no_grad():
         return tensor.fill_(val)
 
 
 def ones_(tensor):
-    return constant_(tensor, 1.0)
+    with no_grad():
+        return tensor.fill_(1.0)
 
 
 def zeros_(tensor):
@@ -97,6 +102,7 @@ def xavier_normal_(tensor, gain=1.0, generator=None):
 
 
 def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
+    check_initialized(tensor, "kaiming_uniform_")
     if 0 in tensor.shape:
         return tensor
     fan = _calculate_correct_fan(tensor, mode)
@@ -106,6 +112,7 @@ def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gene
 
 
 def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
+    check_initialized(tensor, "kaiming_normal_")
     if 0 in tensor.shape:
         return tensor
     fan = _calculate_correct_fan(tensor, mode)

@@ -7,8 +7,9 @@ import math
 from gradcli.api import functions as fn
 from gradcli.api.nn import functional as F
 from gradcli.api.nn import init
+from gradcli.api.nn.modules.lazy import LazyModuleMixin
 from gradcli.api.nn.modules.module import Module
-from gradcli.api.nn.parameter import Parameter
+from gradcli.api.nn.parameter import Parameter, UninitializedParameter
 
 
 def reset_weight_and_bias(weight, bias) -> None:
@@ -59,6 +60,33 @@ class Linear(Module):
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
                 f"bias={self.bias is not None}")
+
+
+class LazyLinear(LazyModuleMixin, Linear):
+    """A Linear whose ``in_features`` the first input decides (its last dimension); the weight
+    and bias are then drawn as Linear's, from the generator's state at that call."""
+
+    cls_to_become = Linear
+
+    def __init__(self, out_features, bias=True, device=None, dtype=None):
+        super().__init__(0, 0, False)
+        self.weight = UninitializedParameter(dtype=dtype)
+        self.out_features = out_features
+        if bias:
+            self.bias = UninitializedParameter(dtype=dtype)
+
+    def reset_parameters(self) -> None:
+        if not self.has_uninitialized_params() and self.in_features != 0:
+            super().reset_parameters()
+
+    def initialize_parameters(self, input, *args, **kwargs) -> None:
+        if self.has_uninitialized_params():
+            with fn.no_grad():
+                self.in_features = input.shape[-1]
+                self.weight.materialize((self.out_features, self.in_features))
+                if self.bias is not None:
+                    self.bias.materialize((self.out_features,))
+                self.reset_parameters()
 
 
 class Bilinear(Module):
