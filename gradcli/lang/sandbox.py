@@ -136,15 +136,18 @@ FORBIDDEN_NAMES = frozenset({
 class TypeView:
     """What ``type(x)`` gives for a library object: its PyTorch name, nothing to call or open."""
 
-    __slots__ = ("name",)
+    __slots__ = ("name", "kind")
 
-    def __init__(self, name: str):
+    def __init__(self, name: str, kind: type | None = None):
         self.name = name
+        self.kind = kind  # a library class the program can reach (nn.Linear): equal to it
 
     def __repr__(self) -> str:
         return f"<class '{self.name}'>"
 
     def __eq__(self, other) -> bool:
+        if self.kind is not None and other is self.kind:
+            return True
         return type(other) is TypeView and other.name == self.name
 
     def __hash__(self) -> int:
@@ -167,6 +170,9 @@ def type_of(value):
     if not kind.__module__.startswith("gradcli"):  # numpy's arrays and scalars, Python's own
         module = kind.__module__
         return TypeView(kind.__name__ if module == "builtins" else f"{module}.{kind.__name__}")
+    if kind.__module__.startswith(LIBRARY_PACKAGES):  # nn.Linear: torch.nn.modules.linear.Linear
+        return TypeView(f"torch.{kind.__module__.removeprefix('gradcli.api.')}.{kind.__qualname__}",
+                        kind)
     name = getattr(kind, "torch_name", None) or _SHOWN_TYPES.get(kind) or kind.__name__
     return TypeView(name if "." in name else f"torch.{name}")
 
