@@ -17,6 +17,7 @@ import pytest
 import gradcli as torch
 import gradcli.nn as nn
 import gradcli.nn.functional as F
+from conftest import import_torch
 
 
 def printed(*sources: str) -> str:
@@ -519,3 +520,105 @@ def test_the_neural_network_sample_prints_what_pytorch_prints():
                             env={**os.environ, "PYTHONPATH": str(root)})
     assert result.returncode == 0, result.stderr
     assert result.stdout == (root / "tests" / "golden" / "neural_network_sample.txt").read_text()
+
+
+# ----- Lazy modules -----
+
+LAZY = """
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.LazyLinear(8), nn.ReLU(), nn.LazyLinear(1, bias=False))
+    print(net)
+    print(net[0].weight, net[0].weight.size(), net[0].weight.requires_grad)
+    print([(name, type(p).__name__) for name, p in net.named_parameters()])
+    print(net.state_dict())
+    for use in (lambda w: w.shape, lambda w: w + 1, lambda w: w.numel(),
+                lambda w: nn.init.xavier_uniform_(w), lambda w: nn.init.zeros_(w)):
+        try:
+            use(net[0].weight)
+        except (RuntimeError, ValueError) as error:
+            print(type(error).__name__.removeprefix("Torch"), str(error)[:90])
+    X = torch.rand(2, 4)
+    print(net(X))
+    print(net, type(net[0]).__name__, isinstance(net[0], nn.Linear))
+    print(net[0].weight, net[0].bias)
+    print([(name, p.shape) for name, p in net.named_parameters()])
+    def init_normal(m):
+        if type(m) == nn.Linear:
+            nn.init.normal_(m.weight, mean=0, std=0.01)
+    net.apply(init_normal)
+    print(net[0].weight.data[0], net[2].weight.data)
+    print(nn.LazyLinear(3), nn.parameter.UninitializedParameter())
+"""
+
+LAZY_OUT = """\
+Sequential(
+  (0): LazyLinear(in_features=0, out_features=8, bias=True)
+  (1): ReLU()
+  (2): LazyLinear(in_features=0, out_features=1, bias=False)
+)
+<UninitializedParameter> torch.Size([0]) True
+[('0.weight', 'UninitializedParameter'), ('0.bias', 'UninitializedParameter'), ('2.weight', \
+'UninitializedParameter')]
+OrderedDict([('0.weight', <UninitializedParameter>), ('0.bias', <UninitializedParameter>), \
+('2.weight', <UninitializedParameter>)])
+RuntimeError Can't access the shape of an uninitialized parameter or buffer. This error usually \
+happens
+ValueError Attempted to use an uninitialized parameter in <method 'add' of 'torch._C.TensorBase' \
+obje
+ValueError Attempted to use an uninitialized parameter in <method 'numel' of \
+'torch._C.TensorBase' ob
+ValueError Attempted to use an uninitialized parameter in <method 'dim' of 'torch._C.TensorBase' \
+obje
+ValueError Attempted to use an uninitialized parameter in <method 'zero_' of \
+'torch._C.TensorBase' ob
+tensor([[-0.0427],
+        [-0.1188]], grad_fn=<MmBackward0>)
+Sequential(
+  (0): Linear(in_features=4, out_features=8, bias=True)
+  (1): ReLU()
+  (2): Linear(in_features=8, out_features=1, bias=False)
+) Linear True
+Parameter containing:
+tensor([[-0.0444,  0.1323, -0.1511, -0.0983],
+        [-0.4777, -0.3311, -0.2061,  0.0185],
+        [ 0.1977,  0.3000, -0.3390, -0.2177],
+        [ 0.1816,  0.4152, -0.1029,  0.3742],
+        [-0.0806,  0.0529,  0.4527, -0.4638],
+        [-0.3148, -0.1266, -0.1949,  0.4320],
+        [-0.3241, -0.2302, -0.3493, -0.4683],
+        [-0.2919,  0.4298,  0.2231,  0.2423]], requires_grad=True) Parameter containing:
+tensor([ 0.0263, -0.2563,  0.0846, -0.4668, -0.3613, -0.2578,  0.3155,  0.2932],
+       requires_grad=True)
+[('0.weight', torch.Size([8, 4])), ('0.bias', torch.Size([8])), ('2.weight', torch.Size([1, 8]))]
+tensor([ 0.0021, -0.0045, -0.0057, -0.0056]) tensor([[-0.0109, -0.0027,  0.0019, -0.0022,  \
+0.0206, -0.0004,  0.0006, -0.0077]])
+LazyLinear(in_features=0, out_features=3, bias=True) <UninitializedParameter>
+"""
+
+
+def test_a_lazy_linear_takes_in_features_from_its_first_input_and_becomes_a_linear():
+    """Recorded from PyTorch 2.13: the same draws as nn.Linear at the first call."""
+    assert printed(LAZY) == LAZY_OUT
+
+
+def test_a_lazy_linear_prints_what_pytorch_prints():
+    real = import_torch()
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        exec(textwrap.dedent(LAZY), {"torch": real, "nn": real.nn, "__name__": "__main__"})
+    assert printed(LAZY) == buffer.getvalue()
+
+
+def test_a_program_compares_the_type_of_a_lazy_module_with_the_class_it_became():
+    from conftest import printed_by_gradcli
+    assert printed_by_gradcli(textwrap.dedent("""
+        import torch
+        from torch import nn
+        net = nn.Sequential(nn.LazyLinear(2))
+        print(type(net[0]) == nn.LazyLinear, type(net[0].weight))
+        net(torch.ones(1, 3))
+        print(type(net[0]) == nn.Linear, type(net[0]), net[0].weight.shape)
+        print(nn.parameter.UninitializedParameter())
+    """)) == ("True <class 'torch.nn.parameter.UninitializedParameter'>\n"
+              "True <class 'torch.nn.modules.linear.Linear'> torch.Size([2, 3])\n"
+              "<UninitializedParameter>\n")
