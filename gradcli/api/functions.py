@@ -744,6 +744,27 @@ def outer(input, vec2):
     return mul(reshape(input, input.array.shape[0], 1), vec2)
 
 
+def cross(input, other, dim=None):
+    """The cross product along ``dim`` (without one, the first dim of size 3, as PyTorch's
+    deprecated default), the operands broadcast (LinalgCrossBackward0)."""
+    shape, other_shape = input.array.shape, other.array.shape
+    if dim is None:
+        dim = next((d for d, size in enumerate(shape) if size == 3), None)
+        if dim is None:
+            raise TorchError("no dimension of size 3 in input")
+    if len(shape) != len(other_shape):
+        raise TorchError("linalg.cross: inputs must have the same number of dimensions.")
+    dim = wrap_dim(dim, len(shape))
+    if shape[dim] != 3 or other_shape[dim] != 3:
+        raise TorchError(f"linalg.cross: inputs dimension {dim} must have length 3. Got "
+                         f"{shape[dim]} and {other_shape[dim]}")
+    _broadcast_shapes(shape, other_shape)
+    if input.array.dtype != other.array.dtype:
+        raise TorchError(f"expected scalar type {type_word(input.array.dtype)} but found "
+                         f"{type_word(other.array.dtype)}")
+    return apply(TABLE["cross"], input, other, dim=dim)
+
+
 def bmm(input, mat2):
     return apply(TABLE["bmm"], input, mat2)
 
@@ -883,19 +904,23 @@ def expand(input, *sizes):
     return apply(TABLE["expand"], input, shape=_shape_list(sizes))
 
 
-def cat(tensors, dim=0, *, axis=None):
+def cat(tensors, dim=0, *, axis=None, out=None):
     dim = dim if axis is None else axis  # (numpy's name, which PyTorch's parser takes)
     tensors = _tensor_list(tensors, "cat")
+    if out is not None:
+        return _into(out, "cat", lambda: apply(TABLE["cat"], *tensors, dim=dim), tensors)
     return apply(TABLE["cat"], *tensors, dim=dim)
 
 
 
 
-def stack(tensors, dim=0, *, axis=None):
+def stack(tensors, dim=0, *, axis=None, out=None):
     dim = dim if axis is None else axis
     tensors = _tensor_list(tensors, "stack")
     if not tensors:
         raise TorchError("stack expects a non-empty TensorList")
+    if out is not None:
+        return _into(out, "stack", lambda: apply(TABLE["stack"], *tensors, dim=dim), tensors)
     return apply(TABLE["stack"], *tensors, dim=dim)
 
 
@@ -1134,6 +1159,41 @@ def logical_not(input):
     return Tensor(np.logical_not(input.array))
 
 
+# ----- Bitwise: integer and bool tensors, in PyTorch's promoted dtype (numbers wrap into it) -----
+
+def _bitwise(ufunc, name, kernel):
+    def bitwise(input, other):
+        """torch.{name}: elementwise on integer and bool tensors (or a number and a tensor)."""
+        if isinstance(input, Tensor) and isinstance(other, Tensor):
+            _check_broadcast(input, other)
+        a, b = _operand(input, "input"), _operand(other)
+        target = dtypes.result_type(a, b).np
+        if target.kind == "f":
+            raise TorchError(f'"{kernel}_cpu" not implemented for \'{type_word(target)}\'',
+                             kind="NotImplementedError")
+        arrays = [np.asarray(x.array if isinstance(x, Tensor) else x).astype(target, copy=False)
+                  for x in (a, b)]
+        with np.errstate(all="ignore"):
+            return Tensor(np.asarray(ufunc(*arrays)))
+    bitwise.__name__ = bitwise.__qualname__ = name
+    bitwise.__doc__ = bitwise.__doc__.format(name=name)
+    return bitwise
+
+
+bitwise_and = _bitwise(np.bitwise_and, "bitwise_and", "bitwise_and")
+bitwise_or = _bitwise(np.bitwise_or, "bitwise_or", "bitwise_or")
+bitwise_xor = _bitwise(np.bitwise_xor, "bitwise_xor", "bitwise_xor")
+bitwise_left_shift = _bitwise(np.left_shift, "bitwise_left_shift", "lshift")
+bitwise_right_shift = _bitwise(np.right_shift, "bitwise_right_shift", "rshift")
+
+
+def bitwise_not(input):
+    if input.array.dtype.kind not in "biu":
+        raise TorchError(f'"bitwise_not_cpu" not implemented for \'{type_word(input.array.dtype)}\'',
+                         kind="NotImplementedError")
+    return Tensor(np.invert(input.array))
+
+
 # ----- More reductions -----
 
 def _required_dim(name):
@@ -1277,6 +1337,36 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     return _NamedResult("topk", (values, Tensor(indices)))
 
 
+# ----- unique: sorted, equal values merged (a NaN equals nothing), the first of each run kept ----
+
+def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    """The distinct values (or slices along ``dim``) in ascending order, PyTorch's CPU order
+    whatever ``sorted`` says; with their inverse indices and counts when asked."""
+    array = input.array
+    if dim is None:
+        rows = array.reshape(-1, 1)
+    else:
+        dim = wrap_dim(dim, array.ndim)
+        rows = np.moveaxis(array, dim, 0).reshape(array.shape[dim] if array.ndim else 1, -1)
+    order = np.lexsort(rows.T[::-1]) if rows.shape[1] else np.arange(rows.shape[0])
+    ordered = rows[order]
+    starts = np.ones(len(order), dtype=bool)
+    starts[1:] = (ordered[1:] != ordered[:-1]).any(axis=1)
+    run = np.cumsum(starts) - 1
+    if dim is None:
+        values = apply(TABLE["unique"], input, positions=order[starts])
+    else:
+        values = apply(TABLE["unique_dim"], input, dim=dim, positions=order[starts])
+    extras = []
+    if return_inverse:
+        inverse = np.empty(len(order), dtype=np.int64)
+        inverse[order] = run
+        extras.append(Tensor(inverse.reshape(array.shape) if dim is None else inverse))
+    if return_counts:
+        extras.append(Tensor(np.diff(np.append(np.flatnonzero(starts), len(order))).astype(np.int64)))
+    return (values, *extras) if extras else values
+
+
 # ----- Gather, scatter, masked_fill -----
 
 def _check_index(name, input, dim, index, src=None):
@@ -1371,6 +1461,108 @@ def _scalar_word(np_dtype) -> str:
     return {"int64": "long int", "int32": "int", "uint8": "unsigned char", "float32": "float",
             "float64": "double", "int16": "short int", "int8": "signed char",
             "float16": "c10::Half"}.get(np_dtype.name, np_dtype.name)
+
+
+# ----- index_select, index_add, masked_select, nonzero -----
+
+def _vector_index(index, name, vector_error, dtype_error):
+    """index_select's and index_add's index: a tensor of at most one dim, int32 or int64, as
+    int64 positions (a 0-d one is one position)."""
+    if not isinstance(index, Tensor):
+        raise TorchError(f"{name}(): argument 'index' (position 2) must be Tensor, not "
+                         f"{_type_word(index)}", kind="TypeError")
+    array = index.array
+    if array.ndim > 1:
+        raise TorchError(vector_error(array), kind="IndexError")
+    if array.dtype not in (np.int64, np.int32):
+        raise TorchError(dtype_error(array))
+    return array.reshape(-1).astype(np.int64)
+
+
+def index_select(input, dim, index):
+    """The slices of ``input`` at ``index`` along ``dim`` (IndexSelectBackward0)."""
+    positions = _vector_index(
+        index, "index_select", lambda a: "index_select(): Index is supposed to be a vector",
+        lambda a: "index_select(): Expected dtype int32 or int64 for index")
+    ndim = input.array.ndim
+    dim = wrap_dim(dim, ndim)
+    size = input.array.shape[dim] if ndim else 1
+    if positions.size and ((positions < 0) | (positions >= size)).any():
+        raise TorchError("index out of range in self", kind="IndexError")
+    return apply(TABLE["index_select"], input, dim=dim, index=positions)
+
+
+def index_add(input, dim, index, source, *, alpha=1):
+    """``source``'s slices added into a copy of ``input`` at ``index`` along ``dim``, in index
+    order (IndexAddBackward0); PyTorch's checks, in its order and words."""
+    positions = _vector_index(
+        index, "index_add", lambda a: "index_add_(): Index is supposed to be a vector, but got "
+        f"dim: {a.ndim} with type: {type_word(a.dtype)} and size: {list(a.shape)}",
+        lambda a: f"index_add_(): Expected dtype int32/int64 for index but got: {type_word(a.dtype)}")
+    if not isinstance(source, Tensor):
+        raise TorchError(f"index_add(): argument 'source' (position 3) must be Tensor, not "
+                         f"{_type_word(source)}", kind="TypeError")
+    shape = input.array.shape
+    dim = wrap_dim(dim, len(shape))
+    _check_index_add(input, source, dim, positions)
+    size = shape[dim] if shape else 1
+    bad = (positions < 0) | (positions >= size)
+    if bad.any():
+        if len(shape) <= 1:
+            raise TorchError("index out of range in self", kind="IndexError")
+        raise TorchError(f"index {int(positions[bad][0])} is out of bounds for dimension {dim} "
+                         f"with size {size}")
+    return apply(TABLE["index_add"], input, source, dim=dim, index=positions, alpha=alpha)
+
+
+def _check_index_add(input, source, dim, positions):
+    shape, source_shape = input.array.shape, source.array.shape
+    if input.array.dtype != source.array.dtype:
+        raise TorchError(f"index_add_(): self ({type_word(input.array.dtype)}) and source "
+                         f"({type_word(source.array.dtype)}) must have the same scalar type")
+    if not (dim == 0 or dim < len(source_shape)):
+        raise TorchError(f"index_add_(): Indexing dim {dim} is out of bounds of the source tensor "
+                         f"with dim {len(source_shape)}")
+    if not source_shape and positions.size != 1:
+        raise TorchError("Dimension specified as 0 but tensor has no dimensions", kind="IndexError")
+    if source_shape and positions.size != source_shape[dim]:
+        raise TorchError(f"index_add_(): Number of indices ({positions.size}) should be equal to "
+                         f"source.size(dim): ({source_shape[dim]}), for dim: {dim}")
+    kept, source_kept = list(shape), list(source_shape)
+    if kept and source_kept:
+        del kept[dim], source_kept[dim]
+    if kept != source_kept:
+        raise TorchError("source tensor shape must match self tensor shape, excluding the "
+                         f"specified dimension. Got self.shape = {list(shape)} source.shape = "
+                         f"{list(source_shape)}")
+
+
+def masked_select(input, mask):
+    """The elements where ``mask`` (broadcast with ``input``) is True, as a 1-d tensor."""
+    if not isinstance(mask, Tensor):
+        raise TorchError(f"masked_select(): argument 'mask' (position 2) must be Tensor, not "
+                         f"{_type_word(mask)}", kind="TypeError")
+    if mask.array.dtype != np.bool_:
+        raise TorchError("masked_select: expected BoolTensor for mask")
+    _broadcast_shapes(mask.array.shape, input.array.shape)  # (PyTorch's order)
+    return apply(TABLE["masked_select"], input, mask=mask.array)
+
+
+def nonzero(input, *, as_tuple=False):
+    """The indices of the nonzero elements: one row per element (int64), or with
+    ``as_tuple=True`` one 1-d tensor per dim (a 0-d input counts as 1-d)."""
+    array = input.array
+    if as_tuple:
+        return tuple(Tensor(i.astype(np.int64)) for i in np.nonzero(np.atleast_1d(array)))
+    return Tensor(np.argwhere(array).astype(np.int64))
+
+
+def argwhere(input):
+    return nonzero(input)
+
+
+def count_nonzero(input, dim=None):
+    return Tensor(np.asarray(np.count_nonzero(input.array, axis=_dim_arg(dim)), dtype=np.int64))
 
 
 # ----- Triangles, flips, repeats, splits -----
@@ -1755,6 +1947,10 @@ LongTensor = _legacy_constructor(dtypes.int64, "LongTensor")
 IntTensor = _legacy_constructor(dtypes.int32, "IntTensor")
 BoolTensor = _legacy_constructor(dtypes.bool_, "BoolTensor")
 ByteTensor = _legacy_constructor(dtypes.uint8, "ByteTensor")
+# x.type(torch.LongTensor): the dtype each legacy constructor stands for
+LEGACY_DTYPES = {FloatTensor: dtypes.float32, DoubleTensor: dtypes.float64,
+                 HalfTensor: dtypes.float16, LongTensor: dtypes.int64, IntTensor: dtypes.int32,
+                 BoolTensor: dtypes.bool_, ByteTensor: dtypes.uint8}
 
 
 def _python_tensor(data, *more):
@@ -1798,6 +1994,66 @@ expm1_ = _inplace_function("expm1_")
 rsqrt_ = _inplace_function("rsqrt_")
 square_ = _inplace_function("square_")
 clamp_ = _inplace_function("clamp_")
+clamp_min_ = _inplace_function("clamp_min_")
+clamp_max_ = _inplace_function("clamp_max_")
+clip_ = _inplace_function("clip_")
+fix_ = _inplace_function("fix_")
+asin_ = _inplace_function("asin_")
+acos_ = _inplace_function("acos_")
+atan_ = _inplace_function("atan_")
+sinh_ = _inplace_function("sinh_")
+cosh_ = _inplace_function("cosh_")
+log2_ = _inplace_function("log2_")
+log10_ = _inplace_function("log10_")
+exp2_ = _inplace_function("exp2_")
+
+
+# ----- out=: torch.add(x, y, out=result) writes the result into `result` and returns it -----
+
+OUT_WRITER = [None]  # the in-place write of a result into `out` (methods.py registers it)
+
+
+def _into(out, name, compute, operands):
+    """``compute()`` written into ``out``: PyTorch's refusal when autograd would have to
+    record it, its resize of an `out` of another shape, its cast check."""
+    if not isinstance(out, Tensor):
+        raise TorchError(f"{name}(): argument 'out' must be Tensor, not {_type_word(out)}",
+                         kind="TypeError")
+    tensors = [x for operand in operands
+               for x in (operand if isinstance(operand, (list, tuple)) else (operand,))]
+    if GradMode.enabled and (out.requires_grad or builtins.any(
+            isinstance(x, Tensor) and x.requires_grad for x in tensors)):
+        raise TorchError(f"{name}(): functions with out=... arguments don't support automatic "
+                         "differentiation, but one of the arguments requires grad.")
+    OUT_WRITER[0](out, compute())
+    return out
+
+
+def _accepting_out(function):
+    """The public torch.NAME of a function: ``function`` with PyTorch's ``out=`` keyword.  (The
+    methods and operators call ``function`` itself: they take no out=.)"""
+    def call(input, *args, out=None, **kwargs):
+        if out is None:
+            return function(input, *args, **kwargs)
+        return _into(out, function.__name__, lambda: function(input, *args, **kwargs),
+                     (input, *args, *kwargs.values()))
+    call.__name__ = call.__qualname__ = function.__name__
+    call.__doc__, call.__wrapped__ = function.__doc__, function
+    return call
+
+
+# the torch functions of one tensor result that take out= (those whose first parameter is
+# `input`; cat and stack take it themselves)
+OUT_FORMS = {name: _accepting_out(globals()[name]) for name in (
+    "add", "sub", "mul", "div", "pow", "floor_divide", "remainder", "fmod", "neg", "exp", "log",
+    "sin", "cos", "tan", "tanh", "sigmoid", "sqrt", "abs", "reciprocal", "sign", "sgn", "clamp",
+    "maximum", "minimum", "sum", "mean", "prod", "argmax", "argmin", "all", "any", "mm", "mv",
+    "dot", "bmm", "matmul", "log1p", "expm1", "log2", "log10", "exp2", "asin", "acos", "atan",
+    "atan2", "sinh", "cosh", "rsqrt", "floor", "ceil", "round", "trunc", "frac", "eq", "ne",
+    "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor", "logical_not", "cumsum",
+    "cumprod", "logsumexp", "std", "var", "gather", "index_select", "index_add", "masked_select",
+    "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "bitwise_left_shift",
+    "bitwise_right_shift", "cross", "square", "clamp_min", "clamp_max", "outer")}
 
 
 # ----- Grad mode context managers -----

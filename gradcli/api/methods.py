@@ -13,8 +13,10 @@ import numpy as np
 from gradcli.api import functions as fn
 from gradcli.core import dtypes, dual
 from gradcli.core.device import CPU
+from gradcli.core.device import device as Device
+from gradcli.core.device import check_move
+from gradcli.core.engine import LEGACY_TYPE_NAMES, run_backward, type_name
 from gradcli.core.kernels import random as rng
-from gradcli.core.engine import run_backward, type_name
 from gradcli.core.ops import OVERLAP_ERROR, TABLE, apply, copy_slices, index_result_bound, type_word
 from gradcli.core.tensor import (NO_GRAD_VIEW, GradMode, InvalidView, Limits, OpNode, SavedOutput,
                                  Tensor, bump_version, family_views, view_base)
@@ -30,13 +32,6 @@ def _compare(ufunc):
         except ValueError as error:
             raise TorchError(str(error)) from None
     return compare
-
-
-def _logical(ufunc):
-    def logical(self, other):
-        other_array = other.array if isinstance(other, Tensor) else other
-        return Tensor(np.asarray(ufunc(self.array, other_array)))
-    return logical
 
 
 def _pow(self, other):
@@ -62,9 +57,15 @@ def _iter(self):
 
 
 def _invert(self):
-    if self.array.dtype != np.bool_ and self.array.dtype.kind not in "iu":
-        raise TorchError("bitwise_not is only implemented for integer and boolean tensors")
-    return Tensor(np.invert(self.array))
+    if self.array.dtype.kind not in "biu":
+        raise TorchError("~ (operator.invert) is only implemented on integer and Boolean-type "
+                         "tensors", kind="TypeError")
+    return fn.bitwise_not(self)
+
+
+def _reflected(function):
+    """``number OP tensor``: the function with the operands in PyTorch's order."""
+    return lambda self, other: function(other, self)
 
 
 OPERATORS = {
@@ -95,9 +96,16 @@ OPERATORS = {
     "__ge__": _compare(np.greater_equal),
     "__eq__": _compare(np.equal),
     "__ne__": _compare(np.not_equal),
-    "__and__": _logical(np.logical_and),
-    "__or__": _logical(np.logical_or),
-    "__xor__": _logical(np.logical_xor),
+    "__and__": fn.bitwise_and,
+    "__rand__": fn.bitwise_and,
+    "__or__": fn.bitwise_or,
+    "__ror__": fn.bitwise_or,
+    "__xor__": fn.bitwise_xor,
+    "__rxor__": fn.bitwise_xor,
+    "__lshift__": fn.bitwise_left_shift,
+    "__rlshift__": _reflected(fn.bitwise_left_shift),
+    "__rshift__": fn.bitwise_right_shift,
+    "__rrshift__": _reflected(fn.bitwise_right_shift),
 }
 
 
@@ -347,6 +355,17 @@ def _inplace_op(function):
         return _inplace(self, lambda old: function(old, *args, **kwargs),
                         reads=[a for a in args if isinstance(a, Tensor)])
     return method
+
+
+def _write_out(out, result):
+    """torch.add(x, y, out=out): the result written into `out` as an in-place op writes (an
+    `out` of another shape is resized first, as PyTorch does)."""
+    if out.array.shape != result.array.shape:
+        out.array = np.empty(result.array.shape, dtype=out.array.dtype)
+    _inplace(out, lambda old: result)
+
+
+fn.OUT_WRITER[0] = _write_out
 
 
 def _zero_(self):
@@ -711,6 +730,44 @@ def _new_tensor(self, data, dtype=None, device=None, requires_grad=False):
     return fn.tensor(data, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
 
 
+def _new_filled(creation):
+    """x.new_ones(2, 3), x.new_zeros((2, 3)), x.new_empty(size=(2,)): x's dtype by default."""
+    def new(self, *size, dtype=None, device=None, requires_grad=False, **keyword):
+        return creation(*size, dtype=dtype or self.dtype, device=device,
+                        requires_grad=requires_grad, **keyword)
+    new.__name__ = new.__qualname__ = "new_" + creation.__name__
+    return new
+
+
+def _new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+    if not isinstance(size, (tuple, list)):
+        raise TorchError(f"new_full(): argument 'size' (position 1) must be tuple of ints, not "
+                         f"{type(size).__name__}", kind="TypeError")
+    return fn.full(size, fill_value, dtype=dtype or self.dtype, device=device,
+                   requires_grad=requires_grad)
+
+
+_TYPE_NAMED = {name: dtypes.from_numpy_dtype(np_name) for np_name, name in LEGACY_TYPE_NAMES.items()}
+
+
+def _type(self, dtype=None, non_blocking=False):
+    """``x.type()``: the legacy type name ('torch.FloatTensor'); ``x.type(t)``: x converted to a
+    dtype, a legacy type (torch.LongTensor) or its name (x itself when it already is one)."""
+    if dtype is None:
+        return type_name(self)
+    if isinstance(dtype, str):
+        if dtype.startswith("torch.cuda."):
+            check_move(Device("cuda"))
+        if dtype not in _TYPE_NAMED:
+            raise TorchError(f"invalid type: {dtype!r}", kind="ValueError")
+        dtype = _TYPE_NAMED[dtype]
+    elif not isinstance(dtype, dtypes.dtype):
+        dtype = fn.LEGACY_DTYPES.get(dtype) if callable(dtype) else None
+        if dtype is None:
+            raise TorchError("dtype must be a type, str, or dtype object", kind="TypeError")
+    return fn.to(self, dtype)
+
+
 def _numpy(self, *, force=False):
     """The tensor's memory as a numpy array (shared: writes show in both), as PyTorch."""
     if self.requires_grad and not force:
@@ -767,7 +824,8 @@ METHODS = {
     "to": fn.to, "float": _converter(dtypes.float32), "double": _converter(dtypes.float64),
     "half": _converter(dtypes.float16), "long": _converter(dtypes.int64),
     "int": _converter(dtypes.int32), "bool": _converter(dtypes.bool_), "type_as": _type_as,
-    "new_tensor": _new_tensor,
+    "new_tensor": _new_tensor, "new_ones": _new_filled(fn.ones), "new_zeros": _new_filled(fn.zeros),
+    "new_empty": _new_filled(fn.empty), "new_full": _new_full, "type": _type,
     # more elementwise functions
     "log1p": fn.log1p, "expm1": fn.expm1, "log2": fn.log2, "log10": fn.log10, "exp2": fn.exp2,
     "asin": fn.asin, "acos": fn.acos, "atan": fn.atan, "atan2": fn.atan2, "arcsin": fn.asin,
@@ -786,6 +844,13 @@ METHODS = {
     "gather": fn.gather, "scatter": fn.scatter, "scatter_add": fn.scatter_add,
     "masked_fill": fn.masked_fill, "tril": fn.tril, "triu": fn.triu, "flip": fn.flip,
     "repeat": fn.repeat, "chunk": fn.chunk, "split": fn.split, "diagonal": fn.diagonal,
+    "index_select": fn.index_select, "index_add": fn.index_add, "masked_select": fn.masked_select,
+    "nonzero": fn.nonzero, "argwhere": fn.argwhere, "count_nonzero": fn.count_nonzero,
+    "unique": fn.unique, "cross": fn.cross,
+    # bitwise
+    "bitwise_and": fn.bitwise_and, "bitwise_or": fn.bitwise_or, "bitwise_xor": fn.bitwise_xor,
+    "bitwise_not": fn.bitwise_not, "bitwise_left_shift": fn.bitwise_left_shift,
+    "bitwise_right_shift": fn.bitwise_right_shift,
     # devices: the CPU only
     "cpu": fn.cpu, "cuda": fn.cuda, "get_device": lambda self: -1,
     # in place
@@ -806,13 +871,25 @@ METHODS = {
         self, lambda old: fn.masked_fill(old, mask, value), overlap_ok=True),
     "copy_": _copy_, "floor_divide_": _inplace_binary(fn.floor_divide),
     "remainder_": _inplace_binary(fn.remainder), "fmod_": _inplace_binary(fn.fmod),
+    "clip_": _clamp_, "fix_": _inplace_op(fn.trunc), "negative_": _inplace_op(fn.neg),
+    "arcsin_": _inplace_op(fn.asin), "arccos_": _inplace_op(fn.acos),
+    "arctan_": _inplace_op(fn.atan), "arctan2_": _inplace_binary(fn.atan2),
     **{name + "_": _inplace_op(getattr(fn, name)) for name in (
         "exp", "log", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "sqrt", "abs", "neg",
         "reciprocal", "floor", "ceil", "round", "trunc", "frac", "log1p", "expm1", "rsqrt",
-        "square", "masked_fill", "scatter", "scatter_add")},
+        "square", "masked_fill", "scatter", "scatter_add", "index_add", "clamp_min", "clamp_max",
+        "log2", "log10", "exp2", "asin", "acos", "atan", "sinh", "cosh", "sign", "sgn")},
+    **{name + "_": _inplace_binary(getattr(fn, name)) for name in (
+        "atan2", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_left_shift",
+        "bitwise_right_shift")},
+    "bitwise_not_": _inplace_op(fn.bitwise_not),
     "__ifloordiv__": _inplace_binary(fn.floor_divide), "__imod__": _inplace_binary(fn.remainder),
     "__iadd__": _inplace_binary(fn.add), "__isub__": _inplace_binary(fn.sub),
     "__imul__": _inplace_binary(fn.mul), "__itruediv__": _inplace_binary(fn.div),
+    "__iand__": _inplace_binary(fn.bitwise_and), "__ior__": _inplace_binary(fn.bitwise_or),
+    "__ixor__": _inplace_binary(fn.bitwise_xor),
+    "__ilshift__": _inplace_binary(fn.bitwise_left_shift),
+    "__irshift__": _inplace_binary(fn.bitwise_right_shift),
     "__getitem__": _getitem, "__setitem__": _setitem,
 }
 

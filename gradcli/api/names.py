@@ -42,14 +42,19 @@ FUNCTIONS = (
     # more reductions, sorting, gathering, shapes
     "cumsum", "cumprod", "logsumexp", "std", "var", "sort", "argsort", "topk", "gather",
     "scatter", "scatter_add", "masked_fill", "tril", "triu", "flip", "chunk", "split",
-    "diagonal", "einsum",
+    "diagonal", "einsum", "index_select", "index_add", "masked_select", "nonzero", "argwhere",
+    "count_nonzero", "unique", "cross",
+    # bitwise, on integer and bool tensors
+    "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "bitwise_left_shift",
+    "bitwise_right_shift",
     # random numbers from tensors, legacy constructors
     "normal", "FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor",
     "BoolTensor", "ByteTensor",
     # in place, as functions (torch.sin_(x) is x.sin_())
     "exp_", "log_", "sin_", "cos_", "tan_", "tanh_", "sigmoid_", "relu_", "sqrt_", "abs_",
     "neg_", "reciprocal_", "floor_", "ceil_", "round_", "trunc_", "frac_", "log1p_", "expm1_",
-    "rsqrt_", "square_", "clamp_",
+    "rsqrt_", "square_", "clamp_", "clamp_min_", "clamp_max_", "clip_", "fix_", "asin_", "acos_",
+    "atan_", "sinh_", "cosh_", "log2_", "log10_", "exp2_",
     # autograd state and queries
     "is_tensor", "numel", "is_grad_enabled", "no_grad", "enable_grad",
     "set_grad_enabled", "inference_mode", "get_default_dtype", "from_numpy", "set_default_device",
@@ -81,9 +86,14 @@ MODULES = {"autograd": autograd, "nn": nn, "optim": optim, "utils": utils, "cuda
 
 def public() -> dict:
     """Every public name of ``torch`` that gradcli provides, with its object."""
-    names = {name: getattr(functions, name) for name in FUNCTIONS}
-    names.update({alias: getattr(functions, target) for alias, target in ALIASES.items()})
+    names = {name: _function(name) for name in FUNCTIONS}
+    names.update({alias: _function(target) for alias, target in ALIASES.items()})
     names.update(DTYPES)
     names.update(CLASSES)
     names.update(MODULES)
     return names
+
+
+def _function(name):
+    """torch.NAME: the function, in its form that takes out= where PyTorch's does."""
+    return functions.OUT_FORMS.get(name) or getattr(functions, name)

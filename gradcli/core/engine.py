@@ -552,15 +552,17 @@ def _modified_error(tensor, version, grad_fn_name) -> TorchError:
         "torch.autograd.set_detect_anomaly(True, check_nan=False).")
 
 
-_TYPE_NAMES = {"float32": "torch.FloatTensor", "float64": "torch.DoubleTensor",
-               "float16": "torch.HalfTensor", "int64": "torch.LongTensor",
-               "int32": "torch.IntTensor", "int16": "torch.ShortTensor", "int8": "torch.CharTensor",
-               "uint8": "torch.ByteTensor", "bool": "torch.BoolTensor"}
+# the legacy type of each dtype (x.type() names it; x.type('torch.LongTensor') converts to it)
+LEGACY_TYPE_NAMES = {"float32": "torch.FloatTensor", "float64": "torch.DoubleTensor",
+                     "float16": "torch.HalfTensor", "int64": "torch.LongTensor",
+                     "int32": "torch.IntTensor", "int16": "torch.ShortTensor",
+                     "int8": "torch.CharTensor", "uint8": "torch.ByteTensor",
+                     "bool": "torch.BoolTensor"}
 
 
 def type_name(tensor: Tensor) -> str:
     """PyTorch's legacy type name of a tensor (torch.FloatTensor)."""
-    return _TYPE_NAMES.get(tensor.array.dtype.name, "torch.Tensor")
+    return LEGACY_TYPE_NAMES.get(tensor.array.dtype.name, "torch.Tensor")
 
 
 # CopySlices' rule runs the rules of the node it wraps: the op table is handed the engine's

@@ -918,7 +918,9 @@ def _check_tensor_input(name, value) -> None:
                          kind="TypeError")
 
 
-_NUMBER_FIRST = ("pow", "floor_divide", "remainder")  # torch.pow(2, x) and these are valid
+# torch.pow(2, x) and these are valid
+_NUMBER_FIRST = ("pow", "floor_divide", "remainder", "bitwise_and", "bitwise_or", "bitwise_xor",
+                 "bitwise_left_shift", "bitwise_right_shift")
 
 
 def _tensor_input_functions() -> dict:
@@ -1019,17 +1021,22 @@ def checked_binary(interp, op_name: str, function):
             raise SandboxError("%-formatting of strings is not supported", hint="use an f-string")
         if set_operation and (type(left) in _HASHED_VIEWS or type(right) in _HASHED_VIEWS):
             check_walk(interp, [left, right], "hashing the keys of these views")
-        if op_name == "BitXor" and not (isinstance(left, (int, bool)) and
-                                        isinstance(right, (int, bool))):
-            if not (isinstance(left, Tensor) and left.array.dtype == bool):
-                raise ProgramError("'^' is bitwise xor, not a power", kind="TypeError",
-                                   hint="write x ** 2 for powers")
+        if op_name == "BitXor" and not (_bitwise_operand(left) and _bitwise_operand(right)):
+            raise ProgramError("'^' is bitwise xor, not a power", kind="TypeError",
+                               hint="write x ** 2 for powers")
         numpy_module.broadcast_check(left, right)
         result = function(left, right)
         if type(result) is int and result.bit_length() > bits:
             raise too_big("the integer result")
         return result
     return run
+
+
+def _bitwise_operand(value) -> bool:
+    """What '^' takes: Python ints and bools, integer and bool tensors (a float is a power
+    misspelt)."""
+    return isinstance(value, (int, bool)) or isinstance(value, Tensor) and \
+        value.array.dtype.kind in "biu"
 
 
 # ----- Walks C makes in one call -----

@@ -287,9 +287,14 @@ def index_result_bound(shape, index) -> tuple:
     return tuple(gathered) + tuple(kept)
 
 
+def _size_index_select(x, dim, index):
+    if x.ndim:
+        Limits.check_elements(x.shape[:dim] + (index.size,) + x.shape[dim + 1:])
+
+
 _RESULT_SIZERS = {"mm": _size_matmul, "bmm": _size_matmul, "mv": _size_matmul,
                   "cat": _size_joined, "stack": _size_joined,
-                  "index": _size_index}
+                  "index": _size_index, "index_select": _size_index_select}
 
 
 def _count_node() -> None:

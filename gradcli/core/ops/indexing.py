@@ -283,10 +283,22 @@ defop("masked_fill_tensor", "MaskedFillBackward1",  # masked_fill with a 0-d ten
       gradcheck=(sample((2, 3), (), mask=MASK_2x3),),
       tangent=lambda F, ts, r, x, value, mask: F.masked_fill_tensor(*zero_filled(F, ts, (x, value)),
                                                                     mask=mask))
-defop("masked_select", "MaskedSelectBackward0", lambda x, mask: np.ascontiguousarray(x[mask]),
-      lambda F, g, r, x, mask: _index_backward(F, g, x, mask),
+def _masked_select_forward(x, mask):
+    shape = np.broadcast_shapes(x.shape, mask.shape)  # (the api has checked they broadcast)
+    return np.ascontiguousarray(np.broadcast_to(x, shape)[np.broadcast_to(mask, shape)])
+
+
+def _masked_select_rule(F, g, r, x, mask):
+    """masked_select_backward: zeros of the broadcast shape, the gradient at the selected
+    positions (the engine sums it back to x's shape)."""
+    shape = np.broadcast_shapes(tuple(x.shape), mask.shape)
+    zeros = F.constant(np.zeros(shape, dtype=F.as_array(g).dtype))
+    return F.index_put_impl(zeros, g, index=np.broadcast_to(mask, shape))
+
+
+defop("masked_select", "MaskedSelectBackward0", _masked_select_forward, _masked_select_rule,
       saves=False, formula="masked_select: the gradient goes back to the selected positions",
-      gradcheck=(sample((2, 3), mask=MASK_2x3),), tangent=LINEAR)
+      gradcheck=(sample((2, 3), mask=MASK_2x3), sample((3,), mask=MASK_2x3)), tangent=LINEAR)
 
 
 # ----- Scatter and gather -----
@@ -357,6 +369,63 @@ defop("gather", "GatherBackward0", _gather_forward,
                  sample((3, 2), dim=0, index=np.array([[0, 0], [2, 0]]))), tangent=LINEAR)
 
 
+# ----- index_select and index_add: whole slices along a dim, at a vector of positions -----
+def _along(dim, index):
+    """The numpy index of the slices at ``index`` along ``dim``."""
+    return (slice(None),) * dim + (index,)
+
+
+def _index_select_forward(x, dim, index):
+    return np.ascontiguousarray(x[_along(dim, index)]) if x.ndim else x.copy()
+
+
+def _index_add_forward(x, source, dim, index, alpha=1):
+    """The source's slices added in index order, as PyTorch's loop (a repeated position
+    accumulates); alpha multiplies the source first (int(alpha) for integer tensors)."""
+    if alpha != 1:
+        source = source * (x.dtype.type(alpha) if x.dtype.kind == "f" else int(alpha))
+    if not x.ndim:
+        return np.asarray(x + source, dtype=x.dtype)
+    out = x.copy()
+    np.add.at(out, _along(dim, index), source)
+    return out
+
+
+def _index_select_rule(F, g, r, x, dim, index):
+    """index_select_backward: zeros of x's shape, index_add of the gradient."""
+    zeros = F.constant(np.zeros(tuple(x.shape), dtype=F.as_array(g).dtype))
+    return F.index_add(zeros, g, dim=dim, index=index)
+
+
+def _index_add_source_rule(F, g, r, x, source, dim, index, alpha=1):
+    # maybe_multiply(grad.index_select(dim, index).expand_as(source), alpha)
+    picked = F.index_select(g, dim=dim, index=index)
+    if len(source.shape):
+        picked = F.expand(picked, shape=tuple(source.shape))
+    return picked if alpha == 1 else picked * alpha
+
+
+def _index_add_tangent(F, ts, r, x, source, dim, index, alpha=1):
+    # at::index_add(self_t, dim, index, maybe_multiply(source_t, alpha))
+    x_t, source_t = zero_filled(F, ts, (x, source))
+    return F.index_add(x_t, source_t if alpha == 1 else source_t * alpha, dim=dim, index=index)
+
+
+defop("index_select", "IndexSelectBackward0", _index_select_forward, _index_select_rule,
+      saves=False, formula="index_select: the gradient is added back at the selected slices",
+      gradcheck=(sample((3, 4), dim=1, index=np.array([0, 2, 2])),
+                 sample((3, 2), dim=0, index=np.array([2])), sample((), dim=0, index=np.array([0]))),
+      tangent=LINEAR)
+defop("index_add", "IndexAddBackward0", _index_add_forward,
+      lambda F, g, r, x, source, dim, index, alpha=1: g, _index_add_source_rule,
+      saves=False, promote=PROMOTE_NONE, arg_names=("self", "source"),
+      formula="index_add: the source gets the gradient of the slices it was added to",
+      gradcheck=(sample((5, 3), (3, 3), dim=0, index=np.array([0, 4, 0])),
+                 sample((2, 4), (2, 2), dim=1, index=np.array([3, 1]), alpha=2.5),
+                 sample((), (), dim=0, index=np.array([0]))),
+      tangent=_index_add_tangent)
+
+
 # ----- sort and topk: the values at indices the api layer computes (kernels/stl_sort.py) -----
 def _taken(x, dim, indices):
     return np.take_along_axis(x, indices, axis=dim) if x.ndim else x.copy()
@@ -377,3 +446,35 @@ for _name, _grad_fn in (("sort", "SortBackward0"), ("sort_stable", "SortBackward
           gradcheck=(sample((2, 3), domain="distinct", dim=1,
                             indices=lambda x: np.argsort(x, axis=1)[:, ::-1][:, :2].copy()),
                      sample((4,), dim=0, indices=lambda x: np.argsort(x))))
+
+
+# ----- unique: the values at the first position of each run of equal ones, which the api layer
+# finds (functions.unique); PyTorch records a node whose derivative is not implemented -----
+def _underivable(aten_name):
+    """derivatives.yaml's not_implemented(name): backward through the node fails, and so does
+    forward mode, in PyTorch's words."""
+    def rule(F, g, r, *inputs, **params):
+        raise TorchError(f"the derivative for '{aten_name}' is not implemented.",
+                         kind="NotImplementedError")
+
+    def tangent(F, ts, r, *inputs, **params):
+        raise TorchError(f"Trying to use forward AD with {aten_name} that does not support it "
+                         "because it has not been implemented yet.\nPlease file an issue to "
+                         "PyTorch at https://github.com/pytorch/pytorch/issues/new?template="
+                         "feature-request.yml so that we can prioritize its implementation or "
+                         "submit a PR adding the implementation to derivatives.yaml",
+                         kind="NotImplementedError")
+    rule.not_implemented = True
+    return rule, tangent
+
+
+_UNIQUE_RULE, _UNIQUE_TANGENT = _underivable("_unique2")
+_UNIQUE_DIM_RULE, _UNIQUE_DIM_TANGENT = _underivable("unique_dim")
+defop("unique", "Unique2Backward0", lambda x, positions: x.reshape(-1)[positions], _UNIQUE_RULE,
+      saves=False, formula="unique: no derivative (PyTorch does not implement one)",
+      gradcheck=(sample((5,), positions=np.array([0, 2])),), tangent=_UNIQUE_TANGENT)
+defop("unique_dim", "UniqueDimBackward0",
+      lambda x, dim, positions: np.ascontiguousarray(np.take(x, positions, axis=dim)),
+      _UNIQUE_DIM_RULE, saves=False,
+      formula="unique: no derivative (PyTorch does not implement one)",
+      gradcheck=(sample((3, 2), dim=0, positions=np.array([2, 0])),), tangent=_UNIQUE_DIM_TANGENT)

@@ -166,3 +166,23 @@ defop("bmm", "BmmBackward0", _bmm_forward,
       lambda F, g, r, a, b: F.bmm(F.transpose(a, dim0=-1, dim1=-2), g),
       saved_inputs=((1,), (0,)), arg_names=("self", "mat2"), formula="batched matmul", gradcheck=(sample((2, 2, 3), (2, 3, 2)),),
       last_input_first=True, tangent=lambda F, ts, r, a, b: _product_tangent(F.bmm, ts, a, b))
+
+
+# ----- Cross product (linalg_cross): the operands broadcast, each component as PyTorch's kernel
+# writes it (a1*b2 - a2*b1...) -----
+def _cross_forward(a, b, dim):
+    a, b = np.broadcast_arrays(a, b)
+    out = np.empty(a.shape, dtype=np.result_type(a, b))
+    part = [(slice(None),) * dim + (i,) for i in range(3)]
+    for i, j, k in ((0, 1, 2), (1, 2, 0), (2, 0, 1)):
+        out[part[i]] = a[part[j]] * b[part[k]] - a[part[k]] * b[part[j]]
+    return out
+
+
+defop("cross", "LinalgCrossBackward0", _cross_forward,
+      lambda F, g, r, a, b, dim: F.cross(b, g, dim=dim),
+      lambda F, g, r, a, b, dim: F.cross(g, a, dim=dim),
+      saved_inputs=((1,), (0,)), formula="d(a x b)/da: g -> b x g, /db: g -> g x a",
+      gradcheck=(sample((2, 3), (2, 3), dim=1), sample((3, 2), (3, 1), dim=0)),
+      tangent=lambda F, ts, r, a, b, dim: plus(None if ts[0] is None else F.cross(ts[0], b, dim=dim),
+                                               None if ts[1] is None else F.cross(a, ts[1], dim=dim)))
