@@ -277,6 +277,7 @@ SAME_AS_PYTHON = {
         print(hasattr(box, "a"), box.items, values)
         print("{} and {}".format(1, "a"), "{0:.3f}|{1!r}|{x:>5}".format(3.14159, "s", x=7),
               "{:,}".format(1234567), "{name}={value:.2e}".format(name="lr", value=0.001))
+        print('Accuracy=%.2f' % 0.5, '%s-%d|%5.1f%%' % ('a', 3, 2.25), '%(n)s=%(v)03d' % {'n': 'x', 'v': 7})
         if __name__ == "__main__":
             print("run as a script")
     """,

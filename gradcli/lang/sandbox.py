@@ -410,6 +410,11 @@ def _int(value=0, base=None):
     return int(value)
 
 
+def _real_type_or(value):
+    """The builtin a program names (its ``int`` is a checked wrapper) as numpy reads a dtype."""
+    return _REAL_TYPES.get(id(value), value)
+
+
 def _real_types(kinds):
     if isinstance(kinds, tuple):
         return tuple(_real_type(k) for k in kinds)
@@ -517,6 +522,8 @@ def get_attribute(obj, name: str, interp=None):
         return getattr(obj, name)  # @property's .setter
     if kind is FunctionCtx:
         return _ctx_attribute(obj, name)
+    if kind is np.ndarray and name == "astype":
+        return lambda dtype, *args, **kwargs: obj.astype(_real_type_or(dtype), *args, **kwargs)
     if kind is modules.RefusingModule:
         obj.refuse(name)
     if isinstance(obj, type) and issubclass(obj, Function):
@@ -596,6 +603,45 @@ def _checked_format(template, interp):
                 raise LimitError("string longer than the limit", hint="raise --max-sequence N")
         return "".join(pieces)
     return format
+
+
+_PERCENT = re.compile(r"%(?:\((?P<key>[A-Za-z]\w*)\))?(?P<spec>[-+ #0]*\d{0,3}(?:\.\d{1,3})?)"
+                      r"(?P<kind>[diouxXeEfFgGcrsa%])")
+
+
+def percent_format(interp, template: str, values) -> str:
+    """``'%.2f' % x``: each conversion a standard one (width and precision at most three
+    digits, ``%(name)s`` keys from a dict), applied to one value at a time."""
+    mapping = values if isinstance(values, dict) else None
+    queue = list(values) if isinstance(values, tuple) else [values]
+    pieces, end = [], 0
+    for match in _PERCENT.finditer(template):
+        if "%" in template[end:match.start()]:
+            raise SandboxError(f"format spec {template[end:match.end()]!r} is not supported",
+                               hint="use %s, %d, %.3f, %e... or an f-string")
+        pieces.append(template[end:match.start()])
+        end = match.end()
+        if match["kind"] == "%":
+            pieces.append("%")
+            continue
+        if match["key"] is not None:
+            if mapping is None:
+                raise ProgramError("format requires a mapping")
+            value = mapping[match["key"]]
+        elif not queue:
+            raise ProgramError("not enough arguments for format string")
+        else:
+            value = queue.pop(0)
+        if type(value) in WALKED:
+            check_walk(interp, value, "formatting this value")
+        pieces.append(f"%{match['spec']}{match['kind']}" % (value,))
+    if "%" in template[end:]:
+        raise SandboxError(f"format spec {template[end:]!r} is not supported",
+                           hint="use %s, %d, %.3f, %e... or an f-string")
+    if queue and mapping is None:
+        raise ProgramError("not all arguments converted during string formatting")
+    pieces.append(template[end:])
+    return "".join(pieces)
 
 
 def _format_argument(field, args, kwargs, automatic):
@@ -1018,7 +1064,7 @@ def checked_binary(interp, op_name: str, function):
                 and len(left) + len(right) > cap:
             raise too_big(f"a sequence of {len(left) + len(right):,} items")
         if op_name == "Mod" and isinstance(left, str):
-            raise SandboxError("%-formatting of strings is not supported", hint="use an f-string")
+            return percent_format(interp, left, right)
         if set_operation and (type(left) in _HASHED_VIEWS or type(right) in _HASHED_VIEWS):
             check_walk(interp, [left, right], "hashing the keys of these views")
         if op_name == "BitXor" and not (_bitwise_operand(left) and _bitwise_operand(right)):
