@@ -2,13 +2,12 @@
 # 60-minute blitz told again: two convolutions with max pooling, three linear layers, one
 # random 32x32 image, a mean squared error against a random target, and one SGD step.
 #
-# Plain Python for now: `python samples/neural_network.py` (with gradcli installed) prints
-# what PyTorch prints for the same program with `import torch`.  Programs run by the gradcli
-# command will define nn.Module subclasses once the interpreter has user classes.
-import gradcli as torch
-import gradcli.nn as nn
-import gradcli.nn.functional as F
-import gradcli.optim as optim
+# `gradcli eval samples/neural_network.py` prints what `python samples/neural_network.py`
+# prints with PyTorch installed.
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+import torch.optim as optim
 
 
 class LeNet(nn.Module):

@@ -512,10 +512,11 @@ tensor(0.8239, grad_fn=<BinaryCrossEntropyBackward0>) tensor([2.2804, 2.5647, 0.
 # ----- The sample -----
 
 def test_the_neural_network_sample_prints_what_pytorch_prints():
-    """samples/neural_network.py as plain Python; the golden file is PyTorch's output for the
-    same program with `import torch` (recorded from torch 2.13.0)."""
+    """`gradcli eval samples/neural_network.py`; the golden file is PyTorch's output for the
+    same program (recorded from torch 2.13.0)."""
     root = Path(__file__).resolve().parent.parent
-    result = subprocess.run([sys.executable, str(root / "samples" / "neural_network.py")],
+    result = subprocess.run([sys.executable, "-m", "gradcli", "eval",
+                             str(root / "samples" / "neural_network.py")],
                             capture_output=True, text=True, timeout=120,
                             env={**os.environ, "PYTHONPATH": str(root)})
     assert result.returncode == 0, result.stderr

@@ -20,6 +20,7 @@ from __future__ import annotations
 import builtins
 import weakref
 
+from gradcli.api import refusals
 from gradcli.core.tensor import Tensor
 from gradcli.errors import GradcliError, ProgramError, SandboxError
 
@@ -154,8 +155,9 @@ def get_attribute(obj, name: str):
     base_dynamic = _dynamic_attribute(obj, name)
     if base_dynamic is not _MISSING:
         return base_dynamic
+    close = refusals.near_miss(name, [n for n in dir(obj) if not n.startswith("_")])
     raise ProgramError(f"'{type(obj).__name__}' object has no attribute '{name}'",
-                       kind="AttributeError")
+                       kind="AttributeError", hint=f"did you mean '{close}'?" if close else None)
 
 
 _MISSING = object()

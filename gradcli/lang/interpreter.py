@@ -1357,7 +1357,11 @@ def c_listcomp(interp, node):
     return _located(interp, node, run)
 
 
-c_generatorexp = c_listcomp
+def c_generatorexp(interp, node):
+    """``(x for x in xs)``: computed at once (bounded like a list comprehension), handed out as
+    an iterator, so ``next(...)`` and ``for`` see what a generator would give."""
+    as_list = c_listcomp(interp, node)
+    return lambda frame: iter(as_list(frame))
 
 
 def c_set(interp, node):

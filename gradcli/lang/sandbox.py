@@ -909,9 +909,12 @@ def iterate(interp, obj):
                                                                          "dict_values",
                                                                          "dict_items") \
             or classes.is_program_object(obj) or classes.is_library_object(obj) \
-            or type(obj) in (set, frozenset, np.ndarray, types.GeneratorType):
+            or type(obj) in (set, frozenset, np.ndarray, types.GeneratorType, _LIST_ITERATOR):
         return iter(obj)
     raise ProgramError(f"'{_type_name(obj)}' object is not iterable")
+
+
+_LIST_ITERATOR = type(iter([]))
 
 
 def bounded_list(interp, value) -> list:
