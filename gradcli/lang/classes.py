@@ -155,7 +155,9 @@ def get_attribute(obj, name: str):
     base_dynamic = _dynamic_attribute(obj, name)
     if base_dynamic is not _MISSING:
         return base_dynamic
-    close = refusals.near_miss(name, [n for n in dir(obj) if not n.startswith("_")])
+    known = [*dir(obj), *(key for store in ("_parameters", "_buffers", "_modules")  # a Module's
+                          for key in getattr(obj, store, None) or ())]
+    close = refusals.near_miss(name, [n for n in known if not n.startswith("_")])
     raise ProgramError(f"'{type(obj).__name__}' object has no attribute '{name}'",
                        kind="AttributeError", hint=f"did you mean '{close}'?" if close else None)
 
