@@ -450,6 +450,132 @@ tensor([1.7311, 4.8808, 9.9526]) None
 """)
 
 
+# grad_fn._saved_<name>: the very input tensors a node saved (None where it needed none), a
+# number as PyTorch's wrapped 0-d tensor, scalar arguments, sizes, the result as a new tensor
+# whose grad_fn is the node; after backward the tensors are freed (the numbers and sizes stay),
+# and one modified in place since is reported as backward would
+PROGRAMS["saved_values"] = ("eval", """\
+import torch
+x = torch.tensor([1., 2., 3.], requires_grad=True)
+y = torch.tensor([4., 5., 6.], requires_grad=True)
+m = x * y
+p = x ** 2
+s = x.sum()
+e = x.exp()
+mm = x.view(3, 1) @ y.view(1, 3)
+print(m.grad_fn._saved_self is x, m.grad_fn._saved_other is y, (x * 2).grad_fn._saved_other, (x * 2.5).grad_fn._saved_other, (x * torch.tensor([1., 2., 3.])).grad_fn._saved_self)
+print(p.grad_fn._saved_exponent, p.grad_fn._saved_self is x, (x ** y).grad_fn._saved_exponent is y, (2 ** x).grad_fn._saved_self, (x.pow(0.5)).grad_fn._saved_exponent)
+print(e.grad_fn._saved_result, e.grad_fn._saved_result is e, e.equal(e.grad_fn._saved_result), e.grad_fn._saved_result.grad_fn is e.grad_fn)
+print(s.grad_fn._saved_self_sym_sizes, x.sum(0).grad_fn._saved_dim, x.sum(0).grad_fn._saved_keepdim, x.view(1, 3).sum(1, keepdim=True).grad_fn._saved_self_sym_sizes, x.mean().grad_fn._saved_self_sym_numel)
+print(mm.grad_fn._saved_self, mm.grad_fn._saved_mat2, mm.grad_fn._saved_self_sym_sizes, mm.grad_fn._saved_mat2_sym_strides, mm.grad_fn._saved_self_sym_strides)
+t = torch.ones(2, 3, requires_grad=True)
+mt = t @ torch.ones(3, 2).t().t()
+print(mt.grad_fn._saved_self, mt.grad_fn._saved_mat2)
+try:
+    m.grad_fn._saved_foo
+except AttributeError as err:
+    print(err)
+(m.sum() + p.sum() + s + e.sum() + mm.sum()).backward()
+def show(read):
+    try:
+        print(read())
+    except RuntimeError as err:
+        print(err)
+for read in (lambda: m.grad_fn._saved_self, lambda: m.grad_fn._saved_other, lambda: p.grad_fn._saved_exponent, lambda: p.grad_fn._saved_self, lambda: s.grad_fn._saved_self_sym_sizes, lambda: e.grad_fn._saved_result, lambda: mm.grad_fn._saved_mat2, lambda: mm.grad_fn._saved_self_sym_sizes):
+    show(read)
+w = x * 1
+v = w.sin()
+w.add_(1)
+try:
+    v.grad_fn._saved_self
+except RuntimeError as err:
+    print(err)
+u = (x * 1).exp()
+node = u.grad_fn
+u.add_(1)
+try:
+    node._saved_result
+except RuntimeError as err:
+    print(err)
+def pack(t):
+    print("pack", t)
+    return t * 10
+def unpack(t):
+    print("unpack", t)
+    return t / 10
+with torch.autograd.graph.saved_tensors_hooks(pack, unpack):
+    z = x.sin()
+print(z.grad_fn._saved_self)
+""", """\
+True True tensor(2) tensor(2.5000, dtype=torch.float64) None
+2 True True 2 0.5
+tensor([ 2.7183,  7.3891, 20.0855], grad_fn=<ExpBackward0>) False True True
+(3,) (0,) False (1, 3) 3
+tensor([[1.],
+        [2.],
+        [3.]], grad_fn=<ViewBackward0>) tensor([[4., 5., 6.]], grad_fn=<ViewBackward0>) (3, 1) (3, 1) (1, 1)
+None tensor([[1., 1.],
+        [1., 1.],
+        [1., 1.]])
+'MulBackward0' object has no attribute '_saved_foo'
+Trying to backward through the graph a second time (or directly access saved tensors after they have already been freed). Saved intermediate values of the graph are freed when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or if you need to access saved tensors after calling backward.
+Trying to backward through the graph a second time (or directly access saved tensors after they have already been freed). Saved intermediate values of the graph are freed when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or if you need to access saved tensors after calling backward.
+2
+Trying to backward through the graph a second time (or directly access saved tensors after they have already been freed). Saved intermediate values of the graph are freed when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or if you need to access saved tensors after calling backward.
+(3,)
+Trying to backward through the graph a second time (or directly access saved tensors after they have already been freed). Saved intermediate values of the graph are freed when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or if you need to access saved tensors after calling backward.
+Trying to backward through the graph a second time (or directly access saved tensors after they have already been freed). Saved intermediate values of the graph are freed when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or if you need to access saved tensors after calling backward.
+(3, 1)
+one of the variables needed for gradient computation has been modified by an inplace operation: [torch.FloatTensor [3]], which is output 0 of Add, is at version 1; expected version 0 instead. Hint: enable anomaly detection to find the operation that failed to compute its gradient, with torch.autograd.set_detect_anomaly(True, check_nan=False).
+one of the variables needed for gradient computation has been modified by an inplace operation: [torch.FloatTensor [3]], which is output 0 of Exp, is at version 1; expected version 0 instead. Hint: enable anomaly detection to find the operation that failed to compute its gradient, with torch.autograd.set_detect_anomaly(True, check_nan=False).
+pack tensor([1., 2., 3.], requires_grad=True)
+unpack tensor([10., 20., 30.])
+tensor([1., 2., 3.], requires_grad=True)
+""")
+
+# through saved_tensors_hooks: packed with grad mode off, unpacked on each read, the unpacked
+# tensor attached where the saved one was (its grad_fn, or the leaf it stands for)
+PROGRAMS["saved_values_through_hooks"] = ("eval", """\
+import torch
+x = torch.tensor([1., 2.], requires_grad=True)
+def pack(t):
+    print("pack grad mode", torch.is_grad_enabled(), t.requires_grad)
+    return t * 10
+def unpack(t):
+    print("unpack grad mode", torch.is_grad_enabled(), t)
+    return t / 10
+with torch.autograd.graph.saved_tensors_hooks(pack, unpack):
+    w = x * 2
+    z = w.sin()
+    e = x.exp()
+    q = x.cos()
+a = z.grad_fn._saved_self
+print(a, a is w, a.grad_fn, a.is_leaf)
+b = e.grad_fn._saved_result
+print(b, b.grad_fn)
+c = q.grad_fn._saved_self
+print(c, c.is_leaf, c.requires_grad)
+(c * 3).sum().backward()
+print(x.grad)
+z.sum().backward()
+print(x.grad)
+print(z.grad_fn._saved_self if False else "done")
+""", """\
+pack grad mode False True
+pack grad mode False True
+pack grad mode False True
+unpack grad mode True tensor([20., 40.])
+tensor([2., 4.], grad_fn=<MulBackward0>) False <MulBackward0 object at 0x?> False
+unpack grad mode True tensor([27.1828, 73.8906])
+tensor([2.7183, 7.3891], grad_fn=<ExpBackward0>) <ExpBackward0 object at 0x?>
+unpack grad mode True tensor([10., 20.])
+tensor([1., 2.], requires_grad=True) True True
+tensor([3., 3.])
+unpack grad mode False tensor([20., 40.])
+tensor([2.1677, 1.6927])
+done
+""")
+
 @pytest.mark.parametrize("name", sorted(PROGRAMS))
 def test_prints_what_pytorch_prints(name):
     mode, source, expected = PROGRAMS[name]

@@ -1,5 +1,6 @@
 """The torch.autograd surface against PyTorch: custom Functions with several outputs,
-torch.autograd.functional and forward-mode AD, on random shapes and values (hypothesis, fixed
+torch.autograd.functional, forward-mode AD and the values nodes saved (grad_fn._saved_self),
+on random shapes and values (hypothesis, fixed
 examples unless GRADCLI_FUZZ_RANDOM=1), each program run through gradcli and through PyTorch
 and their printed text compared, as in test_parity.py.  Values are printed as tensors and as
 ``tolist()`` (every bit), so the ops drawn here are those gradcli computes as PyTorch's CPU
@@ -12,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import gradcli
 from conftest import fixed_examples, import_torch, run_gradcli, run_python
 
 torch = import_torch()
@@ -299,3 +301,44 @@ FORWARD_FIXED = [
 @pytest.mark.parametrize("body", FORWARD_FIXED)
 def test_forward_mode_fixed_programs(body):
     same_as_torch("import torch\n" + body + "\n")
+
+
+# ----- Saved values: grad_fn._saved_<name> -----
+# For each expression, the names PyTorch's node offers (read from PyTorch itself), each printed
+# before and after a backward that frees the node (a freed tensor raises, numbers and sizes
+# stay): through gradcli's interpreter, and as plain Python, whose node offers the same names.
+
+SAVED_EXPRESSIONS = [
+    "x * y", "x * 2", "2.5 * x", "x / y", "x + y", "x - 2", "x ** 2", "x ** y", "2 ** x",
+    "x.pow(0.5)", "x.exp()", "x.sin()", "x.tanh()", "x.sigmoid()", "x.relu()", "x.sqrt()",
+    "x.sum()", "x.sum(0)", "x.sum(1, keepdim=True)", "x.mean()", "x.mean(0)", "x @ y.t()",
+    "x.t() @ y", "x[0] @ y[1]", "x.mv(y[0])", "x.view(6)", "x.reshape(3, 2)", "x[0]",
+    "x[:, 1]", "x.expand(2, 2, 3)", "x.unsqueeze(0).squeeze(0)", "x.transpose(0, 1)",
+    "x.index_select(0, torch.tensor([1]))", "x.index_add(0, torch.tensor([1]), y[:1])",
+    "x.gather(1, torch.tensor([[0], [2]]))", "x.masked_fill(x > 0, 0.)", "x.sort(1)[0]",
+    "x.norm()", "x.clamp(0, 1)", "x.softmax(1)", "x.log_softmax(1)", "x.std(1)", "x.var()",
+    "torch.where(x > 0, x, y)", "x.repeat(2, 1)", "x.diagonal()", "x.cross(y, dim=1)",
+    "x.cumsum(1)", "x.double()"]
+SAVED_HEAD = ("import torch\nx = torch.tensor([[1., -2., 3.], [4., 5., -6.]], requires_grad=True)\n"
+              "y = torch.tensor([[0.5, 1., 2.], [3., -1., 0.25]], requires_grad=True)\n")
+
+
+def _saved_names(node) -> list:
+    return sorted(name for name in dir(node) if name.startswith("_saved_"))
+
+
+@pytest.mark.parametrize("expression", SAVED_EXPRESSIONS)
+def test_saved_values_are_pytorchs(expression):
+    namespace = {}
+    exec(SAVED_HEAD + f"node = ({expression}).grad_fn\n", {"torch": torch}, namespace)
+    names = _saved_names(namespace["node"])
+    exec(SAVED_HEAD.replace("import torch\n", "") + f"node = ({expression}).grad_fn\n",
+         {"torch": gradcli}, namespace)
+    assert _saved_names(namespace["node"]) == names
+    reads = "".join(f"try:\n    print('{name}', node.{name})\nexcept RuntimeError as error:\n"
+                    f"    print('{name}', error)\n" for name in names)
+    source = (SAVED_HEAD + f"out = {expression}\nnode = out.grad_fn\n" + reads
+              + "out.sum().backward()\n" + reads + "node._saved_nothing\n")
+    same_as_torch(source)
+    assert run_python(source, gradcli).splitlines()[:-1] == \
+        run_python(source, torch).splitlines()[:-1]  # (the last line names OpNode, not the node)

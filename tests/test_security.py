@@ -489,6 +489,17 @@ VARIATIONS = {
         "f = lambda: 0\nprint(f.interp.settings)\n",
         "SandboxError: 'function' objects have no attributes in gradcli programs ('interp' is "
         "refused)"),
+    # _saved_<name> is the one underscore door on a node: an op's node, what it saved only
+    "saved_prefix_dunder": (
+        "import torch\nx = torch.ones(2, requires_grad=True)\ny = x * x\ny.grad_fn._saved___class__\n",
+        "AttributeError: 'MulBackward0' object has no attribute '_saved___class__'"),
+    "saved_prefix_on_a_tensor": (
+        "import torch\nx = torch.ones(2, requires_grad=True)\nx._saved_self\n",
+        "AttributeError: 'Tensor' object has no attribute '_saved_self'"),
+    "saved_prefix_on_accumulate_grad": (
+        "import torch\nx = torch.ones(2, requires_grad=True)\ny = x * x\n"
+        "y.grad_fn.next_functions[0][0]._saved_self\n",
+        "AttributeError: object has no attribute '_saved_self'"),
     "h39_grad_fn_inputs": (
         "import torch\nx = torch.ones(2, requires_grad=True)\ny = x * 2\nprint(y.grad_fn.inputs)\n",
         "SandboxError: 'MulBackward0.inputs' is not available in gradcli programs"),
@@ -857,6 +868,22 @@ def test_the_other_guards_refuse_underscore_names_alone():
     instance = classes.define_class("A", (), {})()
     with pytest.raises(SandboxError, match="cannot set attribute '__class__'"):
         sandbox.set_attribute(instance, "__class__", int)
+
+
+def test_saved_values_are_the_one_underscore_door_on_an_op_node():
+    """``grad_fn._saved_<name>`` reads what an op's node saved (tensors, numbers, sizes), and
+    nothing else: not another underscore name, not on another kind of node or a tensor."""
+    reached = _reached()
+    node, tensor = reached["grad_fn node"], reached["tensor"]
+    assert sandbox.get_attribute(node, "_saved_other") == 3  # y = x * 3: the number it saved
+    assert sandbox.get_attribute(node, "_saved_self") is None  # (not needed: x * 3 reads 3)
+    for obj, name in ((node, "_saved___class__"), (node, "_saved_op"), (node, "_saved_"),
+                      (node, "_display_name"), (reached["AccumulateGrad"], "_saved_self"),
+                      (reached["custom Function node"], "_saved_self"), (tensor, "_saved_self")):
+        with pytest.raises(GradcliError) as refused:
+            sandbox.get_attribute(obj, name)
+        assert refused.value.kind in ("SandboxError", "AttributeError") and name in \
+            refused.value.message
 
 
 @pytest.mark.parametrize("name", sorted(RAW_MEMORY - {"__array__", "__array_interface__"}))

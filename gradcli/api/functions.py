@@ -624,9 +624,10 @@ def prod(input, dim=None, keepdim=False, dtype=None):
 
 
 def _dim_arg(dim):
+    """A dim argument as PyTorch's int[1]? keeps it: None, or a tuple (grad_fn._saved_dim)."""
     if isinstance(dim, list):
         return tuple(dim)
-    return dim
+    return (dim,) if isinstance(dim, int) and not isinstance(dim, bool) else dim
 
 
 class _NamedResult(tuple):
@@ -1239,10 +1240,12 @@ def _moments(name):
             dim, unbiased = None, dim
         if input.array.dtype.kind != "f":
             raise TorchError("std and var only support floating point and complex dtypes")
-        if correction is None:
+        if correction is None and (dim is not None or unbiased is not None):
             correction = 1 if unbiased is None or unbiased else 0
+        # (none given at all: PyTorch's default, which its node shows as a correction of None)
+        given = {} if correction is None else {"correction": correction}
         dims = None if dim is None else _dims_tuple(dim, input.array.ndim)
-        return apply(TABLE[name], input, dim=dims, correction=float(correction), keepdim=keepdim)
+        return apply(TABLE[name], input, dim=dims, keepdim=keepdim, **given)
     moment.__name__ = moment.__qualname__ = name
     moment.__doc__ = moment.__doc__.format(name=name)
     return _numpy_names(moment)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from gradcli.api import functions as fn
-from gradcli.core import dtypes, dual
+from gradcli.core import dtypes, dual, saved
 from gradcli.core.device import CPU
 from gradcli.core.device import device as Device
 from gradcli.core.device import check_move
@@ -897,6 +897,7 @@ METHODS = {
 def install() -> None:
     for name, function in {**OPERATORS, **METHODS}.items():
         setattr(Tensor, name, function)
+    saved.install(TABLE)  # grad_fn._saved_self and its kin
     Tensor.T = property(_T)
     Tensor.device = property(lambda self: CPU)
     Tensor.is_cuda = property(lambda self: False)

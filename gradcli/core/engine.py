@@ -529,18 +529,20 @@ def _raise_first_modified(node: OpNode) -> None:
         if position == -1:
             saved_at = getattr(node.output, "version", 0)
             if output._version != saved_at:
-                raise _modified_error(output, saved_at, node.name())
+                raise modified_error(output, saved_at, node.name())
             continue
         tensor, version = node.inputs[position], node.versions[position]
         if isinstance(tensor, Tensor) and tensor._version != version:
-            raise _modified_error(tensor, version, _current_grad_fn_name(tensor))
+            raise modified_error(tensor, version, current_grad_fn_name(tensor))
 
 
-def _current_grad_fn_name(tensor):
+def current_grad_fn_name(tensor):
     return tensor.grad_fn.name() if tensor.grad_fn is not None else None
 
 
-def _modified_error(tensor, version, grad_fn_name) -> TorchError:
+def modified_error(tensor, version, grad_fn_name) -> TorchError:
+    """PyTorch's error for a saved tensor modified in place since (backward, or reading a
+    node's _saved_ value)."""
     # PyTorch names the node here as "Exp" for ExpBackward0, "Pow1" for PowBackward1
     which = "" if grad_fn_name is None else ", which is output 0 of " + re.sub(
         r"Backward([0-9]+)$", lambda m: "" if m.group(1) == "0" else m.group(1), grad_fn_name) + ","

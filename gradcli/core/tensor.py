@@ -252,6 +252,17 @@ class Meta:
         return count
 
 
+class KeptSizes(Meta):
+    """What a freed node keeps of a saved input PyTorch keeps the sizes of (mm's
+    _saved_self_sym_sizes and _sym_strides): its shape, dtype and strides."""
+
+    __slots__ = ("strides",)
+
+    def __init__(self, tensor: "Tensor"):
+        super().__init__(tensor.array)
+        self.strides = tensor.stride()
+
+
 class OpNode(Node):
     """The backward node of one op-table row applied to particular inputs (see ``op_node``)."""
 
@@ -271,7 +282,11 @@ class OpNode(Node):
         to run again).  The engine runs the node's rules (``engine.apply_node``)."""
         self.released = True
         if self.op.saves:
-            self.inputs = None
+            # a row that names PyTorch's saved variables keeps its inputs' sizes, as PyTorch
+            # keeps a freed node's _saved_self_sym_sizes (core/saved.py)
+            inputs = self.inputs
+            self.inputs = None if self.op.saved is None or inputs is None else tuple(
+                [KeptSizes(x) if type(x) is Tensor else x for x in inputs])
             self.result = None
             if type(self.versions) is PackedSaves:
                 self.versions = None  # the packed objects go with the rest
@@ -366,14 +381,18 @@ def pack_saved(node: OpNode, result: "Tensor") -> None:
     flags = op.save_plans[node.needs_input_grad][:len(inputs)]
     positions = [i for i, saved in enumerate(flags) if saved and type(inputs[i]) is Tensor]
     entries = []
-    for i in reversed(positions) if op.last_input_first else positions:
-        entries.append((i, pack(inputs[i])))
-        if not GradMode.keep_values:
-            inputs[i] = meta_of(inputs[i].array)  # the packed object holds it now
-    if op.saves_result:
-        entries.append((-1, pack(result)))
-        if not GradMode.keep_values:
-            node.result = None
+    previous, GradMode.enabled = GradMode.enabled, False  # PyTorch packs with grad mode off
+    try:
+        for i in reversed(positions) if op.last_input_first else positions:
+            entries.append((i, pack(inputs[i])))
+            if not GradMode.keep_values:
+                inputs[i] = meta_of(inputs[i].array)  # the packed object holds it now
+        if op.saves_result:
+            entries.append((-1, pack(result)))
+            if not GradMode.keep_values:
+                node.result = None
+    finally:
+        GradMode.enabled = previous
     if entries:
         node.inputs = tuple(inputs)
         node.versions = PackedSaves(len(inputs), unpack, entries)

@@ -534,6 +534,8 @@ def get_attribute(obj, name: str, interp=None):
         method = _CHECKED_MAKERS[name](obj, interp if interp is not None else _Defaults())
         method.__qualname__ = name  # Python's words in messages: "sort() takes ..."
         return method
+    if kind is OpNode and name.startswith("_saved_"):
+        return _saved_attribute(obj, name)
     allowed = ATTRIBUTES.get(kind)
     if allowed is None and name not in dir(obj) and name not in dir(type(obj)):  # not there
         raise ProgramError(f"'{_type_name(obj)}' object has no attribute '{name}'",
@@ -545,6 +547,16 @@ def get_attribute(obj, name: str, interp=None):
     if name in allowed:
         return getattr(obj, name)
     raise _no_attribute(obj, name, allowed)
+
+
+def _saved_attribute(node, name):
+    """``grad_fn._saved_self`` and its kin, what the node saved (core/saved.py): the one
+    underscore name a program may read on a node, and only on an op's node."""
+    try:
+        return getattr(node, name)
+    except AttributeError:
+        raise ProgramError(f"'{node.name()}' object has no attribute '{name}'",
+                           kind="AttributeError") from None
 
 
 NO_ATTRIBUTES_HINT = ("attributes exist only on tensors, grad_fn nodes, dtypes, torch.Size, ctx, "

@@ -21,13 +21,15 @@ defop("add", "AddBackward0", np.add,
       lambda F, g, r, a, b: g,
       saves=False, promote=PROMOTE_BINARY, sympy=lambda sp, a, b: a + b,
       formula="d(a+b)/da = 1, d(a+b)/db = 1", gradcheck=binary_samples(),
-      tangent=lambda F, ts, r, a, b: plus(ts[0], ts[1]))
+      tangent=lambda F, ts, r, a, b: plus(ts[0], ts[1]),
+      saved=(("alpha", 1),))
 defop("sub", "SubBackward0", np.subtract,
       lambda F, g, r, a, b: g,
       lambda F, g, r, a, b: -g,
       saves=False, promote=PROMOTE_BINARY, sympy=lambda sp, a, b: a - b,
       formula="d(a-b)/da = 1, d(a-b)/db = -1", gradcheck=binary_samples(),
-      last_input_first=True, tangent=lambda F, ts, r, a, b: minus(ts[0], ts[1]))
+      last_input_first=True, tangent=lambda F, ts, r, a, b: minus(ts[0], ts[1]),
+      saved=(("alpha", 1),))
 defop("mul", "MulBackward0", np.multiply,
       lambda F, g, r, a, b: g * b,
       lambda F, g, r, a, b: g * a,
@@ -359,7 +361,8 @@ defop("pow_base", "PowBackward2", _pow_base_forward,
       saves_result=True, promote=PROMOTE_NONE, sympy=lambda sp, p, base: base ** p,
       saved_inputs=((0,),), arg_names=("exponent",),
       formula="d(c**p)/dp = c**p * log(c)", gradcheck=(sample((2, 3), base=2.0), sample((3,), base=0.5)),
-      tangent=ELEMENTWISE)
+      tangent=ELEMENTWISE,
+      saved=("exponent", "result", ("self", "base")))
 
 
 # ----- lerp, addcmul, addcdiv: what the optimizers compute with (ATen's CPU kernels) -----

@@ -67,7 +67,8 @@ def _index_backward(F, g, x, index):
 defop("select", "SelectBackward0", _select_forward,
       lambda F, g, r, x, dim, index: F.select_backward(g, shape=tuple(x.shape), dim=dim % len(x.shape),
                                                        index=index),
-      view=True, saves=False, formula="select: the gradient goes back to the selected row", gradcheck=(sample((2, 3), dim=0, index=1), sample((2, 3), dim=1, index=-1)), tangent=LINEAR)
+      view=True, saves=False, formula="select: the gradient goes back to the selected row", gradcheck=(sample((2, 3), dim=0, index=1), sample((2, 3), dim=1, index=-1)), tangent=LINEAR,
+      saved=("dim", "index", "self_sym_sizes"))
 # iterating a tensor unbinds it: PyTorch's one node of several outputs is a node per output
 defop("unbind", "UnbindBackward0", _select_forward, TABLE["select"].backward[0],
       view=True, saves=False, output_nr="index",
@@ -271,7 +272,8 @@ defop("masked_fill", "MaskedFillBackward0", lambda x, mask, value=0.0: _masked_f
           x, mask, value),
       lambda F, g, r, x, mask, value=0.0: F.masked_fill(g, mask=mask),
       saves=False, formula="masked_fill: filled positions get no gradient", gradcheck=(sample((2, 3), mask=MASK_2x3, value=0.5),),
-      tangent=lambda F, ts, r, x, mask, value=0.0: F.masked_fill(ts[0], mask=mask, value=0.0))
+      tangent=lambda F, ts, r, x, mask, value=0.0: F.masked_fill(ts[0], mask=mask, value=0.0),
+      saved=("mask",))
 
 
 defop("masked_fill_tensor", "MaskedFillBackward1",  # masked_fill with a 0-d tensor value
@@ -364,7 +366,9 @@ defop("scatter_add", "ScatterAddBackward0", _scatter_add_forward,
 defop("gather", "GatherBackward0", _gather_forward,
       lambda F, g, r, x, dim, index: F.scatter_add(
           F.constant(np.zeros(x.shape, F.as_array(g).dtype)), g, dim=dim, index=index),
-      saves=False, formula="gather: the gradient is added back at the gathered positions",
+      saved_inputs=((0,),),  # (for its shape; PyTorch saves self, and checks its version)
+      saved=("dim", "index", "self", ("sparse_grad", False)),
+      formula="gather: the gradient is added back at the gathered positions",
       gradcheck=(sample((2, 3), dim=1, index=np.array([[2], [0]])),
                  sample((3, 2), dim=0, index=np.array([[0, 0], [2, 0]]))), tangent=LINEAR)
 
@@ -415,10 +419,13 @@ defop("index_select", "IndexSelectBackward0", _index_select_forward, _index_sele
       saves=False, formula="index_select: the gradient is added back at the selected slices",
       gradcheck=(sample((3, 4), dim=1, index=np.array([0, 2, 2])),
                  sample((3, 2), dim=0, index=np.array([2])), sample((), dim=0, index=np.array([0]))),
-      tangent=LINEAR)
+      tangent=LINEAR,
+      saved=("dim", "index", "self_sym_sizes"))
 defop("index_add", "IndexAddBackward0", _index_add_forward,
       lambda F, g, r, x, source, dim, index, alpha=1: g, _index_add_source_rule,
-      saves=False, promote=PROMOTE_NONE, arg_names=("self", "source"),
+      saved_inputs=((), (1,)),  # the source, for its shape (PyTorch saves it)
+      saved=("alpha", "dim", "index", "source", "source_dim"),
+      promote=PROMOTE_NONE, arg_names=("self", "source"),
       formula="index_add: the source gets the gradient of the slices it was added to",
       gradcheck=(sample((5, 3), (3, 3), dim=0, index=np.array([0, 4, 0])),
                  sample((2, 4), (2, 2), dim=1, index=np.array([3, 1]), alpha=2.5),
@@ -442,6 +449,7 @@ def _taken_rule(F, g, r, x, dim, indices):
 for _name, _grad_fn in (("sort", "SortBackward0"), ("sort_stable", "SortBackward1"),
                         ("topk", "TopkBackward0")):
     defop(_name, _grad_fn, _taken, _taken_rule, saved_inputs=((),),
+          saved=("dim", "indices", "self_sym_sizes"),
           formula=f"{_name}: each value's gradient goes back to where it came from",
           gradcheck=(sample((2, 3), domain="distinct", dim=1,
                             indices=lambda x: np.argsort(x, axis=1)[:, ::-1][:, :2].copy()),

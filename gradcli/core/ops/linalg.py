@@ -150,7 +150,8 @@ defop("mm", "MmBackward0", lambda a, b, layout=None: _check_mm(a, b),
       _mm_mat1_rule, _mm_mat2_rule,
       saved_inputs=((1,), (0,)), arg_names=("self", "mat2"), formula="d(A@B)/dA = G@B^T, d(A@B)/dB = A^T@G",
       gradcheck=(sample((2, 3), (3, 4)), sample((1, 3), (3, 1))),
-      last_input_first=True, tangent=lambda F, ts, r, a, b, layout=None: _product_tangent(F.mm, ts, a, b))
+      last_input_first=True, tangent=lambda F, ts, r, a, b, layout=None: _product_tangent(F.mm, ts, a, b),
+      saved=("mat2", "mat2_sym_sizes", "mat2_sym_strides", "self", "self_sym_sizes", "self_sym_strides"))
 defop("mv", "MvBackward0", _mv_forward,
       lambda F, g, r, a, v: F.reshape(g, shape=(g.shape[0], 1)) * v,  # grad.ger(vec)
       lambda F, g, r, a, v: F.mv(F.t(a), g),

@@ -88,17 +88,21 @@ def _prod_without_self(x, dim):
 
 defop("sum", "SumBackward0", lambda x: _sum_forward(x),
       lambda F, g, r, x: F.expand(g, shape=tuple(x.shape)),
-      saves=False, formula="d sum(x)/dx_i = 1", gradcheck=unary_samples(), tangent=LINEAR)
+      saves=False, formula="d sum(x)/dx_i = 1", gradcheck=unary_samples(), tangent=LINEAR,
+      saved=("self_sym_sizes",))
 defop("sum_dim", "SumBackward1", _sum_forward,
       lambda F, g, r, x, dim, keepdim=False: _sum_backward(F, g, x.shape, dim, keepdim),
-      saves=False, formula="d sum(x, dim)/dx_i = 1", gradcheck=dim_samples(), tangent=LINEAR)
+      saves=False, formula="d sum(x, dim)/dx_i = 1", gradcheck=dim_samples(), tangent=LINEAR,
+      saved=("dim", "keepdim", "self_sym_sizes"))
 defop("mean", "MeanBackward0", lambda x: _mean_forward(x),
       lambda F, g, r, x: F.expand(g, shape=tuple(x.shape)) / _reduced_count(x.shape, None),
-      saves=False, formula="d mean(x)/dx_i = 1/n", gradcheck=unary_samples(), tangent=LINEAR)
+      saves=False, formula="d mean(x)/dx_i = 1/n", gradcheck=unary_samples(), tangent=LINEAR,
+      saved=("self_sym_numel", "self_sym_sizes"))
 defop("mean_dim", "MeanBackward1", _mean_forward,
       lambda F, g, r, x, dim, keepdim=False:
           _sum_backward(F, g, x.shape, dim, keepdim) / _reduced_count(x.shape, dim),
-      saves=False, formula="d mean(x, dim)/dx_i = 1/n", gradcheck=dim_samples(), tangent=LINEAR)
+      saves=False, formula="d mean(x, dim)/dx_i = 1/n", gradcheck=dim_samples(), tangent=LINEAR,
+      saved=("dim", "keepdim", "self_sym_numel", "self_sym_sizes"))
 defop("prod", "ProdBackward0", lambda x: _prod_forward(x),
       lambda F, g, r, x: _prod_rule(F, g, r, x),
       saves_result=True, formula="d prod(x)/dx_i = prod(x)/x_i", gradcheck=unary_samples(domain="nonzero"),
@@ -215,7 +219,8 @@ def _norm_tangent(F, t, r, x, dim, keepdim):
 defop("norm", "LinalgVectorNormBackward0", _norm_forward, _norm_rule, saves_result=True,
       sympy=on_arrays(_sympy_norm), formula="d |x|/dx = x/|x|", gradcheck=(sample((2, 3), domain="nonzero"), sample((2, 3), domain="nonzero", dim=1, keepdim=True),
                  sample((2, 3, 2), domain="nonzero", dim=(0, 2))),
-      tangent=lambda F, ts, r, x, dim=None, keepdim=False: _norm_tangent(F, ts[0], r, x, dim, keepdim))
+      tangent=lambda F, ts, r, x, dim=None, keepdim=False: _norm_tangent(F, ts[0], r, x, dim, keepdim),
+      saved=("dim", "keepdim", ("ord", 2), "result", "self"))
 
 
 # ----- Cumulative sums and products: accumulated in double for float32, as PyTorch's kernel ----
@@ -385,9 +390,11 @@ defop("var", "VarBackward0", _var_forward,
           _var_backward(F, g, x, dim, correction, keepdim),
       sympy=on_arrays(_sympy_var), formula="d var(x)/dx_i = 2 (x_i - mean) / (n - correction)",
       gradcheck=(sample((2, 3)), sample((2, 3), dim=(1,), correction=0.0),
-                 sample((2, 3, 2), dim=(0, 2), keepdim=True), sample((4,), dim=(0,))))
+                 sample((2, 3, 2), dim=(0, 2), keepdim=True), sample((4,), dim=(0,))),
+      saved=("correction", "dim", "keepdim", "self"))
 defop("std", "StdBackward0", _std_forward, _std_backward, saves_result=True,
       sympy=on_arrays(lambda sp, x, **params: _sympy_var(sp, x, **params, root=True)),
       formula="d std(x)/dx_i = (x_i - mean) / ((n - correction) std)",
       gradcheck=(sample((2, 3)), sample((2, 3), dim=(1,)),
-                 sample((2, 3, 2), dim=(0, 2), keepdim=True, correction=0.0)))
+                 sample((2, 3, 2), dim=(0, 2), keepdim=True, correction=0.0)),
+      saved=("correction", "dim", "keepdim", "result", "self"))

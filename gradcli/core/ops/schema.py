@@ -45,6 +45,11 @@ class Op:
     # out of every term), written as derivatives.yaml's ``result:`` formula; or ELEMENTWISE /
     # LINEAR, derivatives.yaml's auto_element_wise / auto_linear.  None: forward mode refuses.
     tangent: Callable | str | None = None
+    # the names PyTorch's node shows its saved variables by (grad_fn._saved_<name>: an argument's
+    # name, "result", a parameter, "<argument>_sym_sizes"...; a pair (name, parameter it is
+    # read from) or (name, constant)), where the row's own (core/saved.py: the inputs its rules
+    # read, the result, the parameters) are not those
+    saved: tuple | None = None
     # what a node keeps of each input, per needs_input_grad pattern (tensor.op_node fills it)
     save_plans: dict = field(default_factory=dict, repr=False)
 

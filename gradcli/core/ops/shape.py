@@ -111,13 +111,16 @@ def _expand_forward(x, shape):
 
 defop("view", "ViewBackward0", _view_forward,
       lambda F, g, r, x, shape: F.reshape(g, shape=tuple(x.shape)),
-      view=True, saves=False, formula="reshaping: the gradient is reshaped back", gradcheck=(sample((2, 3), shape=(3, 2)), sample((6,), shape=(2, 1, 3))), tangent=LINEAR)
+      view=True, saves=False, formula="reshaping: the gradient is reshaped back", gradcheck=(sample((2, 3), shape=(3, 2)), sample((6,), shape=(2, 1, 3))), tangent=LINEAR,
+      saved=("self_sym_sizes",))
 defop("unsafe_view", "UnsafeViewBackward0", _view_forward,
       lambda F, g, r, x, shape: F.reshape(g, shape=tuple(x.shape)),
-      saves=False, formula="reshaping: the gradient is reshaped back", gradcheck=(sample((2, 3), shape=(3, 2)), sample((6,), shape=(2, 1, 3))), tangent=LINEAR)
+      saves=False, formula="reshaping: the gradient is reshaped back", gradcheck=(sample((2, 3), shape=(3, 2)), sample((6,), shape=(2, 1, 3))), tangent=LINEAR,
+      saved=("self_sym_sizes",))
 defop("reshape", "ReshapeAliasBackward0", _view_forward,
       lambda F, g, r, x, shape: F.reshape(g, shape=tuple(x.shape)),
-      view=True, saves=False, formula="reshaping: the gradient is reshaped back", gradcheck=(sample((2, 3), shape=(3, 2)), sample((6,), shape=(2, 1, 3))), tangent=LINEAR)
+      view=True, saves=False, formula="reshaping: the gradient is reshaped back", gradcheck=(sample((2, 3), shape=(3, 2)), sample((6,), shape=(2, 1, 3))), tangent=LINEAR,
+      saved=("self_sym_sizes",))
 defop("t", "TBackward0", _t_forward,
       lambda F, g, r, x: F.t(g),
       view=True, saves=False, formula="transpose: the gradient is transposed back", gradcheck=(sample((2, 3)), sample((3,))), tangent=LINEAR)
@@ -135,13 +138,15 @@ defop("squeeze", "SqueezeBackward0", _squeeze_forward,
       view=True, saves=False, formula="squeeze: the gradient is unsqueezed back", gradcheck=(sample((2, 1, 3)), sample((1, 1))), tangent=LINEAR)
 defop("squeeze_dim", "SqueezeBackward1", _squeeze_forward,
       lambda F, g, r, x, dim: _unsqueeze_to(F, g, tuple(x.shape), _dims(dim, len(x.shape))),
-      view=True, saves=False, formula="squeeze: the gradient is unsqueezed back", gradcheck=(sample((2, 1, 3), dim=1), sample((2, 3), dim=0)), tangent=LINEAR)
+      view=True, saves=False, formula="squeeze: the gradient is unsqueezed back", gradcheck=(sample((2, 1, 3), dim=1), sample((2, 3), dim=0)), tangent=LINEAR,
+      saved=("dim", "self_sym_sizes"))
 defop("squeeze_dim_", "SqueezeBackward4", _squeeze_forward,  # squeeze_(dim), as matmul uses it
       lambda F, g, r, x, dim: _unsqueeze_to(F, g, tuple(x.shape), _dims(dim, len(x.shape))),
       saves=False, formula="squeeze: the gradient is unsqueezed back", gradcheck=(sample((2, 1, 3), dim=1), sample((1, 3), dim=0)), tangent=LINEAR)
 defop("expand", "ExpandBackward0", _expand_forward,
       lambda F, g, r, x, shape: F.sum_to(g, shape=tuple(x.shape)),
-      view=True, saves=False, formula="expand: the gradient is summed over the copies", gradcheck=(sample((3, 1), shape=(2, 3, 4)), sample((3,), shape=(2, 3)), sample((2, 3), shape=(-1, 3))), tangent=LINEAR)
+      view=True, saves=False, formula="expand: the gradient is summed over the copies", gradcheck=(sample((3, 1), shape=(2, 3, 4)), sample((3,), shape=(2, 3)), sample((2, 3), shape=(-1, 3))), tangent=LINEAR,
+      saved=("self_sym_sizes",))
 defop("sum_to", "SumToSizeBackward0", _sum_to,
       lambda F, g, r, x, shape: F.expand(g, shape=tuple(x.shape)),
       saves=False, formula="sum to size: the gradient is expanded back", gradcheck=(sample((2, 3), shape=(1, 3)), sample((2, 3), shape=(3,)), sample((2, 3, 4), shape=(3, 1))), tangent=LINEAR)
@@ -160,7 +165,8 @@ defop("to_dtype", "ToCopyBackward0", lambda x, dtype: x.astype(dtype),
       lambda F, g, r, x, dtype: F.to_dtype(
           g, dtype=x.array.dtype if isinstance(x, Tensor) else x.dtype),
       saves=False, sympy=lambda sp, x, dtype: x, formula="d x.to(dtype)/dx = 1",
-      gradcheck=(sample((2, 3), dtype=np.dtype(np.float64)),), tangent=LINEAR)
+      gradcheck=(sample((2, 3), dtype=np.dtype(np.float64)),), tangent=LINEAR,
+      saved=())
 
 
 def _cat_forward(*arrays, dim=0):
@@ -278,7 +284,8 @@ def _repeat_rule(F, g, r, x, repeats):
 defop("repeat", "RepeatBackward0", _repeat_forward, _repeat_rule,
       saves=False, formula="repeat: each copy's gradient is summed back",
       gradcheck=(sample((2, 3), repeats=(2, 1)), sample((3,), repeats=(2, 2)),
-                 sample((2, 1), repeats=(1, 3))))
+                 sample((2, 1), repeats=(1, 3))),
+      saved=("repeats", "self_sym_sizes"))
 
 
 # ----- split and chunk: a view per part, one node per part (as unbind's) -----
@@ -315,7 +322,8 @@ defop("diagonal", "DiagonalBackward0", _diagonal_forward,
       lambda F, g, r, x, offset=0, dim1=0, dim2=1:
           F.diagonal_backward(g, shape=tuple(x.shape), offset=offset, dim1=dim1, dim2=dim2),
       view=True, saves=False, formula="diagonal: the gradient goes back to the diagonal",
-      gradcheck=(sample((3, 3)), sample((2, 3, 3), dim1=1, dim2=2), sample((3, 4), offset=1)))
+      gradcheck=(sample((3, 3)), sample((2, 3, 3), dim1=1, dim2=2), sample((3, 4), offset=1)),
+      saved=("dim1", "dim2", "offset", "self_sym_sizes"))
 defop("diagonal_backward", "DiagonalBackwardBackward0", _diagonal_backward_forward,
       lambda F, g, r, x, shape, offset, dim1, dim2:
           F.diagonal(g, offset=offset, dim1=dim1, dim2=dim2),
