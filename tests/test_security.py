@@ -80,7 +80,7 @@ HOSTILE_DEFENCES = {
     "h05_reduce": name_check("__reduce__"),
     "h06_str_format": "SandboxError: format field '0.__class__' is not supported",
     "h07_fstring_spec": "SandboxError: format spec '{0.__class__}' is not supported",
-    "h08_gen_frame": "AttributeError: 'list' object has no attribute 'gi_frame'",
+    "h08_gen_frame": "AttributeError: 'list_iterator' object has no attribute 'gi_frame'",
     "h09_getattr": "SandboxError: 'getattr' is not available in gradcli programs",
     "h10_import_os": "SandboxError: os.system is not available in gradcli programs",
     "h11_dunder_import": name_check("__import__"),
