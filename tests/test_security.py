@@ -522,6 +522,10 @@ VARIATIONS = {
 VARIATION_FLAGS = {"recursion_big_depth_flag": ["--max-depth", "1000000"],
                    "map_insert_grows_forever": ["--timeout", "1"],
                    "many_big_lists": ["--timeout", "30"], "many_big_tensors": ["--timeout", "30"],
+                   # 100,000 nested lists take a second or more to build on a busy machine:
+                   # the time limit must not come first, the recursion guard is what is tested
+                   "deep_nested_list_repr": ["--timeout", "30"],
+                   "deep_nested_list_compare": ["--timeout", "30"],
                    "h40_int_text_printed": ["--max-int-bits", "20000"],
                    "h40_int_text_shown": ["--max-int-bits", "20000"]}
 
