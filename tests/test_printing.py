@@ -96,12 +96,99 @@ GOLDEN = [
     (arr([1, 255], np.uint8), "uint8", {}, "tensor([  1, 255], dtype=torch.uint8)"),
     (arr(True, np.bool_), "bool", {}, "tensor(True)"),
     (arr([math.nan, 0.0]), "float32", {}, "tensor([nan, 0.])"),
+    # Line breaks: (80 - indent) // (width + 2) elements a line, the width 1 when all are zero
+    (np.full((1, 1, 9), 0.5, f32), "float32", {},
+     "tensor([[[0.5000, 0.5000, 0.5000, 0.5000, 0.5000, 0.5000, 0.5000, 0.5000,\n"
+     "          0.5000]]])"),
+    (np.full((1, 1, 10), -0.5, f32), "float32", {},
+     "tensor([[[-0.5000, -0.5000, -0.5000, -0.5000, -0.5000, -0.5000, -0.5000,\n"
+     "          -0.5000, -0.5000, -0.5000]]])"),
+    (np.zeros(30, f32), "float32", {},
+     "tensor([0., 0., 0., 0., 0., 0., 0., 0., 0., 0., 0., 0., 0., 0., 0., 0., 0., 0., 0., 0., "
+     "0., 0., 0., 0.,\n"
+     "        0., 0., 0., 0., 0., 0.])"),
+    # ... and at least one a line, however deep the indent
+    (np.array([-2**63, 0]).reshape([1] * 55 + [2]), "int64", {},
+     "tensor(" + "[" * 56 + "-9223372036854775808,\n" + " " * 82 + "0" + "]" * 56 + ")"),
+    # Summarized over 1000 elements: 3 edge items a dim, "..." rows only for more than 6; the
+    # formatter sees only the values printed (the 1e9 hidden in row 3 does not make it
+    # scientific)
+    (np.arange(1001, dtype=f32), "float32", {},
+     "tensor([   0.,    1.,    2.,  ...,  998.,  999., 1000.])"),
+    (np.ones((6, 170), f32), "float32", {},
+     "tensor([[1., 1., 1.,  ..., 1., 1., 1.],\n"
+     "        [1., 1., 1.,  ..., 1., 1., 1.],\n"
+     "        [1., 1., 1.,  ..., 1., 1., 1.],\n"
+     "        [1., 1., 1.,  ..., 1., 1., 1.],\n"
+     "        [1., 1., 1.,  ..., 1., 1., 1.],\n"
+     "        [1., 1., 1.,  ..., 1., 1., 1.]])"),
+    (np.ones((2, 600), f32), "float32", {},
+     "tensor([[1., 1., 1.,  ..., 1., 1., 1.],\n"
+     "        [1., 1., 1.,  ..., 1., 1., 1.]])"),
+    (np.where(np.arange(1050).reshape(7, 150) == 455, f32(1e9), f32(1)), "float32", {},
+     "tensor([[1., 1., 1.,  ..., 1., 1., 1.],\n"
+     "        [1., 1., 1.,  ..., 1., 1., 1.],\n"
+     "        [1., 1., 1.,  ..., 1., 1., 1.],\n"
+     "        ...,\n"
+     "        [1., 1., 1.,  ..., 1., 1., 1.],\n"
+     "        [1., 1., 1.,  ..., 1., 1., 1.],\n"
+     "        [1., 1., 1.,  ..., 1., 1., 1.]])"),
+    # A suffix moves to its own line when the last line, counted PyTorch's way (2 more than
+    # its length), plus ", " and the suffix would pass 80; after a moved suffix the line is
+    # the indent and that suffix
+    (np.ones(13, f32), "float32", {"requires_grad": True},
+     "tensor([1., 1., 1., 1., 1., 1., 1., 1., 1., 1., 1., 1., 1.],\n"
+     "       requires_grad=True)"),
+    (np.ones(12, f32), "float32", {"requires_grad": True},
+     "tensor([1., 1., 1., 1., 1., 1., 1., 1., 1., 1., 1., 1.], requires_grad=True)"),
+    (np.ones((2, 13), f32), "float32", {"requires_grad": True},
+     "tensor([[1., 1., 1., 1., 1., 1., 1., 1., 1., 1., 1., 1., 1.],\n"
+     "        [1., 1., 1., 1., 1., 1., 1., 1., 1., 1., 1., 1., 1.]],\n"
+     "       requires_grad=True)"),
+    (np.ones((2, 12), f32), "float32", {"requires_grad": True},
+     "tensor([[1., 1., 1., 1., 1., 1., 1., 1., 1., 1., 1., 1.],\n"
+     "        [1., 1., 1., 1., 1., 1., 1., 1., 1., 1., 1., 1.]], requires_grad=True)"),
+    (np.arange(8.) / 7, "float64", {"grad_fn_name": "D" * 34 + "Backward"},
+     "tensor([0.0000, 0.1429, 0.2857, 0.4286, 0.5714, 0.7143, 0.8571, 1.0000],\n"
+     "       dtype=torch.float64, grad_fn=<" + "D" * 34 + "Backward>)"),
+    (np.arange(8.) / 7, "float64", {"grad_fn_name": "D" * 35 + "Backward"},
+     "tensor([0.0000, 0.1429, 0.2857, 0.4286, 0.5714, 0.7143, 0.8571, 1.0000],\n"
+     "       dtype=torch.float64,\n"
+     "       grad_fn=<" + "D" * 35 + "Backward>)"),
+    (np.arange(8.) / 7, "float64", {"grad_fn_name": "C" * 50 + "Backward"},
+     "tensor([0.0000, 0.1429, 0.2857, 0.4286, 0.5714, 0.7143, 0.8571, 1.0000],\n"
+     "       dtype=torch.float64,\n"
+     "       grad_fn=<" + "C" * 50 + "Backward>)"),
 ]
 
 
 @pytest.mark.parametrize("data, dtype_name, kwargs, expected", GOLDEN)
 def test_golden(data, dtype_name, kwargs, expected):
     assert tensor_repr(data, dtype_name, **kwargs) == expected
+
+
+def _as_torch_tensor(torch, data, kwargs):
+    """The PyTorch tensor a GOLDEN row describes, or None for a grad_fn it cannot make."""
+    tensor = torch.from_numpy(np.array(data))
+    name = kwargs.get("grad_fn_name")
+    if kwargs.get("requires_grad") or name:
+        tensor.requires_grad_()
+    if name == "MulBackward0":
+        return tensor * 1
+    if name is not None and name.endswith("Backward"):  # a custom Function's node
+        function = type(name[:-len("Backward")], (torch.autograd.Function,), {
+            "forward": staticmethod(lambda ctx, x: x * 1),
+            "backward": staticmethod(lambda ctx, g: g)})
+        return function.apply(tensor)
+    return None if name is not None else tensor
+
+
+def test_golden_matches_live_pytorch():
+    torch = import_torch()
+    for data, _dtype_name, kwargs, expected in GOLDEN:
+        tensor = _as_torch_tensor(torch, data, kwargs)
+        if tensor is not None:
+            assert repr(tensor) == expected
 
 
 def test_size_repr():
