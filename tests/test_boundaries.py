@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import math
 import warnings
 
 import pytest
@@ -81,6 +82,10 @@ def _check_custom_square(cli, dtype, x, factor=1.0, offset=0.0):
                                             rel=1e-6 if dtype == "float32" else 1e-12,
                                             abs=1e-12)
     assert row["abs_error"] == pytest.approx(abs(row["autograd"] - row["numeric"]), rel=1e-9)
+    # the relative error is against the reference's magnitude, 0 where the reference is 0
+    reference = abs(row["numeric"])
+    assert row["rel_error"] == (pytest.approx(row["abs_error"] / reference, rel=1e-9)
+                                if reference else 0.0)
     # the verdict is exactly "abs_error <= atol + rtol * |reference|"
     ok = row["abs_error"] <= atol + rtol * abs(row["numeric"])
     assert row["ok"] is ok and payload["ok"] is ok
@@ -98,6 +103,11 @@ def test_check_exits_3_when_a_custom_backward_is_off_by_percent(cli, dtype, fact
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_check_exits_0_when_a_custom_backward_is_right(cli, dtype):
     assert _check_custom_square(cli, dtype, 0.5) is True
+
+
+def test_check_relative_error_is_against_the_reference(cli):
+    # x = 2: the reference is 4, so 1% off is an error of 0.04 and a relative error of 0.01
+    assert _check_custom_square(cli, "float64", 2.0, factor=1.01) is False
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -153,6 +163,138 @@ def test_check_exits_3_when_sympy_and_finite_differences_disagree(cli):
                                                  abs(autograd - numeric)), rel=1e-9)
     assert row["ok"] is False and payload["ok"] is False
     assert code == 3
+
+
+# ----- check: at the tolerance exactly, with references that agree to rtol * |reference| -----
+
+# Finite differences of (x + 2000) - 2000 are ~1e-9 off (2000's rounding over the step), so
+# scaled by 1000 the references differ by 2.5e-6: within rtol * |1000| = 1e-3 (not within
+# rtol alone).  Autograd and sympy give 1000 exactly.
+SCALED_ROUNDING = """\
+import torch
+x = torch.tensor(0.01, dtype=torch.float64, requires_grad=True)
+y = ((x + 2000) - 2000) * 1000
+"""
+
+
+def test_check_references_agree_within_rtol_times_the_reference(cli):
+    code, payload = _check(cli, SCALED_ROUNDING)
+    row = payload["checks"]["x"]
+    assert row["symbolic"] == row["autograd"] == 1000.0
+    assert 1e-6 < abs(row["numeric"] - 1000.0) < 1e-5
+    assert row["ok"] is True and code == 0
+
+
+def test_check_passes_exactly_at_the_tolerance(cli):
+    # with rtol 0 the bound is atol itself: an error equal to it passes, the next float below
+    # it fails; the references' own disagreement is held to the same bound
+    _, payload = _check(cli, SCALED_ROUNDING)
+    error = abs(payload["checks"]["x"]["autograd"] - payload["checks"]["x"]["numeric"])
+    for atol, ok in ((error, True), (math.nextafter(error, 0.0), False)):
+        result = cli("check", "-e", SCALED_ROUNDING, "--json", "--rtol", "0", "--atol", repr(atol))
+        row = json.loads(result.stdout)["checks"]["x"]
+        assert row["abs_error"] == error and row["ok"] is ok
+        assert result.exit_code == (0 if ok else 3)
+
+
+# The worst element is the one furthest over (or least under) its own tolerance, not the one
+# with the largest error: a custom backward 5e-9 off at x = 0 (allowed 1e-8) and 2e-6 off at
+# x = 10 (allowed 2e-5) reports x = 0.
+OFF_BY = """\
+import torch
+offset = torch.tensor({offset!r}, dtype=torch.float64)
+class Square(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * x
+    @staticmethod
+    def backward(ctx, grad_output):
+        x, = ctx.saved_tensors
+        return grad_output * (2 * x * {factor!r} + offset)
+x = torch.tensor({x!r}, dtype=torch.float64, requires_grad=True)
+y = Square.apply(x)
+"""
+
+
+def test_check_reports_the_element_furthest_over_its_tolerance(cli):
+    program = OFF_BY.format(offset=[5e-9, 5e-9], factor=1 + 1e-7, x=[0.0, 10.0])
+    code, payload = _check(cli, program)
+    row = payload["checks"]["x"]
+    assert row["element"] == [0, 0] and row["autograd"] == 5e-9 and row["numeric"] == 0.0
+    assert row["ok"] is True and code == 0
+
+
+def test_check_with_atol_0_ranks_by_excess_where_the_reference_is_0(cli):
+    # atol 0 and a zero reference allow nothing: elements are then ranked by error minus
+    # allowance (0/0 and x/0 would not rank), so x[1] (0.01 over) comes before x[2] (0.01 off,
+    # 2e-4 allowed) and before the exact x[0]
+    program = OFF_BY.format(offset=[0.0, 0.01, 0.01], factor=1.0, x=[0.0, 0.0, 100.0])
+    result = cli("check", "-e", program, "--json", "--atol", "0", "--rtol", "1e-6")
+    row = json.loads(result.stdout)["checks"]["x"]
+    assert row["element"] == [1, 1] and row["abs_error"] == 0.01 and row["rel_error"] == 0.0
+    assert row["ok"] is False and result.exit_code == 3
+
+
+# ----- check: what it refuses, and what it still checks -----
+
+# the output was computed before its input changed (a training step's update): the recorded
+# graph no longer gives the output from the inputs, beyond 1e-4 relative or 1e-6 absolute
+MODIFIED_AFTER = """\
+import torch
+x = torch.tensor({x!r}, dtype=torch.float64, requires_grad=True)
+y = x * 3
+with torch.no_grad():
+    x += {step!r}
+"""
+
+
+@pytest.mark.parametrize("x, step, refused", [(1.0, 0.5, True), (0.0, 0.2, True),
+                                              (1.0, 3e-5, False), (0.0, 3e-7, False)])
+def test_check_refuses_an_output_older_than_its_inputs(cli, x, step, refused):
+    result = cli("check", "-e", MODIFIED_AFTER.format(x=x, step=step), "--json")
+    if refused:
+        assert result.exit_code == 1
+        error = json.loads(result.stdout)["error"]
+        assert error["kind"] == "CheckUnavailable" and "modified in place" in error["message"]
+    else:
+        assert result.exit_code == 0 and json.loads(result.stdout)["ok"] is True
+
+
+def test_check_of_an_output_holding_nan_is_a_mismatch_not_a_refusal(cli):
+    # log(-1) is nan in the output and in its replay: not a modified input
+    code, payload = _check(cli, "x = torch.tensor([-1., 2.], dtype=torch.float64, "
+                                "requires_grad=True)\ny = x.log()")
+    row = payload["checks"]["x"]
+    assert row["numeric"] == "nan" and row["symbolic"] == row["autograd"] == -1.0
+    assert row["element"] == [0, 0] and row["ok"] is False and code == 3
+
+
+def test_check_of_an_empty_input(cli):
+    code, payload = _check(cli, "x = torch.ones(0, requires_grad=True)\ny = (x * 2).sum()")
+    row = payload["checks"]["x"]
+    assert row["element"] == [] and row["method"] == "symbolic + numeric"
+    assert row["autograd"] is row["symbolic"] is row["numeric"] is None
+    assert row["abs_error"] == row["rel_error"] == 0.0
+    assert row["ok"] is True and code == 0
+
+
+@pytest.mark.parametrize("inputs, method", [(20, "symbolic + numeric"), (21, "numeric")])
+def test_check_differentiates_up_to_400_derivatives_symbolically(cli, inputs, method):
+    code, payload = _check(cli, f"x = torch.linspace(0.1, 2.0, {inputs}, dtype=torch.float64, "
+                                "requires_grad=True)\ny = x.exp()[:20]")
+    row = payload["checks"]["x"]
+    assert row["method"] == method and row["ok"] is True and code == 0
+
+
+def test_check_states_the_symbolic_limit_before_translating(cli):
+    # 30 x 30 derivatives are over the limit of 400: sympy is not tried, so the note is the
+    # limit, not the custom Function sympy could not have translated anyway
+    program = OFF_BY.format(offset=[0.0] * 30, factor=1.0, x=[0.5] * 30)
+    code, payload = _check(cli, program)
+    note = payload["checks"]["x"]["note"]
+    assert note == "symbolic: 30 x 30 derivatives is over the symbolic limit of 400"
+    assert code == 0
 
 
 # ----- engine: backward(create_graph=True) twice accumulates into .grad -----

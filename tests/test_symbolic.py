@@ -124,3 +124,50 @@ def _run_with_real_torch(path):
     with contextlib.redirect_stdout(io.StringIO()):
         exec(compile(source, str(path), "exec"), namespace)  # test code runs real PyTorch
     return namespace
+
+
+# ----- finite differences: kinks, the element limit, empty inputs -----
+
+@pytest.mark.parametrize("slope, kink", [(0.05, False), (1 / 19, False), (0.06, True), (1.0, True)])
+def test_a_kink_is_where_one_sided_slopes_differ_by_over_5_percent(slope, kink):
+    # relu(x) * slope at 0: one-sided slopes `slope` and 0, a kink when they differ by more than
+    # 0.05 * (1 + the larger): slope 1/19 is exactly at that bound (in float64, too)
+    x = torch.tensor([0.0, 1.0], dtype=torch.float64, requires_grad=True)
+    numeric, kinks = replay.numeric_jacobian(x.relu() * slope, x)
+    assert kinks.tolist() == [[kink, False], [False, False]]
+    assert numeric[1, 1] == pytest.approx(slope, rel=1e-9)
+
+
+def test_a_steep_smooth_function_has_no_kink():
+    # (1000 x)**2 at 1: the one-sided slopes differ by 2 (the second derivative times the step),
+    # 1e-6 of the slope itself
+    x = torch.tensor([1.0], dtype=torch.float64, requires_grad=True)
+    numeric, kinks = replay.numeric_jacobian((x * 1000) ** 2, x)
+    assert not kinks.any() and numeric[0, 0] == pytest.approx(2e6, rel=1e-9)
+
+
+def test_kinks_are_laid_out_as_the_jacobian():
+    # output element 0 is relu(x[1]), at its kink; the mask has the Jacobian's layout
+    # (output index, then input index)
+    x = torch.tensor([1.0, 0.0, 2.0], dtype=torch.float64, requires_grad=True)
+    numeric, kinks = replay.numeric_jacobian(x.relu()[[1, 0]], x)
+    assert kinks.tolist() == [[False, True, False], [False, False, False]]
+    assert numeric.shape == (2, 3) and numeric[1, 0] == pytest.approx(1.0)
+
+
+def test_finite_differences_take_up_to_the_element_limit(monkeypatch):
+    monkeypatch.setattr(replay, "MAX_NUMERIC_ELEMENTS", 4)
+    for size in (4, 5):
+        x = torch.ones(size, dtype=torch.float64, requires_grad=True)
+        if size == 4:
+            numeric, _ = replay.numeric_jacobian(x * 2, x)
+            np.testing.assert_allclose(numeric, 2 * np.eye(4), atol=1e-9)
+        else:
+            with pytest.raises(replay.Unsupported, match="more than 4 input elements"):
+                replay.numeric_jacobian(x * 2, x)
+
+
+def test_finite_differences_of_an_empty_input():
+    x = torch.ones(2, 0, dtype=torch.float64, requires_grad=True)
+    numeric, kinks = replay.numeric_jacobian((x * 2).sum(), x)
+    assert numeric.shape == kinks.shape == (2, 0) and kinks.dtype == bool
