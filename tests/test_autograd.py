@@ -576,6 +576,55 @@ tensor([2.1677, 1.6927])
 done
 """)
 
+# the tangent rules of the ops PyTorch's derivatives.yaml gives one: cumprod past a zero, std and
+# var, rounding (zeros), atan2, logsumexp, sorting, shape ops, scatters, normal (zeros); unique
+# refuses forward mode in PyTorch's words
+PROGRAMS["forward_ad_tangent_rules"] = ("eval", """\
+import torch
+import torch.autograd.forward_ad as fwAD
+tan = lambda v: fwAD.unpack_dual(v).tangent
+with fwAD.dual_level():
+    z = fwAD.make_dual(torch.tensor([2., 0., 3., 0., 5.]), torch.arange(1., 6.))
+    print(tan(z.cumprod(0)), tan(z.cumsum(0)))
+    print(tan(fwAD.make_dual(torch.tensor(0.), torch.tensor(3.)).cumprod(0)))
+    c = fwAD.make_dual(torch.ones(2, 3), torch.tensor([[1., 2., 3.], [0., 0., 1.]]))
+    print(tan(c.std(1)), tan(c.var()), tan(c.floor()), tan(c.frac()))
+    print(tan(torch.atan2(c, c + 1)), tan(c.logsumexp(1)), tan(c.round(decimals=1)))
+    print(tan(c.sort(1, descending=True).values), tan(c.topk(2).values))
+    print(tan(c.split(2, 1)[1]), tan(c.repeat(1, 2)), tan(c.flip(1).tril()))
+    print(tan(c.triu(1).diagonal()), tan(torch.normal(c, 1.)))
+    print(tan(c.scatter_add(1, torch.tensor([[0, 0], [2, 2]]), c)))
+    print(tan(c.scatter(1, torch.tensor([[1], [0]]), 7.)))
+    try:
+        c.unique()
+    except NotImplementedError as e:
+        print(e)
+""", """\
+tensor([ 1.,  4., 12.,  0.,  0.]) tensor([ 1.,  3.,  6., 10., 15.])
+tensor(3.)
+tensor([0., 0.]) tensor(0.) tensor([[0., 0., 0.],
+        [0., 0., 0.]]) tensor([[1., 2., 3.],
+        [0., 0., 1.]])
+tensor([[0.2000, 0.4000, 0.6000],
+        [0.0000, 0.0000, 0.2000]]) tensor([2.0000, 0.3333]) tensor([[0., 0., 0.],
+        [0., 0., 0.]])
+tensor([[1., 2., 3.],
+        [0., 0., 1.]]) tensor([[1., 2.],
+        [0., 0.]])
+tensor([[3.],
+        [1.]]) tensor([[1., 2., 3., 1., 2., 3.],
+        [0., 0., 1., 0., 0., 1.]]) tensor([[3., 0., 0.],
+        [1., 0., 0.]])
+tensor([0., 0.]) tensor([[0., 0., 0.],
+        [0., 0., 0.]])
+tensor([[4., 2., 3.],
+        [0., 0., 1.]])
+tensor([[1., 0., 3.],
+        [0., 0., 1.]])
+Trying to use forward AD with _unique2 that does not support it because it has not been implemented yet.
+Please file an issue to PyTorch at https://github.com/pytorch/pytorch/issues/new?template=feature-request.yml so that we can prioritize its implementation or submit a PR adding the implementation to derivatives.yaml
+""")
+
 @pytest.mark.parametrize("name", sorted(PROGRAMS))
 def test_prints_what_pytorch_prints(name):
     mode, source, expected = PROGRAMS[name]

@@ -220,13 +220,19 @@ SAME_SHAPE = [
     "(a + 3).reciprocal()", "-a", "a.square()", "a.clamp(-0.5, 0.5)", "a.clamp(min=0)",
     "torch.where(a > 0, a, b)", "torch.maximum(a, b)", "torch.minimum(a, b)", "a.add(b, alpha=2)",
     "a.sub(b, alpha=0.5)", "a % 0.7", "a.clone()", "a.sigmoid() * b - a / 2", "a * b.sum()",
-    "a.softmax(-1)", "a.log_softmax(0)",
+    "a.softmax(-1)", "a.log_softmax(0)", "a.floor()", "a.ceil()", "a.round()", "a.trunc()",
+    "a.round(decimals=1)", "a.frac()", "a.flip(0)", "a.cumsum(-1)", "a.cumprod(0)",
+    "a.sort(-1)[0]",
 ]
 LAST = SAME_SHAPE + [
     "a.sum()", "a.sum(0)", "a.mean(-1, keepdim=True)", "a.prod()", "a.max()", "a.min(0)[0]",
     "a.reshape(-1)", "a.unsqueeze(0)", "a[0]", "a[1:]", "a[[0, 0]]", "a[a > 0]", "a.t()",
     "torch.cat([a, b])", "torch.stack([a, b], -1)", "a.double()", "a.flatten()",
-    "torch.nn.functional.mse_loss(a, b)", "a.expand(2, *a.shape)",
+    "torch.nn.functional.mse_loss(a, b)", "a.expand(2, *a.shape)", "torch.atan2(a, b)",
+    "a.std()", "a.var(0)", "a.std(-1, keepdim=True)", "a.topk(1)[0]",
+    "a.tril()", "a.triu(1)", "a.repeat(2, 1)", "a.diagonal()", "a.split(1)[0]", "a.chunk(2)[-1]",
+    "a.scatter_add(0, torch.zeros_like(a, dtype=torch.long), b)",
+    "a.scatter(0, torch.zeros_like(a, dtype=torch.long), 2.5)",
 ]
 
 
@@ -284,6 +290,22 @@ FORWARD_FIXED = [
     "import torch.autograd.forward_ad as fwAD\nwith fwAD.dual_level():\n"
     "    d = fwAD.make_dual(torch.tensor([1., 2.]), torch.tensor([1., -1.]))\n    y = d * 3\n"
     "    y.add_(d)\n    y.mul_(2)\n    print(y)",
+    # the tangent rules of cumulative ops (past a zero too), moments, rounding (zero tangents),
+    # sorting, shape ops, scatters and normal; unique has none, in PyTorch's words
+    "import torch.autograd.forward_ad as fwAD\ntan = lambda v: fwAD.unpack_dual(v).tangent\n"
+    "with fwAD.dual_level():\n"
+    "    z = fwAD.make_dual(torch.tensor([2., 0., 3., 0., 5.]), torch.arange(1., 6.))\n"
+    "    print(tan(z.cumprod(0)), tan(z.cumsum(0)))\n"
+    "    print(tan(fwAD.make_dual(torch.tensor(0.), torch.tensor(3.)).cumprod(0)))\n"
+    "    c = fwAD.make_dual(torch.ones(2, 3), torch.tensor([[1., 2., 3.], [0., 0., 1.]]))\n"
+    "    print(tan(c.std(1)), tan(c.var()), tan(c.floor()), tan(c.frac()))\n"
+    "    print(tan(torch.atan2(c, c + 1)), tan(c.logsumexp(1)), tan(c.round(decimals=1)))\n"
+    "    print(tan(c.sort(1, descending=True).values), tan(c.topk(2).values))\n"
+    "    print(tan(c.split(2, 1)[1]), tan(c.repeat(1, 2)), tan(c.flip(1).tril()))\n"
+    "    print(tan(c.triu(1).diagonal()), tan(torch.normal(c, 1.)))\n"
+    "    print(tan(c.scatter_add(1, torch.tensor([[0, 0], [2, 2]]), c)))\n"
+    "    print(tan(c.scatter(1, torch.tensor([[1], [0]]), 7.)))\n"
+    "    try:\n        c.unique()\n    except NotImplementedError as e:\n        print(e)",
     # a custom Function's jvp
     "import torch.autograd.forward_ad as fwAD\nclass Cube(torch.autograd.Function):\n"
     "    @staticmethod\n    def forward(ctx, x, k):\n        ctx.save_for_forward(x)\n"

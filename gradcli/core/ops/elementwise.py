@@ -299,7 +299,10 @@ defop("atan2", "Atan2Backward0", _atan2,
       lambda F, g, r, a, b: g * -a * _atan2_recip(F, a, b),
       promote=PROMOTE_FLOAT, sympy=lambda sp, a, b: sp.atan2(a, b),
       formula="d atan2(a, b)/da = b/(a**2 + b**2), /db = -a/(a**2 + b**2)",
-      gradcheck=(sample((2, 3), (2, 3), domain="nonzero"), sample((2, 3), (3,), domain="nonzero")))
+      gradcheck=(sample((2, 3), (2, 3), domain="nonzero"), sample((2, 3), (3,), domain="nonzero")),
+      # (-self_p * other_t + other_p * self_t) / (self_p.pow(2) + other_p.pow(2))
+      tangent=lambda F, ts, r, a, b: plus(times(ts[1], -a), times(ts[0], b))
+          / (F.pow(a, exponent=2) + F.pow(b, exponent=2)))
 
 
 # ----- Rounding: integer tensors pass through, bool ones are refused; no gradient flows -----
@@ -340,13 +343,15 @@ for _name, _grad_fn, _kernel, _numpy in (("floor", "FloorBackward0", "floor_vml_
                                          ("trunc", "TruncBackward0", "trunc_vml_cpu", "trunc")):
     defop(_name, _grad_fn, _rounding(_kernel, _numpy), lambda F, g, r, x: F.zeros_like(g),
           saves=False, promote=PROMOTE_NONE,
-          formula=f"d {_name}(x)/dx = 0", gradcheck=(sample((2, 3), domain="any"),))
+          formula=f"d {_name}(x)/dx = 0", gradcheck=(sample((2, 3), domain="any"),),
+          tangent=ELEMENTWISE)  # zeros_like(self_t)
 defop("round_decimals", "RoundBackward1", _round_decimals, lambda F, g, r, x, decimals: F.zeros_like(g),
       saves=False, promote=PROMOTE_NONE, formula="d round(x, decimals)/dx = 0",
-      gradcheck=(sample((2, 3), domain="any", decimals=1),))
+      gradcheck=(sample((2, 3), domain="any", decimals=1),), tangent=ELEMENTWISE)
 defop("frac", "FracBackward0", _frac, lambda F, g, r, x: g,
       saves=False, promote=PROMOTE_NONE,
-      formula="d frac(x)/dx = 1", gradcheck=(sample((2, 3), domain="any"),))
+      formula="d frac(x)/dx = 1", gradcheck=(sample((2, 3), domain="any"),),
+      tangent=lambda F, ts, r, x: ts[0])  # result: self_t
 
 
 # ----- torch.normal with tensor arguments: the sample drawn by the api (a parameter), then
@@ -366,15 +371,16 @@ defop("normal_tensor_float", "NormalBackward1",  # normal_(0, std), then add_(me
       lambda mean, sample: sample + mean,
       _declared_zero(lambda F, g, r, mean, sample: _zeros_of(F, g, mean)),
       saves=False, formula="normal(mean, std): no gradient flows back",
-      gradcheck=(sample((2, 3), sample=np.full((2, 3), 0.25)),))
+      gradcheck=(sample((2, 3), sample=np.full((2, 3), 0.25)),), tangent=ELEMENTWISE)
 defop("normal_float_tensor", "NormalBackward2",  # normal_(0, 1), then mul_(std).add_(mean)
       lambda std, sample, mean: sample * std + std.dtype.type(mean),
       _declared_zero(lambda F, g, r, std, sample, mean: _zeros_of(F, g, std)),
       saves=False, formula="normal(mean, std): no gradient flows back",
-      gradcheck=(sample((2, 3), sample=np.full((2, 3), 0.25), mean=1.0),))
+      gradcheck=(sample((2, 3), sample=np.full((2, 3), 0.25), mean=1.0),), tangent=ELEMENTWISE)
 defop("normal_tensor_tensor", "NormalBackward3",
       lambda mean, std, sample: sample * std + mean,
       _declared_zero(lambda F, g, r, mean, std, sample: _zeros_of(F, g, mean)),
       _declared_zero(lambda F, g, r, mean, std, sample: _zeros_of(F, g, std)),
       saves=False, arg_names=("mean", "std"), formula="normal(mean, std): no gradient flows back",
-      gradcheck=(sample((2, 3), (2, 3), sample=np.full((2, 3), 0.25)),))
+      gradcheck=(sample((2, 3), (2, 3), sample=np.full((2, 3), 0.25)),),
+      tangent=lambda F, ts, r, mean, std, sample: F.zeros_like(r))  # zeros_like(mean_t)

@@ -356,13 +356,17 @@ defop("scatter_value", "ScatterBackward1", _scatter_value_forward,
       lambda F, g, r, x, dim, index, value: F.scatter_value(g, dim=dim, index=index, value=0),
       saves=False, promote=PROMOTE_NONE,
       formula="scatter of a value: the overwritten positions get no gradient",
-      gradcheck=(sample((2, 3), dim=1, index=np.array([[2], [0]]), value=1.5),))
+      gradcheck=(sample((2, 3), dim=1, index=np.array([[2], [0]]), value=1.5),),
+      tangent=lambda F, ts, r, x, dim, index, value: F.scatter_value(ts[0], dim=dim, index=index,
+                                                                      value=0))
 defop("scatter_add", "ScatterAddBackward0", _scatter_add_forward,
       lambda F, g, r, x, src, dim, index: g,
       lambda F, g, r, x, src, dim, index: F.gather(g, dim=dim, index=index),
       saves=False, promote=PROMOTE_NONE, arg_names=("self", "src"),
       formula="scatter_add: the source gets the gradient at the positions it was added to",
-      gradcheck=(sample((2, 3), (2, 2), dim=1, index=np.array([[2, 2], [0, 1]])),))
+      gradcheck=(sample((2, 3), (2, 2), dim=1, index=np.array([[2, 2], [0, 1]])),),
+      tangent=lambda F, ts, r, x, src, dim, index: F.scatter_add(*zero_filled(F, ts, (x, src)),
+                                                                 dim=dim, index=index))
 defop("gather", "GatherBackward0", _gather_forward,
       lambda F, g, r, x, dim, index: F.scatter_add(
           F.constant(np.zeros(x.shape, F.as_array(g).dtype)), g, dim=dim, index=index),
@@ -438,6 +442,11 @@ def _taken(x, dim, indices):
     return np.take_along_axis(x, indices, axis=dim) if x.ndim else x.copy()
 
 
+def _taken_tangent(F, ts, r, x, dim, indices):
+    """gather_with_keepdimed_indices(self_t, dim, indices, true): the tangent at the indices."""
+    return F.gather(ts[0], dim=dim, index=indices) if len(x.shape) else ts[0]
+
+
 def _taken_rule(F, g, r, x, dim, indices):
     """value_selecting_reduction_backward with keepdim: the gradient scattered into zeros."""
     if not len(x.shape):
@@ -453,7 +462,8 @@ for _name, _grad_fn in (("sort", "SortBackward0"), ("sort_stable", "SortBackward
           formula=f"{_name}: each value's gradient goes back to where it came from",
           gradcheck=(sample((2, 3), domain="distinct", dim=1,
                             indices=lambda x: np.argsort(x, axis=1)[:, ::-1][:, :2].copy()),
-                     sample((4,), dim=0, indices=lambda x: np.argsort(x))))
+                     sample((4,), dim=0, indices=lambda x: np.argsort(x))),
+          tangent=_taken_tangent)
 
 
 # ----- unique: the values at the first position of each run of equal ones, which the api layer

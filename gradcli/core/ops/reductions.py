@@ -305,15 +305,29 @@ def _cumprod_rule_with_zeros(F, g, x, dim):
     return grad_input
 
 
+def _cumprod_tangent(F, t, r, x, dim):
+    """cumprod_jvp: (t / x).cumsum(dim) * result, and past an element's first zero along dim
+    the cumulative product of the elements with that zero's tangent in its place."""
+    gradient = F.cumsum(t / x, dim=dim) * r
+    zeros = F.as_array(x) == 0
+    if not len(x.shape):
+        return F.where(zeros, t, gradient)  # (masked_fill_(self_p == 0, self_t))
+    first_zero = zeros & (np.cumsum(zeros, axis=dim) == 1)
+    after_zero = np.cumsum(first_zero, axis=dim).astype(bool)
+    return F.where(after_zero, F.cumprod(F.where(first_zero, t, x), dim=dim), gradient)
+
+
 defop("cumsum", "CumsumBackward0", _cumulative(np.cumsum, 0), _cumsum_rule, saves=False,
       sympy=on_arrays(lambda sp, x, dim: np.cumsum(x, axis=dim)),
       formula="d cumsum(x)_j/dx_i = [i <= j]: the gradient summed from the end",
-      gradcheck=(sample((2, 3), dim=1), sample((4,), dim=0), sample((2, 3, 2), dim=0)))
+      gradcheck=(sample((2, 3), dim=1), sample((4,), dim=0), sample((2, 3, 2), dim=0)),
+      tangent=LINEAR)
 defop("cumprod", "CumprodBackward0", _cumulative(np.cumprod, 1), _cumprod_rule, saves_result=True,
       sympy=on_arrays(lambda sp, x, dim: np.cumprod(x, axis=dim)),
       formula="d cumprod(x)_j/dx_i = cumprod(x)_j / x_i for i <= j",
       gradcheck=(sample((2, 3), dim=1, domain="nonzero"), sample((4,), dim=0, domain="nonzero"),
-                 sample((2, 3), dim=0)))
+                 sample((2, 3), dim=0)),
+      tangent=lambda F, ts, r, x, dim: _cumprod_tangent(F, ts[0], r, x, dim))
 
 
 # ----- logsumexp: exp and log as the exp and log rows, the sum in PyTorch's order -----
@@ -335,6 +349,15 @@ def _logsumexp_rule(F, g, r, x, dim, keepdim=False):
     return g * F.exp(x - r)
 
 
+def logsumexp_jvp(F, t, x, dim, keepdim=False):
+    """logsumexp_jvp: the tangent's mean weighted by exp(x - max) (also softmax's and
+    log_softmax's, with keepdim)."""
+    if not len(x.shape):
+        return t  # one element: its weight is exp(0) / exp(0)
+    exps = F.exp(x - F.constant(np.max(F.as_array(x), axis=dim, keepdims=True)))
+    return F.sum(exps * t, dim=dim, keepdim=keepdim) / F.sum(exps, dim=dim, keepdim=keepdim)
+
+
 def _sympy_logsumexp(sp, x, dim, keepdim=False):
     total = np.frompyfunc(sp.exp, 1, 1)(x).sum(axis=_dims(dim, x.ndim), keepdims=keepdim)
     return np.frompyfunc(sp.log, 1, 1)(np.asarray(total, dtype=object))
@@ -343,7 +366,8 @@ def _sympy_logsumexp(sp, x, dim, keepdim=False):
 defop("logsumexp", "LogsumexpBackward0", _logsumexp_forward, _logsumexp_rule, saves_result=True,
       promote=PROMOTE_UNARY_FLOAT, sympy=on_arrays(_sympy_logsumexp), formula="d logsumexp(x)/dx_i = softmax(x)_i",
       gradcheck=(sample((2, 3), dim=1), sample((2, 3), dim=(0, 1), keepdim=True),
-                 sample((4,), dim=0)))
+                 sample((4,), dim=0)),
+      tangent=lambda F, ts, r, x, dim, keepdim=False: logsumexp_jvp(F, ts[0], x, dim, keepdim))
 
 
 # ----- Variance and standard deviation (kernels/moments.py) -----
@@ -371,6 +395,20 @@ def _var_backward(F, g, x, dim, correction, keepdim):
     return scale * g * (x - F.mean_dim(x, dim=dim, keepdim=True))
 
 
+def _var_tangent(F, t, x, dim, correction, keepdim):
+    """var's: var_backward(self_t, self_p, dim, correction, keepdim=true), summed over dim."""
+    terms = _var_backward(F, t, x, dim, correction, True)
+    if not len(x.shape):
+        return terms
+    return F.sum(terms, dim=tuple(range(len(x.shape))) if dim is None else dim, keepdim=keepdim)
+
+
+def _std_tangent(F, t, r, x, dim, correction, keepdim):
+    # (var's tangent / (2. * result)).masked_fill_(result == 0, 0)
+    return F.masked_fill(_var_tangent(F, t, x, dim, correction, keepdim) / (2.0 * r),
+                         mask=F.as_array(r) == 0)
+
+
 def _std_backward(F, g, r, x, dim=None, correction=1.0, keepdim=False):
     grad_var = F.masked_fill(g / (r * 2), mask=F.as_array(r) == 0)
     return _var_backward(F, grad_var, x, dim, correction, keepdim)
@@ -391,10 +429,14 @@ defop("var", "VarBackward0", _var_forward,
       sympy=on_arrays(_sympy_var), formula="d var(x)/dx_i = 2 (x_i - mean) / (n - correction)",
       gradcheck=(sample((2, 3)), sample((2, 3), dim=(1,), correction=0.0),
                  sample((2, 3, 2), dim=(0, 2), keepdim=True), sample((4,), dim=(0,))),
+      tangent=lambda F, ts, r, x, dim=None, correction=1.0, keepdim=False:
+          _var_tangent(F, ts[0], x, dim, correction, keepdim),
       saved=("correction", "dim", "keepdim", "self"))
 defop("std", "StdBackward0", _std_forward, _std_backward, saves_result=True,
       sympy=on_arrays(lambda sp, x, **params: _sympy_var(sp, x, **params, root=True)),
       formula="d std(x)/dx_i = (x_i - mean) / ((n - correction) std)",
       gradcheck=(sample((2, 3)), sample((2, 3), dim=(1,)),
                  sample((2, 3, 2), dim=(0, 2), keepdim=True, correction=0.0)),
+      tangent=lambda F, ts, r, x, dim=None, correction=1.0, keepdim=False:
+          _std_tangent(F, ts[0], r, x, dim, correction, keepdim),
       saved=("correction", "dim", "keepdim", "result", "self"))

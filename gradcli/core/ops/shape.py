@@ -246,15 +246,15 @@ TABLE["identity"] = replace(TABLE["alias"], name="identity",
 defop("flip", "FlipBackward0", lambda x, dims: np.ascontiguousarray(np.flip(x, axis=dims)),
       lambda F, g, r, x, dims: F.flip(g, dims=dims),
       saves=False, formula="flip: the gradient is flipped back",
-      gradcheck=(sample((2, 3), dims=(0,)), sample((2, 3, 2), dims=(0, 2))))
+      gradcheck=(sample((2, 3), dims=(0,)), sample((2, 3, 2), dims=(0, 2))), tangent=LINEAR)
 defop("tril", "TrilBackward0", lambda x, diagonal=0: np.tril(x, k=diagonal),
       lambda F, g, r, x, diagonal=0: F.tril(g, diagonal=diagonal),
       saves=False, formula="tril: the gradient of the kept triangle",
-      gradcheck=(sample((3, 3)), sample((2, 3, 4), diagonal=1)))
+      gradcheck=(sample((3, 3)), sample((2, 3, 4), diagonal=1)), tangent=LINEAR)
 defop("triu", "TriuBackward0", lambda x, diagonal=0: np.triu(x, k=diagonal),
       lambda F, g, r, x, diagonal=0: F.triu(g, diagonal=diagonal),
       saves=False, formula="triu: the gradient of the kept triangle",
-      gradcheck=(sample((3, 3)), sample((3, 4), diagonal=-1)))
+      gradcheck=(sample((3, 3)), sample((3, 4), diagonal=-1)), tangent=LINEAR)
 
 
 def _repeat_forward(x, repeats):
@@ -284,7 +284,7 @@ def _repeat_rule(F, g, r, x, repeats):
 defop("repeat", "RepeatBackward0", _repeat_forward, _repeat_rule,
       saves=False, formula="repeat: each copy's gradient is summed back",
       gradcheck=(sample((2, 3), repeats=(2, 1)), sample((3,), repeats=(2, 2)),
-                 sample((2, 1), repeats=(1, 3))),
+                 sample((2, 1), repeats=(1, 3))), tangent=LINEAR,
       saved=("repeats", "self_sym_sizes"))
 
 
@@ -301,7 +301,7 @@ for _name, _grad_fn in (("split", "SplitBackward0"), ("split_with_sizes", "Split
     defop(_name, _grad_fn, _part_forward, _part_rule, view=True, saves=False, output_nr="output",
           formula="split: each part's gradient goes back to its positions",
           gradcheck=(sample((4, 3), dim=0, start=1, stop=3, output=1),
-                     sample((2, 5), dim=1, start=0, stop=2, output=0)))
+                     sample((2, 5), dim=1, start=0, stop=2, output=0)), tangent=LINEAR)
 
 
 # ----- diagonal (einsum's repeated subscripts) -----
@@ -323,9 +323,10 @@ defop("diagonal", "DiagonalBackward0", _diagonal_forward,
           F.diagonal_backward(g, shape=tuple(x.shape), offset=offset, dim1=dim1, dim2=dim2),
       view=True, saves=False, formula="diagonal: the gradient goes back to the diagonal",
       gradcheck=(sample((3, 3)), sample((2, 3, 3), dim1=1, dim2=2), sample((3, 4), offset=1)),
+      tangent=LINEAR,
       saved=("dim1", "dim2", "offset", "self_sym_sizes"))
 defop("diagonal_backward", "DiagonalBackwardBackward0", _diagonal_backward_forward,
       lambda F, g, r, x, shape, offset, dim1, dim2:
           F.diagonal(g, offset=offset, dim1=dim1, dim2=dim2),
       saves=False, formula="scatter into zeros",
-      gradcheck=(sample((3,), shape=(3, 3), offset=0, dim1=0, dim2=1),))
+      gradcheck=(sample((3,), shape=(3, 3), offset=0, dim1=0, dim2=1),), tangent=LINEAR)

@@ -11,6 +11,7 @@ from gradcli.core.kernels import sleef as _sleef
 from gradcli.core.kernels.reduce import torch_sum
 from gradcli.core.ops.common import _fma, _reduced_count
 from gradcli.core.ops.elementwise import _exp, _log
+from gradcli.core.ops.reductions import logsumexp_jvp
 from gradcli.core.ops.schema import (PROMOTE_BINARY, PROMOTE_UNARY_FLOAT, _sympy_log_softmax,
                                      _sympy_softmax, defop, minus, on_arrays, plus, sample, times)
 
@@ -108,7 +109,12 @@ defop("softmax_backward_data", "SoftmaxBackwardDataBackward0", _softmax_backward
           grad_output * g - F.sum(output * grad_output, dim=dim, keepdim=True) * g
           - grad_output * F.sum(output * g, dim=dim, keepdim=True),
       promote=PROMOTE_BINARY, arg_names=("grad_output", "output"), formula="d (s*(g - sum(g*s)))", gradcheck=(
-          sample((2, 3), (2, 3), dim=1), sample((2, 3), (2, 3), dim=0), sample((4,), (4,), dim=0)))
+          sample((2, 3), (2, 3), dim=1), sample((2, 3), (2, 3), dim=0), sample((4,), (4,), dim=0)),
+      # linear in grad_output; in output: output_t * (g - sum(g * s)) - s * sum(g * output_t)
+      tangent=lambda F, ts, r, g, s, dim: plus(
+          None if ts[0] is None else F.softmax_backward_data(ts[0], s, dim=dim),
+          None if ts[1] is None else ts[1] * (g - F.sum(g * s, dim=dim, keepdim=True))
+          - s * F.sum(g * ts[1], dim=dim, keepdim=True)))
 defop("log_softmax_backward_data", "LogSoftmaxBackwardDataBackward0",
       _log_softmax_backward_forward,
       lambda F, g, r, grad_output, output, dim:
@@ -116,28 +122,22 @@ defop("log_softmax_backward_data", "LogSoftmaxBackwardDataBackward0",
       lambda F, g, r, grad_output, output, dim:
           -F.sum(grad_output, dim=dim, keepdim=True) * F.exp(output) * g,
       promote=PROMOTE_BINARY, arg_names=("grad_output", "output"), formula="d (g - exp(o)*sum(g))", gradcheck=(
-          sample((2, 3), (2, 3), dim=1), sample((2, 3), (2, 3), dim=0), sample((4,), (4,), dim=0)))
+          sample((2, 3), (2, 3), dim=1), sample((2, 3), (2, 3), dim=0), sample((4,), (4,), dim=0)),
+      # linear in grad_output; in output: -output_t * exp(o) * sum(g)
+      tangent=lambda F, ts, r, g, o, dim: plus(
+          None if ts[0] is None else F.log_softmax_backward_data(ts[0], o, dim=dim),
+          None if ts[1] is None else -ts[1] * F.exp(o) * F.sum(g, dim=dim, keepdim=True)))
 defop("softmax", "SoftmaxBackward0", _softmax_forward,
       lambda F, g, r, x, dim: F.softmax_backward_data(g, r, dim=dim),
       saves_result=True, promote=PROMOTE_UNARY_FLOAT, sympy=on_arrays(_sympy_softmax),
       formula="d softmax(x)_i/dx_j = s_i*([i=j] - s_j)", saved_inputs=((),), gradcheck=(sample((2, 3), dim=1), sample((2, 3), dim=0), sample((4,), dim=0)),
-      tangent=lambda F, ts, r, x, dim: r * (ts[0] - _logsumexp_tangent(F, ts[0], x, dim)))
+      tangent=lambda F, ts, r, x, dim: r * (ts[0] - logsumexp_jvp(F, ts[0], x, dim, True)))
 defop("log_softmax", "LogSoftmaxBackward0", _log_softmax_forward,
       lambda F, g, r, x, dim: F.log_softmax_backward_data(g, r, dim=dim),
       saves_result=True, promote=PROMOTE_UNARY_FLOAT, sympy=on_arrays(_sympy_log_softmax),
       formula="d log_softmax(x)_i/dx_j = [i=j] - softmax(x)_j", saved_inputs=((),),
       gradcheck=(sample((2, 3), dim=1), sample((2, 3), dim=0), sample((4,), dim=0)),
-      tangent=lambda F, ts, r, x, dim: ts[0] - _logsumexp_tangent(F, ts[0], x, dim))
-
-
-def _logsumexp_tangent(F, t, x, dim):
-    """logsumexp_jvp(self_p, self_t, {dim}, keepdim=true): the softmax-weighted mean of t."""
-    if not len(x.shape):
-        return t  # one element: its weight is exp(0) / exp(0)
-    shift = F.constant(np.max(F.as_array(x), axis=dim, keepdims=True))
-    exps = F.exp(x - shift)
-    total = F.sum(exps, dim=dim, keepdim=True)
-    return F.sum(exps * t, dim=dim, keepdim=True) / total
+      tangent=lambda F, ts, r, x, dim: ts[0] - logsumexp_jvp(F, ts[0], x, dim, True))
 
 
 # ----- Losses -----
