@@ -542,3 +542,33 @@ def test_usage_errors_are_json_too_with_json(cli):
     assert json.loads(result.stdout)["error"] == {
         "kind": "UsageError", "message": "Option '--wrt' requires an argument.", "hint": None,
         "file": None, "line": None, "column": None}
+
+
+# ----- Modules: parameters are named as in a state_dict -----
+
+MODULE_PROGRAM = """import torch
+import torch.nn as nn
+torch.manual_seed(0)
+net = nn.Sequential(nn.Linear(2, 2), nn.Tanh(), nn.Linear(2, 1))
+x = torch.ones(3, 2)
+loss = net(x).pow(2).mean()
+"""
+
+
+def test_grad_wrt_a_module_parameter_by_its_state_dict_name(cli, tmp_path):
+    path = tmp_path / "model.py"
+    path.write_text(MODULE_PROGRAM)
+    result = cli("grad", path, "--wrt", "net.0.weight")
+    assert result.exit_code == 0, result.stderr
+    # PyTorch 2.13: loss.backward(); net[0].weight.grad
+    assert result.stdout.splitlines()[1:] == [
+        "d(loss)/d(net.0.weight) = tensor([[ 0.0130,  0.0130],",
+        "                                  [-0.2515, -0.2515]])"]
+
+
+def test_graph_names_module_parameters_on_its_leaves(cli, tmp_path):
+    path = tmp_path / "model.py"
+    path.write_text(MODULE_PROGRAM)
+    tree = cli("graph", path).stdout
+    for name in ("net.0.weight", "net.0.bias", "net.2.weight", "net.2.bias"):
+        assert f"{name} AccumulateGrad" in tree

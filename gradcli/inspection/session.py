@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gradcli.api.nn import Module
 from gradcli.core import dtypes
 from gradcli.core.tensor import GradMode, Tensor
 from gradcli.errors import GradcliError, UsageError
@@ -155,8 +156,20 @@ def _collect(interp, bindings):
         current = interp.globals.get(variable.name, variable.tensor)
         if current is variable.tensor:
             variables[variable.name] = variable
+    _add_module_parameters(interp, variables, names)
     variables["__order__"] = ordered
     return variables, names
+
+
+def _add_module_parameters(interp, variables, names) -> None:
+    """A module the program holds names its parameters as PyTorch's state_dict does, under the
+    program's variable: ``net.fc1.weight`` for --wrt, and on the graph's leaves."""
+    for name, value in list(interp.globals.items()):
+        if isinstance(value, Module) and not name.startswith("_"):
+            for path, parameter in value.named_parameters():
+                qualified = f"{name}.{path}"
+                variables.setdefault(qualified, Variable(qualified, 0, parameter))
+                names.setdefault(id(parameter), (qualified, 0))
 
 
 def _last_statement_line(source: str):
