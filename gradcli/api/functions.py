@@ -596,31 +596,28 @@ def log_softmax(input, dim, dtype=None):
 
 # ----- Reductions -----
 
-@_numpy_names
-def sum(input, dim=None, keepdim=False, dtype=None):
+def _reduced(name, input, dim, keepdim, dtype, dims):
+    """torch.sum/mean/prod: over everything (the ``name`` row) or over ``dims(dim)``."""
     if dtype is not None:
         input = input.to(dtype)
     if dim is None:
-        return apply(TABLE["sum"], input)
-    return apply(TABLE["sum_dim"], input, dim=_dim_arg(dim), keepdim=keepdim)
+        return apply(TABLE[name], input)
+    return apply(TABLE[f"{name}_dim"], input, dim=dims(dim), keepdim=keepdim)
+
+
+@_numpy_names
+def sum(input, dim=None, keepdim=False, dtype=None):
+    return _reduced("sum", input, dim, keepdim, dtype, _dim_arg)
 
 
 @_numpy_names
 def mean(input, dim=None, keepdim=False, dtype=None):
-    if dtype is not None:
-        input = input.to(dtype)
-    if dim is None:
-        return apply(TABLE["mean"], input)
-    return apply(TABLE["mean_dim"], input, dim=_dim_arg(dim), keepdim=keepdim)
+    return _reduced("mean", input, dim, keepdim, dtype, _dim_arg)
 
 
 @_numpy_names
 def prod(input, dim=None, keepdim=False, dtype=None):
-    if dtype is not None:
-        input = input.to(dtype)
-    if dim is None:
-        return apply(TABLE["prod"], input)
-    return apply(TABLE["prod_dim"], input, dim=wrap_dim(dim, input.array.ndim), keepdim=keepdim)
+    return _reduced("prod", input, dim, keepdim, dtype, lambda d: wrap_dim(d, input.array.ndim))
 
 
 def _dim_arg(dim):
